@@ -1,0 +1,1 @@
+//! Parsing of caching headers (filled in by the policy work).

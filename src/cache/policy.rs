@@ -1,0 +1,1 @@
+//! Pure cache policy (filled in by the policy work).

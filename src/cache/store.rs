@@ -1,0 +1,1 @@
+//! The byte store (filled in by the store work).

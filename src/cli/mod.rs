@@ -1,0 +1,63 @@
+//! The command line (spec §1). Thin on purpose: each subcommand parses its
+//! arguments, calls the library, prints, and maps the outcome to an exit code
+//! (0 success, 1 a call or expectation failed, 2 usage or input error).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// A miniature but complete VoiceXML voice browser with an HTTP-correct cache.
+#[derive(Parser, Debug)]
+#[command(name = "vxb", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a configuration file and print it with every default filled in.
+    CheckConfig {
+        /// The TOML configuration file (spec §2).
+        file: PathBuf,
+    },
+}
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a call or an expectation failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: usage or input error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Parses the process arguments and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout and errors to stderr itself.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::CheckConfig { file } => match Config::load(&file) {
+            Ok(config) => {
+                println!("{config:#?}");
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("vxb: {e}");
+                EXIT_USAGE
+            }
+        },
+    }
+}

@@ -1,0 +1,547 @@
+//! The configuration file (spec §2): every key optional, every default written
+//! down once, here.
+//!
+//! Parsing is strict on purpose: a typo in a cache knob silently ignored is a
+//! cache that behaves differently from what its owner believes. An unknown
+//! key, a value of the wrong type or a bad duration is a [`ConfigError`] naming
+//! the file, the line and the dotted key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::resource::{PerType, ResourceType};
+
+/// The whole configuration, with defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub fetch: FetchConfig,
+    pub cache: CacheConfig,
+    /// `[preload]`: name → URL, fetched before the first call.
+    pub preload: BTreeMap<String, String>,
+    pub cookies: CookieConfig,
+}
+
+/// `[fetch]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchConfig {
+    /// `fetchtimeout` default.
+    pub timeout: Duration,
+    pub max_redirects: u32,
+    /// `file:` URLs outside this directory are refused. `None` means "the
+    /// directory of the start document (or scenario file)", decided by the caller.
+    pub file_root: Option<PathBuf>,
+}
+
+/// How `Cache-Control: no-cache` (and `Pragma: no-cache`) responses are treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoCacheMode {
+    /// Stored, and revalidated on every use (RFC 9111).
+    Revalidate,
+    /// Not stored at all (as `004_5acf2660beb156be.txt`'s platform does).
+    NoStore,
+}
+
+/// When a `must-revalidate` response is revalidated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MustRevalidateMode {
+    /// Only once stale, and then never served stale (RFC 9111).
+    WhenStale,
+    /// On every use (as `004_5acf2660beb156be.txt`'s platform does).
+    Always,
+}
+
+/// How a request's `maxage` combines with a stored freshness lifetime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaxAgeMode {
+    /// The request's maxage replaces the stored lifetime, longer or shorter
+    /// (the worked example of `003_1ed39794a2726984.txt`).
+    Overrides,
+    /// The request's maxage can only shorten it (RFC 9111, VoiceXML 2.0 §6.1.2).
+    Limits,
+}
+
+/// `[cache]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CacheConfig {
+    pub no_cache: NoCacheMode,
+    pub must_revalidate: MustRevalidateMode,
+    pub maxage: MaxAgeMode,
+    pub stale_if_error: Duration,
+    /// `[cache.<type>]`, with the `[cache]`-level heuristic knobs folded in.
+    pub types: PerType<TypeCacheConfig>,
+}
+
+/// `[cache.<type>]`, resolved: the `[cache]` heuristic knobs apply where the
+/// type does not set its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeCacheConfig {
+    pub max_bytes: u64,
+    pub max_entry_bytes: u64,
+    /// `resource_max_age`: the lifetime of a response with no explicit
+    /// freshness (zero: none).
+    pub default_max_age: Duration,
+    pub heuristic_fraction: f64,
+    pub max_heuristic_lifetime: Duration,
+}
+
+/// Whose cookies a request sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CookieScope {
+    PerCall,
+    Shared,
+}
+
+/// `[cookies]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CookieConfig {
+    pub scope: CookieScope,
+    /// Names dropped from the jar whenever a request would read them.
+    pub remove: Vec<String>,
+}
+
+/// The default `heuristic_fraction`.
+pub const DEFAULT_HEURISTIC_FRACTION: f64 = 0.10;
+/// The default `max_heuristic_lifetime`.
+pub const DEFAULT_MAX_HEURISTIC_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The default byte budget of a type (spec §2).
+pub fn default_max_bytes(t: ResourceType) -> u64 {
+    match t {
+        ResourceType::Document => 2_000_000,
+        ResourceType::Audio => 16_000_000,
+        ResourceType::Context | ResourceType::Script | ResourceType::Data => 1_000_000,
+        ResourceType::Grammar => 1_000_000,
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            fetch: FetchConfig {
+                timeout: Duration::from_secs(7),
+                max_redirects: 5,
+                file_root: None,
+            },
+            cache: CacheConfig::default(),
+            preload: BTreeMap::new(),
+            cookies: CookieConfig {
+                scope: CookieScope::PerCall,
+                remove: Vec::new(),
+            },
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            no_cache: NoCacheMode::Revalidate,
+            must_revalidate: MustRevalidateMode::WhenStale,
+            maxage: MaxAgeMode::Overrides,
+            stale_if_error: Duration::ZERO,
+            types: PerType::from_fn(|t| TypeCacheConfig {
+                max_bytes: default_max_bytes(t),
+                max_entry_bytes: default_max_bytes(t) / 4,
+                default_max_age: Duration::ZERO,
+                heuristic_fraction: DEFAULT_HEURISTIC_FRACTION,
+                max_heuristic_lifetime: DEFAULT_MAX_HEURISTIC_LIFETIME,
+            }),
+        }
+    }
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bad TOML, an unknown key, a value of the wrong type or out of range.
+    #[error("{path}:{line}:{column}: {key}{message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// The dotted key, followed by ": ", or empty when the error is not
+        /// about one key (a TOML syntax error).
+        key: KeyPrefix,
+        message: String,
+    },
+}
+
+/// `cache.document.max_bytes: ` in an error message, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPrefix(pub String);
+
+impl fmt::Display for KeyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "{}: ", self.0)
+        }
+    }
+}
+
+impl Config {
+    /// Reads and parses a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses configuration text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |span: Option<std::ops::Range<usize>>, key: String, message: String| {
+            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                key: KeyPrefix(key),
+                message,
+            }
+        };
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| invalid(e.span(), String::new(), e.message().to_string()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            let inner = e.into_inner();
+            invalid(inner.span(), key, inner.message().to_string())
+        })?;
+        Ok(raw.resolve())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
+    (line, column)
+}
+
+// ---- The file as written: everything optional, unknown keys refused. ----
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    cache: RawCache,
+    #[serde(default)]
+    preload: BTreeMap<String, String>,
+    #[serde(default)]
+    cookies: RawCookies,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<HumanDuration>,
+    max_redirects: Option<u32>,
+    file_root: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    heuristic_fraction: Option<Fraction>,
+    max_heuristic_lifetime: Option<HumanDuration>,
+    no_cache: Option<NoCacheMode>,
+    must_revalidate: Option<MustRevalidateMode>,
+    maxage: Option<MaxAgeMode>,
+    stale_if_error: Option<HumanDuration>,
+    document: Option<RawTypeCache>,
+    context: Option<RawTypeCache>,
+    script: Option<RawTypeCache>,
+    data: Option<RawTypeCache>,
+    audio: Option<RawTypeCache>,
+    grammar: Option<RawTypeCache>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawTypeCache {
+    max_bytes: Option<u64>,
+    max_entry_bytes: Option<u64>,
+    default_max_age: Option<HumanDuration>,
+    heuristic_fraction: Option<Fraction>,
+    max_heuristic_lifetime: Option<HumanDuration>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCookies {
+    scope: Option<CookieScope>,
+    remove: Option<Vec<String>>,
+}
+
+impl RawConfig {
+    fn resolve(self) -> Config {
+        let d = Config::default();
+        let c = self.cache;
+        let fraction = c
+            .heuristic_fraction
+            .map_or(DEFAULT_HEURISTIC_FRACTION, |f| f.0);
+        let max_heuristic = c
+            .max_heuristic_lifetime
+            .map_or(DEFAULT_MAX_HEURISTIC_LIFETIME, |h| h.0);
+        let per_type = |t: ResourceType| -> Option<RawTypeCache> {
+            match t {
+                ResourceType::Document => c.document.clone(),
+                ResourceType::Context => c.context.clone(),
+                ResourceType::Script => c.script.clone(),
+                ResourceType::Data => c.data.clone(),
+                ResourceType::Audio => c.audio.clone(),
+                ResourceType::Grammar => c.grammar.clone(),
+            }
+        };
+        let types = PerType::from_fn(|t| {
+            let raw = per_type(t).unwrap_or_default();
+            let max_bytes = raw.max_bytes.unwrap_or_else(|| default_max_bytes(t));
+            TypeCacheConfig {
+                max_bytes,
+                max_entry_bytes: raw.max_entry_bytes.unwrap_or(max_bytes / 4),
+                default_max_age: raw.default_max_age.map_or(Duration::ZERO, |h| h.0),
+                heuristic_fraction: raw.heuristic_fraction.map_or(fraction, |f| f.0),
+                max_heuristic_lifetime: raw.max_heuristic_lifetime.map_or(max_heuristic, |h| h.0),
+            }
+        });
+        Config {
+            fetch: FetchConfig {
+                timeout: self.fetch.timeout.map_or(d.fetch.timeout, |h| h.0),
+                max_redirects: self.fetch.max_redirects.unwrap_or(d.fetch.max_redirects),
+                file_root: self.fetch.file_root,
+            },
+            cache: CacheConfig {
+                no_cache: c.no_cache.unwrap_or(d.cache.no_cache),
+                must_revalidate: c.must_revalidate.unwrap_or(d.cache.must_revalidate),
+                maxage: c.maxage.unwrap_or(d.cache.maxage),
+                stale_if_error: c.stale_if_error.map_or(Duration::ZERO, |h| h.0),
+                types,
+            },
+            preload: self.preload,
+            cookies: CookieConfig {
+                scope: self.cookies.scope.unwrap_or(d.cookies.scope),
+                remove: self.cookies.remove.unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// A duration written as `7s`, `3m`, `24h`, `1h 30m` or `250ms`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s)
+            .map(HumanDuration)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses a human duration (`7s`, `3m`, `24h`, `500ms`, `1h 30m`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("bad duration `{s}`: {e} (write it as e.g. `7s`, `3m`, `24h`)"))
+}
+
+/// A number between 0 and 1 inclusive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Fraction(f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(Fraction(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is not a fraction between 0 and 1"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, ConfigError> {
+        Config::parse(s, Path::new("vxb.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_the_spec_defaults() {
+        let c = parse("").expect("empty config parses");
+        assert_eq!(c, Config::default());
+        assert_eq!(c.fetch.timeout, Duration::from_secs(7));
+        assert_eq!(c.fetch.max_redirects, 5);
+        assert_eq!(c.cache.no_cache, NoCacheMode::Revalidate);
+        assert_eq!(c.cache.must_revalidate, MustRevalidateMode::WhenStale);
+        assert_eq!(c.cache.maxage, MaxAgeMode::Overrides);
+        assert_eq!(c.cache.stale_if_error, Duration::ZERO);
+        let expected = [
+            (ResourceType::Document, 2_000_000),
+            (ResourceType::Context, 1_000_000),
+            (ResourceType::Script, 1_000_000),
+            (ResourceType::Data, 1_000_000),
+            (ResourceType::Audio, 16_000_000),
+            (ResourceType::Grammar, 1_000_000),
+        ];
+        for (t, bytes) in expected {
+            let tc = &c.cache.types[t];
+            assert_eq!(tc.max_bytes, bytes, "{t}");
+            assert_eq!(tc.max_entry_bytes, bytes / 4, "{t}");
+            assert_eq!(tc.default_max_age, Duration::ZERO);
+            assert_eq!(tc.heuristic_fraction, 0.10);
+            assert_eq!(tc.max_heuristic_lifetime, Duration::from_secs(86_400));
+        }
+        assert_eq!(c.cookies.scope, CookieScope::PerCall);
+        assert!(c.cookies.remove.is_empty());
+        assert!(c.preload.is_empty());
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let c = parse(
+            r#"
+[fetch]
+timeout = "3s"
+max_redirects = 2
+file_root = "/srv/app"
+
+[cache]
+heuristic_fraction = 0.2
+max_heuristic_lifetime = "2h"
+no_cache = "no-store"
+must_revalidate = "always"
+maxage = "limits"
+stale_if_error = "30s"
+
+[cache.audio]
+max_bytes = 1000
+default_max_age = "3m"
+heuristic_fraction = 0.0
+
+[cache.grammar]
+max_entry_bytes = 10
+max_heuristic_lifetime = "1m"
+
+[preload]
+"welcome" = "http://127.0.0.1:8080/welcome.vxml"
+
+[cookies]
+scope = "shared"
+remove = ["JSESSIONID"]
+"#,
+        )
+        .expect("full config parses");
+        assert_eq!(c.fetch.timeout, Duration::from_secs(3));
+        assert_eq!(c.fetch.max_redirects, 2);
+        assert_eq!(c.fetch.file_root.as_deref(), Some(Path::new("/srv/app")));
+        assert_eq!(c.cache.no_cache, NoCacheMode::NoStore);
+        assert_eq!(c.cache.must_revalidate, MustRevalidateMode::Always);
+        assert_eq!(c.cache.maxage, MaxAgeMode::Limits);
+        assert_eq!(c.cache.stale_if_error, Duration::from_secs(30));
+        let audio = &c.cache.types[ResourceType::Audio];
+        assert_eq!(audio.max_bytes, 1000);
+        assert_eq!(
+            audio.max_entry_bytes, 250,
+            "defaults to a quarter of max_bytes"
+        );
+        assert_eq!(audio.default_max_age, Duration::from_secs(180));
+        assert_eq!(audio.heuristic_fraction, 0.0, "per-type value wins");
+        assert_eq!(audio.max_heuristic_lifetime, Duration::from_secs(7200));
+        let grammar = &c.cache.types[ResourceType::Grammar];
+        assert_eq!(grammar.max_entry_bytes, 10);
+        assert_eq!(grammar.heuristic_fraction, 0.2, "inherits [cache]");
+        assert_eq!(grammar.max_heuristic_lifetime, Duration::from_secs(60));
+        assert_eq!(
+            c.preload.get("welcome").map(String::as_str),
+            Some("http://127.0.0.1:8080/welcome.vxml")
+        );
+        assert_eq!(c.cookies.scope, CookieScope::Shared);
+        assert_eq!(c.cookies.remove, vec!["JSESSIONID".to_string()]);
+    }
+
+    fn error_text(s: &str) -> String {
+        parse(s).expect_err("config should be refused").to_string()
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = error_text("[cache]\nno_cache = \"revalidate\"\nmax_age = \"3s\"\n");
+        assert!(e.starts_with("vxb.toml:3:"), "{e}");
+        assert!(e.contains("max_age"), "{e}");
+        assert!(e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn unknown_type_table_is_refused() {
+        let e = error_text("[cache.video]\nmax_bytes = 1\n");
+        assert!(e.starts_with("vxb.toml:1:"), "{e}");
+        assert!(e.contains("video"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_the_key() {
+        let e = error_text("[fetch]\n\ntimeout = \"seven seconds\"\n");
+        assert!(e.starts_with("vxb.toml:3:"), "{e}");
+        assert!(e.contains("fetch.timeout"), "{e}");
+        assert!(e.contains("bad duration"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_range_name_the_key() {
+        let e = error_text("[cache.document]\nmax_bytes = \"lots\"\n");
+        assert!(e.starts_with("vxb.toml:2:"), "{e}");
+        assert!(e.contains("cache.document.max_bytes"), "{e}");
+
+        let e = error_text("[cache]\nheuristic_fraction = 1.5\n");
+        assert!(e.starts_with("vxb.toml:2:"), "{e}");
+        assert!(e.contains("cache.heuristic_fraction"), "{e}");
+
+        let e = error_text("[cache]\nmaxage = \"sometimes\"\n");
+        assert!(e.contains("cache.maxage"), "{e}");
+        assert!(e.contains("overrides"), "lists the accepted values: {e}");
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let e = error_text("[fetch]\ntimeout = \n");
+        assert!(e.starts_with("vxb.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7s"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("3 fortnights please").is_err());
+        assert!(parse_duration("").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! vxb: a miniature but complete VoiceXML voice browser.
+//!
+//! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
+
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod resource;
