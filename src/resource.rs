@@ -92,6 +92,14 @@ impl<T> PerType<T> {
     }
 }
 
+/// Serialized as a map from type name to value (`{"document": …, "audio": …}`),
+/// so reports read the same as the configuration.
+impl<T: serde::Serialize> serde::Serialize for PerType<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter().map(|(t, v)| (t.as_str(), v)))
+    }
+}
+
 impl<T> std::ops::Index<ResourceType> for PerType<T> {
     type Output = T;
     fn index(&self, t: ResourceType) -> &T {
@@ -126,5 +134,15 @@ mod tests {
         assert_eq!(m[ResourceType::Data], 4);
         let names: Vec<_> = m.iter().map(|(t, _)| t).collect();
         assert_eq!(names, ResourceType::ALL);
+    }
+
+    #[test]
+    fn per_type_serializes_as_a_map_by_type_name() {
+        let m = PerType::from_fn(|t| t as u8);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            json,
+            r#"{"document":0,"context":1,"script":2,"data":3,"audio":4,"grammar":5}"#
+        );
     }
 }
