@@ -1,1 +1,113 @@
-fn main() {}
+//! Benchmarks of the cache.
+//!
+//! - `store_get_hit/{1KB,1MB}`: a hit in the store (`Store::get`) among a
+//!   thousand entries. The two sizes should cost the same: a hit clones an
+//!   `Arc`, never the body. Goal: under 1 µs median.
+//! - `store_insert_evicting`: storing into a full type budget, each insert
+//!   evicting exactly one least recently used entry.
+//!
+//! Not here yet: the policy's decision for a stale entry (needs
+//! `crate::cache::policy`, written on another branch).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use vxb::cache::entry::{Entry, StoredResponse};
+use vxb::cache::store::{Store, Visibility};
+use vxb::config::CacheConfig;
+use vxb::resource::ResourceType;
+
+fn response() -> StoredResponse {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::CACHE_CONTROL, "max-age=60".parse().unwrap());
+    headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
+    StoredResponse {
+        status: 200,
+        headers,
+        request_time: SystemTime::UNIX_EPOCH,
+        response_time: SystemTime::UNIX_EPOCH,
+        vary: Vec::new(),
+    }
+}
+
+fn url(i: usize) -> String {
+    format!("http://127.0.0.1:8080/app/resource-{i}.vxml")
+}
+
+fn store_get_hit(c: &mut Criterion) {
+    const OTHERS: usize = 1000;
+    let mut group = c.benchmark_group("store_get_hit");
+    for (name, size) in [("1KB", 1024), ("1MB", 1024 * 1024)] {
+        let mut config = CacheConfig::default();
+        config.types[ResourceType::Document].max_bytes = 1 << 30;
+        config.types[ResourceType::Document].max_entry_bytes = 1 << 30;
+        let store = Store::new(&config);
+        let body = Bytes::from(vec![b'x'; size]);
+        for i in 0..OTHERS {
+            let e = Entry::new(url(i), ResourceType::Document, response(), body.clone());
+            store.insert(e, Visibility::Shared).unwrap();
+        }
+        let target = url(OTHERS / 2);
+        let call = store.new_call();
+        group.bench_function(name, |b| {
+            b.iter(|| store.get(ResourceType::Document, black_box(&target), black_box(call)))
+        });
+    }
+    group.finish();
+}
+
+fn store_insert_evicting(c: &mut Criterion) {
+    const SIZE: usize = 10_000;
+    const FIT: usize = 100;
+    let mut config = CacheConfig::default();
+    config.types[ResourceType::Audio].max_bytes = (SIZE * FIT) as u64;
+    config.types[ResourceType::Audio].max_entry_bytes = SIZE as u64;
+    let store = Store::new(&config);
+    let body = Bytes::from(vec![0u8; SIZE]);
+    // More URLs than fit, cycled: every insert is a new key in a full budget.
+    let urls: Vec<Arc<str>> = (0..FIT * 10).map(|i| url(i).into()).collect();
+    let entry = |i: usize| {
+        Entry::new(
+            Arc::clone(&urls[i % urls.len()]),
+            ResourceType::Audio,
+            response(),
+            body.clone(),
+        )
+    };
+    for i in 0..FIT {
+        store.insert(entry(i), Visibility::Shared).unwrap();
+    }
+    let evictions_before = store.stats()[ResourceType::Audio].evictions;
+    let mut next = FIT;
+    c.bench_function("store_insert_evicting", |b| {
+        b.iter_batched(
+            || {
+                next += 1;
+                entry(next)
+            },
+            |e| store.insert(e, Visibility::Shared),
+            BatchSize::SmallInput,
+        )
+    });
+    // Guards the benchmark's premise: it measured inserts that evict.
+    let stats = store.stats()[ResourceType::Audio];
+    assert_eq!(stats.entries, FIT as u64);
+    assert_eq!(
+        stats.evictions - evictions_before,
+        (next - FIT) as u64,
+        "every insert evicted one entry"
+    );
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the machine is shared; these figures are stable well within them.
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = store_get_hit, store_insert_evicting
+}
+criterion_main!(benches);
