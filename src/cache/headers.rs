@@ -381,8 +381,6 @@ pub fn combined_value(headers: &HeaderMap, name: &HeaderName) -> Option<HeaderVa
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachingHeaders {
     pub cache_control: ResponseCacheControl,
-    /// Whether a `Cache-Control` header is present at all (even an empty one).
-    pub has_cache_control: bool,
     pub expires: Option<Expires>,
     /// `Date`; an unparsable or conflicting one counts as absent (the time of
     /// receipt is used instead, RFC 9110 §6.6.1).
@@ -407,7 +405,6 @@ impl CachingHeaders {
         let date_of = |name: &HeaderName| single_value(headers, name).and_then(parse_http_date);
         CachingHeaders {
             cache_control: ResponseCacheControl::parse(headers),
-            has_cache_control: headers.contains_key(header::CACHE_CONTROL),
             expires,
             date: date_of(&header::DATE),
             age: single_value(headers, &header::AGE)
@@ -478,6 +475,7 @@ pub fn overlay(base: &HeaderMap, over: &HeaderMap) -> HeaderMap {
 /// A response's headers with its document's `<meta http-equiv>` overrides
 /// applied (spec §3, precedence 2: each meta replaces the header of the same
 /// name), and the metas that were skipped because they are not valid headers.
+/// (`StoredResponse::meta` wants the overrides alone: [`meta_headers`].)
 pub fn apply_meta(headers: &HeaderMap, meta: &[(String, String)]) -> (HeaderMap, Vec<InvalidMeta>) {
     let (over, skipped) = meta_headers(meta);
     (overlay(headers, &over), skipped)
@@ -605,7 +603,6 @@ mod tests {
                 assert_eq!(d.name, d.name.to_lowercase());
             }
             let parsed = CachingHeaders::parse(&h);
-            assert!(parsed.has_cache_control);
             assert!(parsed.expires.is_some(), "present, valid or not");
         }
     }
@@ -849,7 +846,6 @@ mod tests {
             ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
         ]));
         assert!(h.set_cookie && h.has_validators());
-        assert!(!h.has_cache_control);
         assert!(CachingHeaders::parse(&map(&[("etag", r#""x""#)])).has_validators());
     }
 
