@@ -31,6 +31,11 @@ pub struct StoredResponse {
     /// For a response with `Vary`: each nominated request header and the value
     /// the original request carried (`None`: absent). Empty without `Vary`.
     pub vary: Vec<(HeaderName, Option<http::HeaderValue>)>,
+    /// The headers set by the document's `<meta http-equiv>` (already merged
+    /// into `headers`; empty for anything but a document). Kept apart so that
+    /// a 304's headers, merged into `headers`, cannot undo them: the metas are
+    /// re-applied after the merge (spec §3: "stored with the resource").
+    pub meta: HeaderMap,
 }
 
 /// One stored resource.

@@ -1,1 +1,646 @@
-//! Pure cache policy (filled in by the policy work).
+//! The cache decision table of spec §3 as pure functions: whether a response
+//! is stored, how long it stays fresh, how old it is, whether a stored copy may
+//! be reused for a request, how to revalidate it and how a 304 updates it.
+//!
+//! Nothing here does I/O, reads a clock or takes a lock: every input (headers,
+//! times, configuration) is an argument, so each rule is one unit test. Where
+//! spec §3 is silent, RFC 9111 decides; the choices RFC 9111 leaves open are
+//! written down on the function that makes them.
+//!
+//! Times are wall-clock [`SystemTime`]s because HTTP dates are. Lifetimes and
+//! ages are [`Duration`]s; a response is fresh while `age < lifetime`
+//! (RFC 9111 §4.2: "fresh if freshness_lifetime > current_age"), so a lifetime
+//! of zero, and a request `maxage` of 0, always go back to the origin.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use http::Method;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use super::entry::StoredResponse;
+use super::headers::{
+    self, CachingHeaders, DeltaSeconds, DirectiveArg, Expires, Vary, parse_delta_seconds,
+};
+use crate::config::{CacheConfig, MaxAgeMode, MustRevalidateMode, NoCacheMode, TypeCacheConfig};
+use crate::resource::ResourceType;
+
+/// Statuses whose responses may be stored and given a heuristic (or
+/// `default_max_age`) lifetime: RFC 9110 §15.1's "heuristically cacheable"
+/// codes, without 206 because vxb never sends range requests and cannot
+/// combine partial content.
+pub const HEURISTICALLY_CACHEABLE: [u16; 11] =
+    [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501];
+
+/// Further statuses that are stored only with explicit freshness (`max-age`,
+/// `Expires`) or `public` (RFC 9111 §3). Every other status (206, 304, 5xx but
+/// 501, …) is not understood by this cache and never stored.
+pub const STORABLE_WITH_EXPLICIT_FRESHNESS: [u16; 3] = [302, 303, 307];
+
+/// A request's `max-stale`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxStale {
+    /// `max-stale` without a value: any staleness is acceptable.
+    Any,
+    /// `max-stale=N` (VoiceXML `maxstale`): stale by at most this much.
+    Limit(Duration),
+}
+
+impl MaxStale {
+    fn covers(self, staleness: Duration) -> bool {
+        match self {
+            MaxStale::Any => true,
+            MaxStale::Limit(limit) => staleness <= limit,
+        }
+    }
+}
+
+/// The cache directives of one request (spec §3, precedence 3): they apply to
+/// this request only and are never stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestDirectives {
+    /// VoiceXML `maxage` / `*maxage`, or `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
+    /// VoiceXML `maxstale` / `*maxstale`, or `Cache-Control: max-stale`.
+    pub max_stale: Option<MaxStale>,
+    pub min_fresh: Option<Duration>,
+    pub no_cache: bool,
+    pub no_store: bool,
+    /// The caller answers 504 itself when [`decide`] says the origin is needed;
+    /// the policy does not second-guess it.
+    pub only_if_cached: bool,
+}
+
+impl RequestDirectives {
+    /// A VoiceXML request's `maxage` / `maxstale` (attribute, else property).
+    pub fn voicexml(max_age: Option<Duration>, max_stale: Option<Duration>) -> Self {
+        RequestDirectives {
+            max_age,
+            max_stale: max_stale.map(MaxStale::Limit),
+            ..RequestDirectives::default()
+        }
+    }
+
+    /// Reads an HTTP request's `Cache-Control` (used by `vxb proxy`), and
+    /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4).
+    ///
+    /// A directive repeated with different values keeps the most restrictive
+    /// one (smallest `max-age` and `max-stale`, largest `min-fresh`); a value
+    /// that is not a number is ignored, as if the directive were absent.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let mut r = RequestDirectives::default();
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            r.no_cache = headers::pragma_no_cache(headers);
+            return r;
+        }
+        for d in headers::directives(headers.get_all(header::CACHE_CONTROL)) {
+            let value = match &d.arg {
+                DirectiveArg::Present(v) => parse_delta_seconds(v),
+                DirectiveArg::Absent | DirectiveArg::Malformed => None,
+            };
+            match (d.name.as_str(), value) {
+                ("max-age", Some(v)) => r.max_age = Some(r.max_age.map_or(v, |old| old.min(v))),
+                ("min-fresh", Some(v)) => {
+                    r.min_fresh = Some(r.min_fresh.map_or(v, |old| old.max(v)))
+                }
+                ("max-stale", _) => {
+                    let new = match (&d.arg, value) {
+                        (DirectiveArg::Absent, _) => MaxStale::Any,
+                        (_, Some(v)) => MaxStale::Limit(v),
+                        (_, None) => continue,
+                    };
+                    r.max_stale = Some(match (r.max_stale, new) {
+                        (Some(MaxStale::Limit(a)), MaxStale::Limit(b)) => MaxStale::Limit(a.min(b)),
+                        (Some(MaxStale::Limit(a)), MaxStale::Any) => MaxStale::Limit(a),
+                        (None | Some(MaxStale::Any), new) => new,
+                    });
+                }
+                ("no-cache", _) => r.no_cache = true,
+                ("no-store", _) => r.no_store = true,
+                ("only-if-cached", _) => r.only_if_cached = true,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// The `Cache-Control` request header carrying these directives (spec §3,
+    /// last paragraph: a caching proxy between browser and origin honours them
+    /// too), e.g. `max-age=120, max-stale=30`; `None` when there are none.
+    /// Durations are sent in whole seconds, rounded down.
+    pub fn to_header(&self) -> Option<HeaderValue> {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(a) = self.max_age {
+            parts.push(format!("max-age={}", a.as_secs()));
+        }
+        match self.max_stale {
+            Some(MaxStale::Any) => parts.push("max-stale".into()),
+            Some(MaxStale::Limit(s)) => parts.push(format!("max-stale={}", s.as_secs())),
+            None => {}
+        }
+        if let Some(f) = self.min_fresh {
+            parts.push(format!("min-fresh={}", f.as_secs()));
+        }
+        for (set, name) in [
+            (self.no_cache, "no-cache"),
+            (self.no_store, "no-store"),
+            (self.only_if_cached, "only-if-cached"),
+        ] {
+            if set {
+                parts.push(name.into());
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        HeaderValue::from_str(&parts.join(", ")).ok()
+    }
+}
+
+/// Who may be served a stored response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Any call in the process.
+    Shared,
+    /// Only the call that fetched it: `Cache-Control: private` (also the
+    /// field-named form), or `Set-Cookie` without `public`.
+    Private,
+}
+
+/// Why a response is not stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotStored {
+    /// `Cache-Control: no-store`.
+    NoStore,
+    /// `no-cache` (or `Pragma: no-cache`) with `no_cache = "no-store"`.
+    NoCacheConfiguredNoStore,
+    /// No `max-age`, `Expires`, `Last-Modified` or `ETag`, and the type's
+    /// `default_max_age` is 0: it could never be reused or revalidated.
+    NoFreshnessInformation,
+    /// A status this cache does not store (see [`HEURISTICALLY_CACHEABLE`]).
+    Status(u16),
+    /// Anything but GET (a POST from `<submit>`, notably).
+    Method(Method),
+    /// The body exceeds the type's `max_entry_bytes`.
+    TooLarge { size: u64, limit: u64 },
+    /// `Vary: *`: no later request could be shown to match.
+    VaryStar,
+    /// The request said `Cache-Control: no-store`.
+    RequestNoStore,
+}
+
+impl fmt::Display for NotStored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotStored::NoStore => f.write_str("Cache-Control: no-store"),
+            NotStored::NoCacheConfiguredNoStore => {
+                f.write_str("no-cache, and the configuration says no_cache = \"no-store\"")
+            }
+            NotStored::NoFreshnessInformation => {
+                f.write_str("no max-age, Expires, Last-Modified or ETag, and default_max_age is 0")
+            }
+            NotStored::Status(s) => write!(f, "status {s} is not stored"),
+            NotStored::Method(m) => write!(f, "{m} responses are never stored"),
+            NotStored::TooLarge { size, limit } => {
+                write!(f, "{size} bytes is over max_entry_bytes ({limit})")
+            }
+            NotStored::VaryStar => f.write_str("Vary: *"),
+            NotStored::RequestNoStore => f.write_str("the request said no-store"),
+        }
+    }
+}
+
+/// Whether (and for whom) a response may be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Storability {
+    Store(Visibility),
+    NotStored(NotStored),
+}
+
+/// Decides whether a response is stored (spec §3, "Storing"). `headers` are
+/// the response headers with `<meta http-equiv>` already applied.
+///
+/// Checked in this order, the first that applies giving the reason: method
+/// (GET only: HEAD has no body to store under the URL, POST never), request
+/// `no-store`, response `no-store`, status, `Vary: *`, `no-cache` under
+/// `no_cache = "no-store"`, no freshness information, size.
+///
+/// "No freshness information" is the spec's rule, stricter than RFC 9111 (which
+/// would store such a response and never reuse it): an invalid `max-age`
+/// (`max-age=abc`) or `Expires` still counts as present — the response is
+/// stored as stale, and a request `maxage`/`maxstale` can still reuse it.
+pub fn storability(
+    method: &Method,
+    status: u16,
+    headers: &HeaderMap,
+    body_len: u64,
+    req: &RequestDirectives,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Storability {
+    use Storability::NotStored as No;
+    if *method != Method::GET {
+        return No(NotStored::Method(method.clone()));
+    }
+    if req.no_store {
+        return No(NotStored::RequestNoStore);
+    }
+    let h = CachingHeaders::parse(headers);
+    let cc = &h.cache_control;
+    if cc.no_store {
+        return No(NotStored::NoStore);
+    }
+    let explicit = cc.max_age.is_some() || h.expires.is_some() || cc.public;
+    let status_ok = HEURISTICALLY_CACHEABLE.contains(&status)
+        || (explicit && STORABLE_WITH_EXPLICIT_FRESHNESS.contains(&status));
+    if !status_ok {
+        return No(NotStored::Status(status));
+    }
+    if h.vary == Some(Vary::Any) {
+        return No(NotStored::VaryStar);
+    }
+    if cc.no_cache && cfg.no_cache == NoCacheMode::NoStore {
+        return No(NotStored::NoCacheConfiguredNoStore);
+    }
+    let t = &cfg.types[rtype];
+    if cc.max_age.is_none()
+        && h.expires.is_none()
+        && !h.has_validators()
+        && t.default_max_age.is_zero()
+    {
+        return No(NotStored::NoFreshnessInformation);
+    }
+    if body_len > t.max_entry_bytes {
+        return No(NotStored::TooLarge {
+            size: body_len,
+            limit: t.max_entry_bytes,
+        });
+    }
+    if cc.private || (h.set_cookie && !cc.public) {
+        Storability::Store(Visibility::Private)
+    } else {
+        Storability::Store(Visibility::Shared)
+    }
+}
+
+/// The stored freshness lifetime (spec §3, "Freshness lifetime"), first that
+/// applies:
+/// 1. `max-age` (an invalid or conflicting one: zero, RFC 9111 §4.2.1);
+/// 2. the type's `default_max_age` when above zero — before `Expires`, as in
+///    003's platform;
+/// 3. `Expires − Date` (no valid `Date`: the time of receipt; an `Expires`
+///    that does not parse: zero);
+/// 4. `(Date − Last-Modified) × heuristic_fraction`, rounded down to whole
+///    seconds and capped at `max_heuristic_lifetime`;
+/// 5. zero.
+///
+/// Steps 2 and 4 are heuristics, which RFC 9111 §4.2.2 allows only for the
+/// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response; a 302 with
+/// `Expires` goes straight to step 3. `s-maxage` is ignored (see
+/// [`headers::ResponseCacheControl`]). `no-cache` and `must-revalidate` do not
+/// change the lifetime; [`decide`] applies them.
+pub fn freshness_lifetime(
+    resp: &StoredResponse,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Duration {
+    let h = CachingHeaders::parse(&resp.headers);
+    lifetime_of(&h, resp, &cfg.types[rtype])
+}
+
+fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -> Duration {
+    let cc = &h.cache_control;
+    if let Some(max_age) = cc.max_age {
+        return max_age.or_zero();
+    }
+    let heuristic_allowed = HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public;
+    if heuristic_allowed && !t.default_max_age.is_zero() {
+        return t.default_max_age;
+    }
+    let date = h.date.unwrap_or(resp.response_time);
+    match h.expires {
+        Some(Expires::At(at)) => return at.duration_since(date).unwrap_or(Duration::ZERO),
+        Some(Expires::Invalid) => return Duration::ZERO,
+        None => {}
+    }
+    match h.last_modified {
+        Some(lm) if heuristic_allowed => {
+            let since = date.duration_since(lm).unwrap_or(Duration::ZERO);
+            // A float-to-int `as` saturates (and maps NaN to 0): no overflow.
+            let secs = (since.as_secs() as f64 * t.heuristic_fraction).floor() as u64;
+            Duration::from_secs(secs).min(t.max_heuristic_lifetime)
+        }
+        _ => Duration::ZERO,
+    }
+}
+
+/// The current age of a stored response, exactly RFC 9111 §4.2.3:
+/// `apparent_age = max(0, response_time − date_value)`,
+/// `corrected_age_value = age_value + (response_time − request_time)`,
+/// `corrected_initial_age = max(apparent_age, corrected_age_value)`,
+/// `current_age = corrected_initial_age + (now − response_time)`.
+/// A missing or invalid `Date` or `Age` contributes zero; a clock that went
+/// backwards (now before response_time) contributes zero resident time.
+pub fn current_age(resp: &StoredResponse, now: SystemTime) -> Duration {
+    age_of(&CachingHeaders::parse(&resp.headers), resp, now)
+}
+
+fn age_of(h: &CachingHeaders, resp: &StoredResponse, now: SystemTime) -> Duration {
+    let since = |later: SystemTime, earlier: SystemTime| {
+        later.duration_since(earlier).unwrap_or(Duration::ZERO)
+    };
+    let apparent_age = h
+        .date
+        .map_or(Duration::ZERO, |d| since(resp.response_time, d));
+    let response_delay = since(resp.response_time, resp.request_time);
+    let corrected_age_value = h
+        .age
+        .unwrap_or(Duration::ZERO)
+        .saturating_add(response_delay);
+    let corrected_initial_age = apparent_age.max(corrected_age_value);
+    corrected_initial_age.saturating_add(since(now, resp.response_time))
+}
+
+/// The lifetime a request judges a stored response by (spec §3, "Using" step
+/// 2): the request's `maxage` when it has one — replacing the stored lifetime
+/// under `maxage = "overrides"`, only shortening it under `"limits"` — else
+/// the stored [`freshness_lifetime`].
+pub fn lifetime_in_force(
+    resp: &StoredResponse,
+    req: &RequestDirectives,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Duration {
+    let h = CachingHeaders::parse(&resp.headers);
+    in_force(&h, resp, req, cfg, rtype)
+}
+
+fn in_force(
+    h: &CachingHeaders,
+    resp: &StoredResponse,
+    req: &RequestDirectives,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Duration {
+    let stored = lifetime_of(h, resp, &cfg.types[rtype]);
+    match (req.max_age, cfg.maxage) {
+        (None, _) => stored,
+        (Some(m), MaxAgeMode::Overrides) => m,
+        (Some(m), MaxAgeMode::Limits) => m.min(stored),
+    }
+}
+
+/// What a request may do with a stored response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Serve it: fresh for this request.
+    Fresh,
+    /// Serve it although stale: the request's `max-stale` allows it.
+    Stale,
+    /// Ask the origin with these conditional headers (`If-None-Match`,
+    /// `If-Modified-Since`); a 304 keeps the body.
+    Revalidate(HeaderMap),
+    /// Fetch anew: no validators to revalidate with, or a `Vary` mismatch.
+    Refetch,
+}
+
+/// Decides whether a stored response serves a request (spec §3, "Using"):
+///
+/// 0. `Vary`: the nominated request headers must equal those stored
+///    ([`StoredResponse::vary`]); otherwise, or with `Vary: *`, refetch.
+/// 1. Response `no-cache` (or `Pragma: no-cache`), request `no-cache`, or
+///    `must-revalidate` under `must_revalidate = "always"` → revalidate.
+/// 2. The lifetime in force: see [`lifetime_in_force`].
+/// 3. Fresh while `age + min-fresh < lifetime in force` (strict, as RFC 9111
+///    §4.2: a `maxage` of 0 always revalidates, as VoiceXML authors intend).
+/// 4. Past it, [`Reuse::Stale`] when the request's `max-stale` covers
+///    `age − lifetime` (inclusive) and the response has no `must-revalidate`.
+/// 5. Otherwise revalidate when the response has an `ETag` or a valid
+///    `Last-Modified`, else refetch.
+pub fn decide(
+    resp: &StoredResponse,
+    request_headers: &HeaderMap,
+    req: &RequestDirectives,
+    now: SystemTime,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Reuse {
+    let h = CachingHeaders::parse(&resp.headers);
+    if !vary_matches(&h, resp, request_headers) {
+        return Reuse::Refetch;
+    }
+    let go_to_origin = || {
+        let conditional = conditional_from(&h, resp);
+        if conditional.is_empty() {
+            Reuse::Refetch
+        } else {
+            Reuse::Revalidate(conditional)
+        }
+    };
+    let cc = &h.cache_control;
+    if cc.no_cache
+        || req.no_cache
+        || (cc.must_revalidate && cfg.must_revalidate == MustRevalidateMode::Always)
+    {
+        return go_to_origin();
+    }
+    let lifetime = in_force(&h, resp, req, cfg, rtype);
+    let age = age_of(&h, resp, now);
+    let min_fresh = req.min_fresh.unwrap_or(Duration::ZERO);
+    if age.saturating_add(min_fresh) < lifetime {
+        return Reuse::Fresh;
+    }
+    // Fresh but short of min-fresh is not "stale": max-stale does not apply.
+    if age >= lifetime
+        && !cc.must_revalidate
+        && req.max_stale.is_some_and(|ms| ms.covers(age - lifetime))
+    {
+        return Reuse::Stale;
+    }
+    go_to_origin()
+}
+
+fn vary_matches(h: &CachingHeaders, resp: &StoredResponse, request_headers: &HeaderMap) -> bool {
+    match &h.vary {
+        None => true,
+        Some(Vary::Any) => false,
+        Some(Vary::Headers(names)) => names.iter().all(|name| {
+            let stored = resp
+                .vary
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, v)| v.as_ref());
+            stored == headers::combined_value(request_headers, name).as_ref()
+        }),
+    }
+}
+
+/// The headers nominated by a response's `Vary`, with the values the request
+/// carried (all lines joined; `None`: absent) — what [`StoredResponse::vary`]
+/// holds. Empty without `Vary`; `None` for `Vary: *`, which is never stored.
+pub fn vary_key(
+    response_headers: &HeaderMap,
+    request_headers: &HeaderMap,
+) -> Option<Vec<(HeaderName, Option<HeaderValue>)>> {
+    match headers::parse_vary(response_headers) {
+        None => Some(Vec::new()),
+        Some(Vary::Any) => None,
+        Some(Vary::Headers(names)) => Some(
+            names
+                .into_iter()
+                .map(|n| {
+                    let v = headers::combined_value(request_headers, &n);
+                    (n, v)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The conditional request headers that revalidate a stored response (004's
+/// table): `If-None-Match` with the `ETag` as received, `If-Modified-Since`
+/// with the `Last-Modified` as received (RFC 9110 §13.1.3: an exact copy), both
+/// when both. Empty when the response has no validators.
+pub fn conditional_headers(resp: &StoredResponse) -> HeaderMap {
+    conditional_from(&CachingHeaders::parse(&resp.headers), resp)
+}
+
+fn conditional_from(h: &CachingHeaders, resp: &StoredResponse) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    if let Some(etag) = &h.etag {
+        out.insert(header::IF_NONE_MATCH, etag.raw.clone());
+    }
+    if h.last_modified.is_some()
+        && let Some(lm) = resp.headers.get(header::LAST_MODIFIED)
+    {
+        out.insert(header::IF_MODIFIED_SINCE, lm.clone());
+    }
+    out
+}
+
+/// Headers of a 304 that never replace the stored ones: hop-by-hop fields
+/// (RFC 9111 §3.1) and those describing the stored bytes, which a 304 does
+/// not change (RFC 9111 §3.2 names Content-Length).
+const NOT_UPDATED_BY_304: [HeaderName; 11] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::CONTENT_LENGTH,
+    header::CONTENT_ENCODING,
+    header::CONTENT_RANGE,
+];
+
+/// Whether a 304 may update this stored response (RFC 9111 §4.3.4): when it
+/// carries an `ETag`, that tag must match the stored one (strongly if the 304's
+/// is strong, weakly if weak); otherwise, when both carry `Last-Modified`,
+/// the dates must be equal. A 304 without validators matches — vxb keeps one
+/// response per URL and sent the conditional request itself (RFC 9111 would
+/// select only a stored response that also lacks validators; servers often
+/// omit them from 304s). When this is false, fetch the resource anew.
+pub fn not_modified_matches(stored: &StoredResponse, not_modified: &HeaderMap) -> bool {
+    let new = CachingHeaders::parse(not_modified);
+    let old = CachingHeaders::parse(&stored.headers);
+    match (&new.etag, &old.etag) {
+        (Some(n), Some(o)) if n.weak => n.weak_eq(o),
+        (Some(n), Some(o)) => n.strong_eq(o),
+        (Some(_), None) => false,
+        (None, _) => match (new.last_modified, old.last_modified) {
+            (Some(n), Some(o)) => n == o,
+            _ => true,
+        },
+    }
+}
+
+/// The stored response updated by a 304 (RFC 9111 §3.2, §4.3.4; spec §3 step
+/// 5): every header the 304 carries replaces the stored one, except those in
+/// `NOT_UPDATED_BY_304` and those the 304's `Connection` nominates; the
+/// document's `<meta http-equiv>` headers are then applied again so that they
+/// keep precedence; request and response times become those of the
+/// revalidation, which resets the age. A stored `Date` or `Age` the 304 does
+/// not replace is dropped: it described the old exchange, and keeping it would
+/// make the revalidated copy look as old as before (without `Date`, the time of
+/// receipt stands in for it, RFC 9110 §6.6.1).
+pub fn merge_not_modified(
+    stored: &StoredResponse,
+    not_modified: &HeaderMap,
+    request_time: SystemTime,
+    response_time: SystemTime,
+) -> StoredResponse {
+    let nominated: Vec<String> = headers::directives(not_modified.get_all(header::CONNECTION))
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let mut update = HeaderMap::new();
+    for (name, value) in not_modified {
+        if !NOT_UPDATED_BY_304.contains(name) && !nominated.iter().any(|n| n == name.as_str()) {
+            update.append(name.clone(), value.clone());
+        }
+    }
+    let mut merged = headers::overlay(&stored.headers, &update);
+    for stale in [header::DATE, header::AGE] {
+        if !update.contains_key(&stale) {
+            merged.remove(&stale);
+        }
+    }
+    StoredResponse {
+        status: stored.status,
+        headers: headers::overlay(&merged, &stored.meta),
+        request_time,
+        response_time,
+        vary: stored.vary.clone(),
+        meta: stored.meta.clone(),
+    }
+}
+
+/// Whether a stored copy may be served because revalidating it failed (the
+/// origin unreachable or answering 5xx; spec §3 step 6). Yes when:
+/// - neither the response nor the request says `no-cache` (RFC 9111 §4.2.4:
+///   never serve without validation what must be validated), and
+/// - it is still fresh for this request (it was sent to the origin only
+///   because of `must_revalidate = "always"` or `min-fresh`), or it has no
+///   `must-revalidate` (RFC 9111 §5.2.2.2) and is stale by no more than the
+///   larger of the configured `stale_if_error` and the response's own
+///   `stale-if-error` directive (RFC 5861: the origin's explicit permission).
+pub fn stale_if_error_allows(
+    resp: &StoredResponse,
+    req: &RequestDirectives,
+    now: SystemTime,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> bool {
+    let h = CachingHeaders::parse(&resp.headers);
+    let cc = &h.cache_control;
+    if cc.no_cache || req.no_cache {
+        return false;
+    }
+    let lifetime = in_force(&h, resp, req, cfg, rtype);
+    let age = age_of(&h, resp, now);
+    if age < lifetime {
+        return true;
+    }
+    if cc.must_revalidate {
+        return false;
+    }
+    let granted = cc
+        .stale_if_error
+        .and_then(DeltaSeconds::valid)
+        .unwrap_or(Duration::ZERO);
+    age - lifetime <= cfg.stale_if_error.max(granted)
+}
+
+/// Whether a request invalidates the stored copy of its URL: a POST always
+/// (spec §3: a `<submit method="post">` invalidates, whatever the answer);
+/// any other unsafe method when the answer is not an error (2xx or 3xx,
+/// RFC 9111 §4.4). GET, HEAD, OPTIONS and TRACE never do.
+pub fn invalidates(method: &Method, status: u16) -> bool {
+    if *method == Method::POST {
+        return true;
+    }
+    let safe = [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method);
+    !safe && (200..400).contains(&status)
+}
