@@ -24,13 +24,7 @@ fn response() -> StoredResponse {
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=60".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
-    StoredResponse {
-        status: 200,
-        headers,
-        request_time: SystemTime::UNIX_EPOCH,
-        response_time: SystemTime::UNIX_EPOCH,
-        vary: Vec::new(),
-    }
+    StoredResponse::new(200, headers, SystemTime::UNIX_EPOCH)
 }
 
 fn url(i: usize) -> String {

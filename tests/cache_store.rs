@@ -29,13 +29,7 @@ fn store(max_bytes: u64, max_entry_bytes: u64) -> Store {
 static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
 
 fn entry(rtype: ResourceType, url: &str, size: usize) -> Entry {
-    let response = StoredResponse {
-        status: 200,
-        headers: http::HeaderMap::new(),
-        request_time: SystemTime::UNIX_EPOCH,
-        response_time: SystemTime::UNIX_EPOCH,
-        vary: Vec::new(),
-    };
+    let response = StoredResponse::new(200, http::HeaderMap::new(), SystemTime::UNIX_EPOCH);
     Entry::new(url, rtype, response, Bytes::from_static(&ZEROS[..size]))
 }
 

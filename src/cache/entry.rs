@@ -38,6 +38,21 @@ pub struct StoredResponse {
     pub meta: HeaderMap,
 }
 
+impl StoredResponse {
+    /// A response received at `at` (request and response time alike), with no
+    /// `Vary` key and no `<meta http-equiv>` headers.
+    pub fn new(status: u16, headers: HeaderMap, at: SystemTime) -> StoredResponse {
+        StoredResponse {
+            status,
+            headers,
+            request_time: at,
+            response_time: at,
+            vary: Vec::new(),
+            meta: HeaderMap::new(),
+        }
+    }
+}
+
 /// One stored resource.
 #[derive(Debug)]
 pub struct Entry {

@@ -748,13 +748,7 @@ mod tests {
     }
 
     fn entry(rtype: ResourceType, url: &str, size: usize) -> Entry {
-        let response = StoredResponse {
-            status: 200,
-            headers: http::HeaderMap::new(),
-            request_time: SystemTime::UNIX_EPOCH,
-            response_time: SystemTime::UNIX_EPOCH,
-            vary: Vec::new(),
-        };
+        let response = StoredResponse::new(200, http::HeaderMap::new(), SystemTime::UNIX_EPOCH);
         Entry::new(url, rtype, response, Bytes::from(vec![b'x'; size]))
     }
 
