@@ -8,3 +8,4 @@ pub mod clock;
 pub mod config;
 pub mod fetch;
 pub mod resource;
+pub mod serve;
