@@ -43,7 +43,7 @@ pub struct Rules {
 /// One `[[rule]]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rule {
+struct Rule {
     path: Glob,
     #[serde(default)]
     headers: HeaderList,
