@@ -206,26 +206,37 @@ impl Config {
 
     /// Parses configuration text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let invalid = |span: Option<std::ops::Range<usize>>, key: String, message: String| {
-            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                key: KeyPrefix(key),
-                message,
-            }
-        };
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| invalid(e.span(), String::new(), e.message().to_string()))?;
-        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let key = if key == "." { String::new() } else { key };
-            let inner = e.into_inner();
-            invalid(inner.span(), key, inner.message().to_string())
-        })?;
+        let raw: RawConfig = parse_strict_toml(text, path)?;
         Ok(raw.resolve())
     }
+}
+
+/// Deserializes TOML text into `T`, with the error reporting of the
+/// configuration file (file, line, column, dotted key). Shared by every TOML
+/// file vxb reads, so they all fail the same clear way; `T` should refuse
+/// unknown keys (`#[serde(deny_unknown_fields)]`).
+pub fn parse_strict_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let invalid = |span: Option<std::ops::Range<usize>>, key: String, message: String| {
+        let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            key: KeyPrefix(key),
+            message,
+        }
+    };
+    let de = toml::Deserializer::parse(text)
+        .map_err(|e| invalid(e.span(), String::new(), e.message().to_string()))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        let key = if key == "." { String::new() } else { key };
+        let inner = e.into_inner();
+        invalid(inner.span(), key, inner.message().to_string())
+    })
 }
 
 /// 1-based line and column of a byte offset.

@@ -6,4 +6,6 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod fetch;
 pub mod resource;
+pub mod serve;

@@ -2,12 +2,14 @@
 //! arguments, calls the library, prints, and maps the outcome to an exit code
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
+use crate::serve::{Origin, ServeOptions, load_rules};
 
 /// A miniature but complete VoiceXML voice browser with an HTTP-correct cache.
 #[derive(Parser, Debug)]
@@ -24,6 +26,18 @@ pub enum Command {
     CheckConfig {
         /// The TOML configuration file (spec §2).
         file: PathBuf,
+    },
+    /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
+    /// headers by path pattern, one log line per request.
+    Serve {
+        /// The directory to serve.
+        dir: PathBuf,
+        /// The address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// A TOML rules file adding headers by path pattern.
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
 }
 
@@ -59,5 +73,50 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
+        Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
+}
+
+/// `vxb serve`: runs until interrupted.
+fn serve(dir: PathBuf, listen: SocketAddr, rules: Option<PathBuf>) -> u8 {
+    let rules = match load_rules(rules.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vxb serve: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vxb serve: cannot start the async runtime: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    runtime.block_on(async {
+        let options = ServeOptions {
+            listen,
+            rules,
+            echo: true,
+            ..ServeOptions::new(&dir)
+        };
+        let origin = match Origin::start(options).await {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("vxb serve: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        println!(
+            "vxb serve: serving {} on {}",
+            dir.display(),
+            origin.base_url()
+        );
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling here: serve until killed.
+            std::future::pending::<()>().await;
+        }
+        origin.shutdown().await;
+        EXIT_OK
+    })
 }

@@ -1,0 +1,256 @@
+//! `vxb serve`: a static origin for samples, tests and the benchmark.
+//!
+//! It serves a directory (never anything outside it) over HTTP/1.1 with a
+//! strong ETag and Last-Modified on every file, answers If-None-Match and
+//! If-Modified-Since with 304, answers HEAD, and answers POST like GET (so a
+//! `<submit method="post">` works against static samples). Other methods get
+//! 405. A rules file ([`Rules`]) adds headers, drops validators, forces a
+//! status or delays the answer by path pattern.
+//!
+//! In process, [`Origin::start`] returns a handle with the bound address, the
+//! [`RequestLog`] of every request, and a graceful [`Origin::shutdown`].
+//!
+//! - [`files`]: answering one request from the directory.
+//! - [`rules`]: the rules file.
+//! - [`log`]: the request log.
+
+pub mod files;
+pub mod log;
+pub mod rules;
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use url::Url;
+
+pub use log::{LogRecord, RequestLog};
+pub use rules::{Effect, Rules};
+
+use crate::config::ConfigError;
+
+/// What to serve and how.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The directory served.
+    pub root: PathBuf,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub rules: Rules,
+    /// Print each request's log line on stdout (what `vxb serve` does).
+    pub echo: bool,
+}
+
+impl ServeOptions {
+    /// Serves `root` on an ephemeral port of 127.0.0.1, no rules, no echo.
+    pub fn new(root: impl Into<PathBuf>) -> ServeOptions {
+        ServeOptions {
+            root: root.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            rules: Rules::default(),
+            echo: false,
+        }
+    }
+}
+
+/// Why the origin could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{}: cannot serve: {cause}", path.display())]
+    Root { path: PathBuf, cause: String },
+    #[error(transparent)]
+    Rules(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind { addr: SocketAddr, cause: String },
+}
+
+/// A running origin. Dropping it stops it at once; [`Origin::shutdown`]
+/// stops it gracefully.
+#[derive(Debug)]
+pub struct Origin {
+    addr: SocketAddr,
+    log: Arc<RequestLog>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+struct State {
+    root: PathBuf,
+    rules: Rules,
+    log: Arc<RequestLog>,
+    echo: bool,
+}
+
+impl Origin {
+    /// Binds and starts serving in the background of the current tokio runtime.
+    pub async fn start(options: ServeOptions) -> Result<Origin, ServeError> {
+        let root_error = |cause: String| ServeError::Root {
+            path: options.root.clone(),
+            cause,
+        };
+        let root = std::fs::canonicalize(&options.root).map_err(|e| root_error(e.to_string()))?;
+        if !root.is_dir() {
+            return Err(root_error("not a directory".to_string()));
+        }
+        let bind_error = |e: std::io::Error| ServeError::Bind {
+            addr: options.listen,
+            cause: e.to_string(),
+        };
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let log = Arc::new(RequestLog::default());
+        let state = Arc::new(State {
+            root,
+            rules: options.rules,
+            log: log.clone(),
+            echo: options.echo,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, state, stopped));
+        Ok(Origin {
+            addr,
+            log,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR/`, to join request paths onto.
+    pub fn base_url(&self) -> Url {
+        Url::parse(&format!("http://{}/", self.addr))
+            .expect("http://<socket address>/ is always a valid URL")
+    }
+
+    /// Every request answered so far.
+    pub fn log(&self) -> &Arc<RequestLog> {
+        &self.log
+    }
+
+    /// Stops accepting, lets requests in progress finish, then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
+    // Aborting this task drops the set, which aborts every connection.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, state.clone(), stopped.clone()));
+                }
+                // Out of descriptors and the like: pause instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = stopped.changed() => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    state: Arc<State>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let service = service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(state.handle(req).await) }
+    });
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+impl State {
+    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (parts, _body) = req.into_parts();
+        let raw_path = parts.uri.path();
+        let effect = self.rules.effect(&files::decoded_path(raw_path));
+        if !effect.delay.is_zero() {
+            tokio::time::sleep(effect.delay).await;
+        }
+        let target = files::locate(&self.root, raw_path).await;
+        let answer = files::answer(&parts.method, &parts.headers, target, &effect).await;
+        let text =
+            |v: Option<&HeaderValue>| v.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let sent = if parts.method == http::Method::HEAD {
+            0
+        } else {
+            answer.body.len() as u64
+        };
+        let record = LogRecord {
+            method: parts.method.clone(),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| raw_path.to_string(), |pq| pq.to_string()),
+            if_none_match: text(parts.headers.get(IF_NONE_MATCH)),
+            if_modified_since: text(parts.headers.get(IF_MODIFIED_SINCE)),
+            cookie: text(parts.headers.get(COOKIE)),
+            status: answer.status,
+            bytes: sent,
+        };
+        if self.echo {
+            // A closed stdout (`vxb serve | head`) must not stop the server.
+            let _ = writeln!(std::io::stdout().lock(), "{record}");
+        }
+        self.log.push(record);
+        let mut response = Response::new(Full::new(answer.body));
+        *response.status_mut() = answer.status;
+        *response.headers_mut() = answer.headers;
+        response
+    }
+}
+
+/// Loads the rules file if one is given.
+pub fn load_rules(path: Option<&Path>) -> Result<Rules, ServeError> {
+    Ok(match path {
+        Some(p) => Rules::load(p)?,
+        None => Rules::default(),
+    })
+}
