@@ -11,6 +11,8 @@
 pub mod decode;
 mod g711;
 mod riff;
+#[cfg(test)]
+mod samples;
 pub mod sink;
 #[cfg(feature = "speaker")]
 mod speaker;
