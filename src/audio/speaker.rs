@@ -5,6 +5,8 @@
 //! opened by `DeviceSinkBuilder::open_default_sink()`, and the queue that
 //! plays one sound after another is a `Player` connected to its mixer.
 
+use std::time::Instant;
+
 use rodio::buffer::SamplesBuffer;
 use rodio::{DeviceSinkBuilder, DeviceSinkError, MixerDeviceSink, Player};
 use url::Url;
@@ -23,6 +25,12 @@ pub(crate) struct SpeakerSink {
 impl SpeakerSink {
     /// Opens the default output device (or the first one that works).
     pub(crate) fn open() -> Result<SpeakerSink, SpeakerError> {
+        SpeakerSink::open_with(DeviceSinkBuilder::open_default_sink)
+    }
+
+    fn open_with(
+        open: impl FnOnce() -> Result<MixerDeviceSink, DeviceSinkError>,
+    ) -> Result<SpeakerSink, SpeakerError> {
         // ALSA reports a missing card on stderr, a dozen lines of it, on the
         // calling thread; collect them instead, for the one-line reason.
         #[cfg(target_os = "linux")]
@@ -30,7 +38,7 @@ impl SpeakerSink {
         #[cfg(not(target_os = "linux"))]
         let alsa_messages: Option<std::rc::Rc<std::cell::RefCell<String>>> = None;
 
-        let mut device = DeviceSinkBuilder::open_default_sink().map_err(|error| SpeakerError {
+        let mut device = open().map_err(|error| SpeakerError {
             error,
             // The last message is the one nearest the cause ("Unknown PCM default").
             detail: alsa_messages.and_then(|out| {
@@ -66,12 +74,18 @@ impl Sink for SpeakerSink {
             .iter()
             .map(|&s| f32::from(s) / 32768.0)
             .collect();
+        let started = Instant::now();
         self.player.append(SamplesBuffer::new(
             format.channels,
             format.sample_rate,
             samples,
         ));
         self.player.sleep_until_end();
+        // A device that takes samples faster than real time (ALSA's null
+        // device does) must not make the prompt shorter than it is.
+        if let Some(rest) = audio.duration().checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
         Heard::audio(source, audio)
     }
 }
@@ -96,5 +110,57 @@ impl std::fmt::Display for SpeakerError {
             write!(f, " (ALSA: {detail})")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::time::Duration;
+
+    use rodio::cpal::traits::{DeviceTrait, HostTrait};
+
+    use super::*;
+    use crate::audio::decode::{decode, testwav};
+
+    /// ALSA's `null` PCM, defined by alsa-lib's own configuration, so it
+    /// exists on every Linux machine that can build this feature, sound
+    /// card or not.
+    fn alsa_null_device() -> rodio::Device {
+        rodio::cpal::default_host()
+            .output_devices()
+            .expect("ALSA lists its devices")
+            .find(|d| {
+                d.description()
+                    .is_ok_and(|desc| desc.driver() == Some("null"))
+            })
+            .expect("ALSA's null device")
+    }
+
+    #[test]
+    fn plays_a_clip_for_at_least_its_duration_and_speaks_silently() {
+        let mut speaker = SpeakerSink::open_with(|| {
+            DeviceSinkBuilder::from_device(alsa_null_device())?.open_stream()
+        })
+        .unwrap();
+        let source = Url::parse("http://127.0.0.1/beep.wav").unwrap();
+        let clip = decode(&testwav::pcm16(8000, 1, &[1000; 400])).unwrap();
+
+        let started = Instant::now();
+        let heard = speaker.play(&source, &clip);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(heard, Heard::audio(&source, &clip));
+
+        let started = Instant::now();
+        let heard = speaker.speak("one");
+        assert_eq!(heard, Heard::speech("one"));
+        assert!(started.elapsed() >= Duration::from_millis(400));
+    }
+
+    #[test]
+    fn failure_to_open_reads_as_one_line() {
+        let error = SpeakerSink::open_with(|| Err(DeviceSinkError::NoDevice))
+            .err()
+            .expect("no device");
+        assert_eq!(error.to_string(), "Could not find any output device");
     }
 }
