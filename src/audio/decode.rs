@@ -8,8 +8,8 @@
 //! Supported: integer PCM in 8-, 16-, 24- and 32-bit containers, 32-bit IEEE
 //! float, G.711 µ-law and A-law, each as a plain format tag or wrapped in
 //! `WAVE_FORMAT_EXTENSIBLE`; any sample rate; any channel count. The
-//! container is walked by [`super::riff`]; PCM and float samples are read by
-//! `hound`'s sample decoder, G.711 by [`super::g711`].
+//! container is walked by `super::riff`; PCM and float samples are read by
+//! `hound`'s sample decoder, G.711 by `super::g711`.
 //!
 //! Samples are kept as interleaved `i16`: G.711 and 8/16-bit PCM convert
 //! exactly, and wider formats keep their top 16 bits (float is scaled,

@@ -1,7 +1,7 @@
 //! Audio: decoding what `<audio>` fetches, and the sinks that play what a
 //! caller hears.
 //!
-//! - [`decode`]: WAVE bytes (PCM, float, G.711 µ-law and A-law) to
+//! - [`decode`](mod@decode): WAVE bytes (PCM, float, G.711 µ-law and A-law) to
 //!   [`DecodedAudio`] with an exact duration. Pure.
 //! - [`sink`]: the [`Sink`] trait, the null sink (records, optionally in real
 //!   time) and [`open_sink`], which picks the speaker when asked and
