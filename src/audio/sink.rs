@@ -1,0 +1,267 @@
+//! Sinks: where the prompts of a call go, in the order the caller hears them.
+//!
+//! Text is not synthesized: a sink is told the text and gives it a duration
+//! estimated from its word count ([`speech_duration`]). Audio clips arrive
+//! decoded, and their duration is exact. Every sink answers each item with a
+//! [`Heard`] record, which is what reports and expectations are built from.
+//!
+//! A sink blocks for as long as the item plays when it plays in real time
+//! (the speaker, or the null sink with `realtime`); callers on an async
+//! runtime run it on a blocking thread.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::decode::{AudioFormat, DecodedAudio};
+
+/// Speaking rate assumed for text prompts: 150 words a minute, the usual
+/// planning figure for IVR prompts (a word every 400 ms).
+pub const SPEECH_WORDS_PER_MINUTE: u64 = 150;
+
+/// How long `text` takes to say at [`SPEECH_WORDS_PER_MINUTE`]; words are
+/// separated by whitespace. Exact integer arithmetic: 400 ms a word.
+pub fn speech_duration(text: &str) -> Duration {
+    let words = text.split_whitespace().count() as u64;
+    Duration::from_millis(words * 60_000 / SPEECH_WORDS_PER_MINUTE)
+}
+
+/// One item a caller heard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// Text spoken by the (unsynthesized) TTS, with its estimated duration.
+    Speech { text: String, duration: Duration },
+    /// An audio clip, with the URL it came from and its exact duration.
+    Audio {
+        source: Url,
+        format: AudioFormat,
+        duration: Duration,
+    },
+}
+
+impl Heard {
+    /// The record of speaking `text`.
+    pub fn speech(text: &str) -> Heard {
+        Heard::Speech {
+            text: text.to_owned(),
+            duration: speech_duration(text),
+        }
+    }
+
+    /// The record of playing `audio`, fetched from `source`.
+    pub fn audio(source: &Url, audio: &DecodedAudio) -> Heard {
+        Heard::Audio {
+            source: source.clone(),
+            format: audio.format(),
+            duration: audio.duration(),
+        }
+    }
+
+    /// How long the item took (or would take) to hear.
+    pub fn duration(&self) -> Duration {
+        match self {
+            Heard::Speech { duration, .. } | Heard::Audio { duration, .. } => *duration,
+        }
+    }
+}
+
+/// Receives what a caller hears, in order.
+pub trait Sink: Send {
+    /// Speaks `text`. Returns the record of it.
+    fn speak(&mut self, text: &str) -> Heard;
+
+    /// Plays a decoded clip that was fetched from `source`. Returns the record of it.
+    fn play(&mut self, source: &Url, audio: &DecodedAudio) -> Heard;
+}
+
+/// A sink that plays nothing and records everything. With `realtime` it
+/// also takes as long as each item would (it sleeps), so timeouts and
+/// timings behave as on a real line.
+#[derive(Debug, Default)]
+pub struct NullSink {
+    realtime: bool,
+    heard: Vec<Heard>,
+}
+
+impl NullSink {
+    /// A null sink; `realtime` makes each item take its duration.
+    pub fn new(realtime: bool) -> NullSink {
+        NullSink {
+            realtime,
+            heard: Vec::new(),
+        }
+    }
+
+    /// Everything heard so far, in order.
+    pub fn heard(&self) -> &[Heard] {
+        &self.heard
+    }
+
+    fn hear(&mut self, heard: Heard) -> Heard {
+        if self.realtime {
+            std::thread::sleep(heard.duration());
+        }
+        self.heard.push(heard.clone());
+        heard
+    }
+}
+
+impl Sink for NullSink {
+    fn speak(&mut self, text: &str) -> Heard {
+        self.hear(Heard::speech(text))
+    }
+
+    fn play(&mut self, source: &Url, audio: &DecodedAudio) -> Heard {
+        self.hear(Heard::audio(source, audio))
+    }
+}
+
+/// Opens the sink for a call: the speaker when `play` is set and it can be
+/// opened, else a [`NullSink`] (real time when `realtime`).
+///
+/// When `play` was asked for but the speaker could not be used, the second
+/// value is one line saying why, for the caller to print once; nothing is
+/// printed here.
+pub fn open_sink(play: bool, realtime: bool) -> (Box<dyn Sink>, Option<String>) {
+    if !play {
+        return (Box::new(NullSink::new(realtime)), None);
+    }
+    match open_speaker() {
+        Ok(speaker) => (speaker, None),
+        Err(why) => (Box::new(NullSink::new(realtime)), Some(why)),
+    }
+}
+
+#[cfg(feature = "speaker")]
+fn open_speaker() -> Result<Box<dyn Sink>, String> {
+    super::speaker::SpeakerSink::open()
+        .map(|speaker| Box::new(speaker) as Box<dyn Sink>)
+        .map_err(|why| format!("cannot open the speaker: {why}; audio is not played"))
+}
+
+#[cfg(not(feature = "speaker"))]
+fn open_speaker() -> Result<Box<dyn Sink>, String> {
+    Err(WITHOUT_SPEAKER_FEATURE.to_owned())
+}
+
+/// Why `--play` does nothing in a build without the `speaker` feature.
+#[cfg(not(feature = "speaker"))]
+const WITHOUT_SPEAKER_FEATURE: &str = "vxb was built without the `speaker` feature; audio is not played \
+     (rebuild with `cargo build --features speaker`)";
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::audio::decode::{decode, testwav};
+
+    fn url(path: &str) -> Url {
+        Url::parse(&format!("http://127.0.0.1:8080/{path}")).unwrap()
+    }
+
+    /// `frames` frames of silence at 8 kHz, mono.
+    fn clip(frames: usize) -> DecodedAudio {
+        decode(&testwav::pcm16(8000, 1, &vec![0; frames])).unwrap()
+    }
+
+    #[test]
+    fn speech_duration_is_400_ms_a_word() {
+        assert_eq!(speech_duration(""), Duration::ZERO);
+        assert_eq!(speech_duration("  \n\t "), Duration::ZERO);
+        assert_eq!(speech_duration("Welcome"), Duration::from_millis(400));
+        assert_eq!(
+            speech_duration("For pizza press 1,\n for drinks  press 2."),
+            Duration::from_millis(8 * 400)
+        );
+    }
+
+    #[test]
+    fn null_sink_records_in_order_with_exact_durations() {
+        let mut sink = NullSink::new(false);
+        let menu = clip(25_681);
+        let beep = decode(&testwav::pcm16(16_000, 2, &[0; 6])).unwrap();
+
+        let first = sink.speak("Hello caller");
+        let second = sink.play(&url("menu.wav"), &menu);
+        let third = sink.play(&url("beep.wav"), &beep);
+        let fourth = sink.speak("Goodbye");
+
+        let expected = vec![
+            Heard::Speech {
+                text: "Hello caller".into(),
+                duration: Duration::from_millis(800),
+            },
+            Heard::Audio {
+                source: url("menu.wav"),
+                format: menu.format(),
+                // 25681 / 8000 s.
+                duration: Duration::from_nanos(3_210_125_000),
+            },
+            Heard::Audio {
+                source: url("beep.wav"),
+                format: beep.format(),
+                // 3 frames / 16000 Hz.
+                duration: Duration::from_nanos(187_500),
+            },
+            Heard::Speech {
+                text: "Goodbye".into(),
+                duration: Duration::from_millis(400),
+            },
+        ];
+        assert_eq!(sink.heard(), &expected[..]);
+        assert_eq!(vec![first, second, third, fourth], expected);
+    }
+
+    #[test]
+    fn realtime_null_sink_takes_at_least_the_duration() {
+        let mut sink = NullSink::new(true);
+        let clip = clip(400); // 50 ms
+        let started = Instant::now();
+        let heard = sink.play(&url("short.wav"), &clip);
+        assert_eq!(heard.duration(), Duration::from_millis(50));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+
+        let started = Instant::now();
+        let heard = sink.speak("one");
+        assert!(started.elapsed() >= heard.duration());
+    }
+
+    #[test]
+    fn open_sink_without_play_is_a_silent_null_sink() {
+        let (mut sink, why) = open_sink(false, false);
+        assert_eq!(why, None);
+        let heard = sink.play(&url("a.wav"), &clip(8));
+        assert_eq!(heard.duration(), Duration::from_millis(1));
+    }
+
+    #[cfg(not(feature = "speaker"))]
+    #[test]
+    fn asking_for_the_speaker_without_the_feature_says_so_and_falls_back() {
+        let (mut sink, why) = open_sink(true, false);
+        let why = why.expect("a reason");
+        assert!(why.contains("built without the `speaker` feature"), "{why}");
+        assert!(!why.contains('\n'));
+        // The fallback is a working, non-realtime null sink.
+        let started = Instant::now();
+        assert_eq!(
+            sink.speak("a b c d e f g h i j").duration(),
+            Duration::from_secs(4)
+        );
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
+
+    /// With the feature the result depends on the machine: either a speaker
+    /// opened (no reason) or one line saying why not, with a working sink.
+    #[cfg(feature = "speaker")]
+    #[test]
+    fn asking_for_the_speaker_opens_it_or_says_why_not() {
+        let (mut sink, why) = open_sink(true, false);
+        if let Some(why) = why {
+            assert!(why.starts_with("cannot open the speaker: "), "{why}");
+            assert!(!why.contains('\n'), "{why}");
+        }
+        let heard = sink.play(&url("short.wav"), &clip(80));
+        assert_eq!(heard.duration(), Duration::from_millis(10));
+    }
+}
