@@ -2,8 +2,10 @@
 //! under it (HTTP exchanges, `file:` reads, URL resolution, cookie jars).
 //!
 //! - [`fetcher`]: [`Fetcher`] (one per process) and [`CallFetcher`] (one per
-//!   call): the spec §3 flow — cache lookup, revalidation, single flight,
-//!   redirects, `file:` stamps, POST invalidation, fetch records.
+//!   call), [`FetchRequest`] in, [`Fetched`] out, a [`FetchRecord`] left
+//!   behind; its docs describe the spec §3 flow, which `hop` carries out —
+//!   cache lookup, revalidation, single flight, redirects, `file:` stamps,
+//!   POST invalidation.
 //! - [`parse`]: the parse hook, so parsed forms live in the cache and bad
 //!   bodies never do.
 //! - [`preload`]: `[preload]` documents and their roots and scripts.
@@ -14,7 +16,7 @@
 //! [`FetchError`]) to the fetcher:
 //! - [`http`]: one shared client; one exchange per call, redirects surfaced,
 //!   never followed; bodies complete or an error.
-//! - [`file`]: `file:` URLs confined to `fetch.file_root`, read with a
+//! - [`file`](mod@file): `file:` URLs confined to `fetch.file_root`, read with a
 //!   (modification time, size) stamp.
 //! - [`location`]: URL parsing and resolution (`xml:base` included), the
 //!   schemes fetched, and the http → `file:` refusal.
@@ -25,6 +27,7 @@ pub mod cookies;
 pub mod error;
 pub mod fetcher;
 pub mod file;
+mod hop;
 pub mod http;
 pub mod location;
 pub mod parse;
