@@ -10,7 +10,7 @@
 //!   bodies never do.
 //! - [`preload`]: `[preload]` documents and their roots and scripts.
 //! - [`request`], [`record`]: a fetch asked for; a fetch reported.
-//! - [`singleflight`]: one origin request for many waiting calls.
+//! - `singleflight`: one origin request for many waiting calls.
 //!
 //! The I/O layer caches nothing; it hands complete responses (or a
 //! [`FetchError`]) to the fetcher:
@@ -34,7 +34,7 @@ pub mod parse;
 pub mod preload;
 pub mod record;
 pub mod request;
-pub mod singleflight;
+mod singleflight;
 
 pub use cookies::{CookieJar, Cookies};
 pub use error::FetchError;
