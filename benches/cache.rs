@@ -5,9 +5,11 @@
 //!   `Arc`, never the body. Goal: under 1 µs median.
 //! - `store_insert_evicting`: storing into a full type budget, each insert
 //!   evicting exactly one least recently used entry.
-//!
-//! Not here yet: the policy's decision for a stale entry (needs
-//! `crate::cache::policy`, written on another branch).
+//! - `policy_decide_stale`: the policy's decision for a stale entry with both
+//!   validators (header parsing, lifetime, age, the conditional headers).
+//! - `fetcher_warm_hit`: a whole fetch answered from the cache — request
+//!   set-up, store lookup, policy decision, parsed form, fetch record — on a
+//!   current-thread runtime. What every hit of a call costs the browser.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,9 +17,13 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use vxb::cache::Decision;
 use vxb::cache::entry::{Entry, StoredResponse};
+use vxb::cache::policy::{self, RequestDirectives, Reuse};
 use vxb::cache::store::{Store, Visibility};
-use vxb::config::CacheConfig;
+use vxb::clock::{Clock, ManualClock};
+use vxb::config::{CacheConfig, Config};
+use vxb::fetch::{FetchRequest, Fetcher, ParsedBody};
 use vxb::resource::ResourceType;
 
 fn response() -> StoredResponse {
@@ -96,12 +102,82 @@ fn store_insert_evicting(c: &mut Criterion) {
     );
 }
 
+fn policy_decide_stale(c: &mut Criterion) {
+    let t0 = ManualClock::at_epoch_2024().now();
+    let mut headers = http::HeaderMap::new();
+    let date = httpdate::fmt_http_date(t0);
+    headers.insert(http::header::CACHE_CONTROL, "max-age=60".parse().unwrap());
+    headers.insert(http::header::DATE, date.parse().unwrap());
+    headers.insert(
+        http::header::ETAG,
+        "\"5-18ea4102866761e8\"".parse().unwrap(),
+    );
+    headers.insert(http::header::LAST_MODIFIED, date.parse().unwrap());
+    headers.insert(http::header::CONTENT_TYPE, "audio/wav".parse().unwrap());
+    let stored = StoredResponse::new(200, headers, t0);
+    let cfg = CacheConfig::default();
+    let request = http::HeaderMap::new();
+    let req = RequestDirectives::voicexml(None, None);
+    let now = t0 + Duration::from_secs(120);
+    let decide = || {
+        policy::decide(
+            black_box(&stored),
+            &request,
+            &req,
+            now,
+            &cfg,
+            ResourceType::Audio,
+        )
+    };
+    // Guards the premise: stale, and revalidated with both validators.
+    match decide() {
+        Reuse::Revalidate(h) => assert_eq!(h.len(), 2),
+        other => panic!("expected a revalidation, got {other:?}"),
+    }
+    c.bench_function("policy_decide_stale", |b| b.iter(decide));
+}
+
+fn fetcher_warm_hit(c: &mut Criterion) {
+    let clock = Arc::new(ManualClock::at_epoch_2024());
+    let fetcher = Fetcher::new(Arc::new(Config::default()), clock.clone(), None).unwrap();
+    // Nothing listens there: a hit must not need the origin.
+    let url = url::Url::parse("http://127.0.0.1:9/app/main.vxml").unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::CACHE_CONTROL, "max-age=3600".parse().unwrap());
+    headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
+    let response = StoredResponse::new(200, headers, clock.now());
+    let entry = Entry::new(
+        url.as_str(),
+        ResourceType::Document,
+        response,
+        Bytes::from(vec![b'x'; 4096]),
+    );
+    let _ = entry.parsed.set(Arc::new(ParsedBody::new(42u32)));
+    fetcher.store().insert(entry, Visibility::Shared).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let call = fetcher.call();
+    let req = FetchRequest::get(url, ResourceType::Document);
+    let fetch = || {
+        let f = runtime.block_on(call.fetch(black_box(&req), None)).unwrap();
+        // The record list would otherwise grow with every iteration.
+        call.take_records();
+        f
+    };
+    let first = fetch();
+    assert_eq!(first.decision, Decision::Hit);
+    assert_eq!(first.parsed_as::<u32>().as_deref(), Some(&42));
+    c.bench_function("fetcher_warm_hit", |b| b.iter(fetch));
+}
+
 criterion_group! {
     name = benches;
     // Short runs: the machine is shared; these figures are stable well within them.
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = store_get_hit, store_insert_evicting
+    targets = store_get_hit, store_insert_evicting, policy_decide_stale, fetcher_warm_hit
 }
 criterion_main!(benches);

@@ -2,6 +2,8 @@
 //! arguments, calls the library, prints, and maps the outcome to an exit code
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
+pub mod fetch;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,9 @@ pub enum Command {
         /// The TOML configuration file (spec §2).
         file: PathBuf,
     },
+    /// Fetch a URL through the cache like curl: the cache decision of each
+    /// repetition and the headers that drove it.
+    Fetch(fetch::FetchArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     Serve {
@@ -73,6 +78,7 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
+        Command::Fetch(args) => fetch::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
 }

@@ -85,6 +85,21 @@ pub enum FetchError {
         cause: String,
     },
 
+    /// A `file:` URL, and no file root to confine it to (none configured and
+    /// none given by the caller).
+    #[error("{url}: no file root is set, so file: URLs cannot be read (set fetch.file_root)")]
+    NoFileRoot { url: String },
+
+    /// The body arrived but its parser refused it (a VoiceXML document that is
+    /// not well formed, say). `event` is the parser's event name.
+    #[error("{url}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Parse {
+        url: String,
+        line: Option<u32>,
+        event: String,
+        message: String,
+    },
+
     /// `fetch.file_root` is not a usable directory.
     #[error("file root {}: {cause}", path.display())]
     BadFileRoot { path: PathBuf, cause: String },
@@ -96,10 +111,12 @@ pub enum FetchError {
 
 impl FetchError {
     /// The VoiceXML event this failure throws: `error.badfetch.http.NNN` for an
-    /// HTTP error status (VoiceXML 2.1 §5.2.6), `error.badfetch` otherwise.
+    /// HTTP error status (VoiceXML 2.1 §5.2.6), the parser's event for a body
+    /// it refused, `error.badfetch` otherwise.
     pub fn event(&self) -> String {
         match self {
             FetchError::Status { status, .. } => format!("error.badfetch.http.{}", status.as_u16()),
+            FetchError::Parse { event, .. } => event.clone(),
             _ => "error.badfetch".to_string(),
         }
     }
@@ -118,7 +135,9 @@ impl FetchError {
             | FetchError::BadRedirect { url, .. }
             | FetchError::OutsideRoot { url, .. }
             | FetchError::FileFromHttp { url, .. }
-            | FetchError::File { url, .. } => url,
+            | FetchError::File { url, .. }
+            | FetchError::NoFileRoot { url }
+            | FetchError::Parse { url, .. } => url,
             FetchError::BadFileRoot { .. } | FetchError::Client { .. } => "",
         }
     }

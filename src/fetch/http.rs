@@ -83,34 +83,14 @@ impl HttpResponse {
     /// Whether the status is a redirect this browser follows (301, 302, 303,
     /// 307, 308).
     pub fn is_redirect(&self) -> bool {
-        matches!(
-            self.status,
-            StatusCode::MOVED_PERMANENTLY
-                | StatusCode::FOUND
-                | StatusCode::SEE_OTHER
-                | StatusCode::TEMPORARY_REDIRECT
-                | StatusCode::PERMANENT_REDIRECT
-        )
+        is_redirect(self.status)
     }
 
     /// For a redirect, where it points: the Location resolved against the
     /// requested URL. `None` when the response is not a redirect; an error
     /// when the Location is missing, not text, or not a URL.
     pub fn redirect_location(&self) -> Option<Result<Url, FetchError>> {
-        if !self.is_redirect() {
-            return None;
-        }
-        let bad = |problem: String| FetchError::BadRedirect {
-            url: self.url.to_string(),
-            status: self.status,
-            problem,
-        };
-        let location = match self.headers.get(LOCATION).map(|v| v.to_str()) {
-            None => return Some(Err(bad("no Location header".to_string()))),
-            Some(Err(_)) => return Some(Err(bad("a Location that is not text".to_string()))),
-            Some(Ok(l)) => l,
-        };
-        Some(resolve(&self.url, location).map_err(|e| bad(format!("a bad Location: {e}"))))
+        redirect_target(&self.url, self.status, &self.headers)
     }
 
     /// The response, or [`FetchError::Status`] for a 4xx or 5xx status.
@@ -121,6 +101,45 @@ impl HttpResponse {
             Ok(self)
         }
     }
+}
+
+/// Whether `status` is a redirect this browser follows (301, 302, 303, 307,
+/// 308).
+pub fn is_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
+}
+
+/// Where a response to `url` with `status` and `headers` redirects: its
+/// Location resolved against `url`. `None` when the status is not a redirect;
+/// an error when the Location is missing, not text, or not a URL. A free
+/// function so that a redirect served from the cache is read the same way as
+/// one fresh from the network.
+pub fn redirect_target(
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> Option<Result<Url, FetchError>> {
+    if !is_redirect(status) {
+        return None;
+    }
+    let bad = |problem: String| FetchError::BadRedirect {
+        url: url.to_string(),
+        status,
+        problem,
+    };
+    let location = match headers.get(LOCATION).map(|v| v.to_str()) {
+        None => return Some(Err(bad("no Location header".to_string()))),
+        Some(Err(_)) => return Some(Err(bad("a Location that is not text".to_string()))),
+        Some(Ok(l)) => l,
+    };
+    Some(resolve(url, location).map_err(|e| bad(format!("a bad Location: {e}"))))
 }
 
 impl HttpClient {

@@ -1,10 +1,22 @@
-//! The I/O layer under the caching fetcher: HTTP exchanges, `file:` reads,
-//! URL resolution and cookie jars. Nothing here caches; it hands complete
-//! responses (or a [`FetchError`]) to the layer that does.
+//! Fetching: the caching fetcher every call reads through, and the I/O layer
+//! under it (HTTP exchanges, `file:` reads, URL resolution, cookie jars).
 //!
+//! - [`fetcher`]: [`Fetcher`] (one per process) and [`CallFetcher`] (one per
+//!   call), [`FetchRequest`] in, [`Fetched`] out, a [`FetchRecord`] left
+//!   behind; its docs describe the spec §3 flow, which `hop` carries out —
+//!   cache lookup, revalidation, single flight, redirects, `file:` stamps,
+//!   POST invalidation.
+//! - [`parse`]: the parse hook, so parsed forms live in the cache and bad
+//!   bodies never do.
+//! - [`preload`]: `[preload]` documents and their roots and scripts.
+//! - [`request`], [`record`]: a fetch asked for; a fetch reported.
+//! - `singleflight`: one origin request for many waiting calls.
+//!
+//! The I/O layer caches nothing; it hands complete responses (or a
+//! [`FetchError`]) to the fetcher:
 //! - [`http`]: one shared client; one exchange per call, redirects surfaced,
 //!   never followed; bodies complete or an error.
-//! - [`file`]: `file:` URLs confined to `fetch.file_root`, read with a
+//! - [`file`](mod@file): `file:` URLs confined to `fetch.file_root`, read with a
 //!   (modification time, size) stamp.
 //! - [`location`]: URL parsing and resolution (`xml:base` included), the
 //!   schemes fetched, and the http → `file:` refusal.
@@ -13,12 +25,24 @@
 
 pub mod cookies;
 pub mod error;
+pub mod fetcher;
 pub mod file;
+mod hop;
 pub mod http;
 pub mod location;
+pub mod parse;
+pub mod preload;
+pub mod record;
+pub mod request;
+mod singleflight;
 
 pub use cookies::{CookieJar, Cookies};
 pub use error::FetchError;
+pub use fetcher::{CallFetcher, Fetched, Fetcher, NotCached, Redirect};
 pub use file::{ConfinedPath, FileBody, FileRoot, FileStamp};
 pub use http::{HttpClient, HttpRequest, HttpResponse};
 pub use location::{Scheme, check_access, effective_base, resolve};
+pub use parse::{BodyParser, ParseFailure, ParsedBody};
+pub use preload::PreloadOutcome;
+pub use record::FetchRecord;
+pub use request::{FetchMethod, FetchRequest};

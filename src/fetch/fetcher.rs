@@ -1,0 +1,429 @@
+//! The caching fetcher: every byte a call reads comes through here.
+//!
+//! It is the one place where the pure cache policy (`cache::policy`), the
+//! byte store (`cache::store`) and the I/O layer (`fetch::{http, file,
+//! cookies}`) meet. The pieces:
+//!
+//! - [`Fetcher`]: one per process, shared by every call (`Arc`). It owns the
+//!   configuration, the clock, the store, the HTTP client, the cookie jars,
+//!   the `file:` root and the single-flight table.
+//! - [`CallFetcher`]: one per call (or per proxied request). It carries the
+//!   call's [`CallId`] (private responses are stored for it alone and dropped
+//!   when it ends), its cookie jar, and the [`FetchRecord`]s of its fetches.
+//! - [`FetchRequest`] in, [`Fetched`] out: the final response (stored or
+//!   not) as a cache [`Entry`], the decision, the final URL, the redirects.
+//!
+//! # One fetch, step by step (http and https GET)
+//!
+//! Each hop (the URL, then each redirect target) is looked up under
+//! `(type, URL without fragment)`; [`policy::decide`] with the request's
+//! directives says what to do with a stored copy:
+//! - fresh → **hit**; stale but within `maxstale` → **stale**;
+//! - needs revalidation → a conditional request (`If-None-Match` /
+//!   `If-Modified-Since`, plus `Cookie` and the request `Cache-Control`);
+//!   304 → **revalidated** (headers merged, age reset, `<meta>` still wins);
+//!   200 → **refreshed**;
+//! - nothing usable, no validators → a plain request → **miss** when the
+//!   answer is stored, **bypass** when it is not ([`policy::storability`]:
+//!   `no-store`, too large, no freshness information, an error status…);
+//! - the origin failing (connection, timeout, broken body, 5xx) with a stored
+//!   copy → **stale** when [`policy::stale_if_error_allows`], else the error.
+//!
+//! A response that is stored but `private` (or carries `Set-Cookie` without
+//! `public`) is stored for the fetching call only.
+//!
+//! `Vary` is matched against the caller's request headers (plus the
+//! request `Cache-Control`), without the `Cookie` the call's jar adds, while
+//! the stored key records the headers as sent: a `Vary: Cookie` response
+//! fetched with a cookie is therefore never reused — conservative, and rare
+//! for a voice application.
+//!
+//! # Why the parser is called by the fetcher
+//!
+//! A [`BodyParser`] passed with the request parses a new body *before* it is
+//! stored: a body that does not parse is never stored (the fetch fails with
+//! the parser's event), its `<meta http-equiv>` headers are merged over the
+//! response's before storability and freshness are decided (spec §3,
+//! precedence 2), and its parsed form is kept in [`Entry::parsed`] (as a
+//! [`ParsedBody`], references included) so that a hit never parses again.
+//! A stored body met without a parsed form (stored by a fetch that passed no
+//! parser) is parsed on use and the form kept; its metas then only inform,
+//! they no longer change how it was stored. One resource type is expected to
+//! be parsed by one parser: the parsed form is per entry, not per parser.
+//!
+//! # Single flight
+//!
+//! While one request for `(type, URL)` is on its way to the origin (a miss
+//! or a revalidation), other calls asking for it wait for that request
+//! instead of sending their own (`singleflight`). When it lands:
+//! - a response stored for every call is served to each waiting call as a
+//!   **hit** — it did not contact the origin, and the statistics count it so
+//!   (one origin request: one miss or revalidation, the rest hits);
+//! - a private or unstored response is not theirs to reuse: each waiting
+//!   call then asks the origin itself;
+//! - an origin failure is shared: each waiting call falls back on its own
+//!   stale copy if `stale_if_error` allows, else fails with the same error;
+//! - a leader that vanished (its call hung up) wakes its followers, and one
+//!   of them leads a new flight.
+//!
+//! A waiting call still honours its own timeout. POSTs never coalesce.
+//!
+//! # Redirects
+//!
+//! Followed here, hop by hop, up to `fetch.max_redirects`, each hop through
+//! the cache: a storable redirect (301/308, or 302/307 with explicit
+//! freshness) is stored under the URL that answered it, so the next fetch
+//! follows it without asking the origin. 303 — and 301/302 after a POST, as
+//! browsers do — continue as GET. The reported decision is the final
+//! response's; the hops are listed in [`Fetched::redirects`].
+//!
+//! # Error statuses
+//!
+//! 4xx and 5xx are never stored, on either path (the proxy does not store a
+//! 404 either, although RFC 9111 would let it: an application developer
+//! checking their server wants to see the 404 go to the origin).
+//! [`CallFetcher::fetch_response`] returns them as responses (the proxy
+//! passes them on); [`CallFetcher::fetch`], the VoiceXML path, turns them
+//! into [`FetchError::Status`] (`error.badfetch.http.NNN`).
+//!
+//! # POST
+//!
+//! Never stored, never coalesced; it removes every stored copy of its URL
+//! (and of a same-origin `Location` / `Content-Location` of the answer),
+//! whatever the answer (RFC 9111 §4.4, spec §3). Decision: **bypass**.
+//!
+//! # `file:` URLs
+//!
+//! Confined to the file root, refused when the referrer came over http(s).
+//! Each use stats the file: the stored copy (and its parsed form) is a
+//! **hit** while the (modification time, size) stamp is unchanged; a changed
+//! file is read again (**refreshed**; **miss** the first time). `maxage` and
+//! `maxstale` do not apply: a file's stamp is a better validator than any
+//! lifetime, and reading it is cheap. Files are not coalesced for the same
+//! reason.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::HeaderMap;
+use url::Url;
+
+use super::cookies::{CookieJar, Cookies};
+use super::error::FetchError;
+use super::file::FileRoot;
+use super::hop::{Ctx, FlightKey, Landing};
+use super::http::HttpClient;
+use super::parse::{BodyParser, ParsedBody};
+use super::record::FetchRecord;
+use super::request::{FetchMethod, FetchRequest};
+use super::singleflight::Flights;
+use crate::cache::policy::{self, NotStored};
+use crate::cache::store::{CallId, Rejected, Store};
+use crate::cache::{Decision, Entry};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::resource::ResourceType;
+
+/// The process's fetcher: shared by every call, safe to use from any number
+/// of tasks.
+#[derive(Debug)]
+pub struct Fetcher {
+    pub(super) config: Arc<Config>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) store: Arc<Store>,
+    pub(super) http: HttpClient,
+    pub(super) cookies: Cookies,
+    pub(super) file_root: Option<FileRoot>,
+    pub(super) flights: Flights<FlightKey, Landing>,
+}
+
+/// Why a response was not stored (the decision was bypass).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotCached {
+    /// The policy said no (`no-store`, too large, no freshness
+    /// information, a POST…).
+    #[error("{0}")]
+    Policy(NotStored),
+    /// The store refused it (the type's cache disabled, or the body larger
+    /// than the type's whole budget).
+    #[error("{0}")]
+    Refused(Rejected),
+    /// 4xx and 5xx answers are not stored.
+    #[error("error status {0} is not stored")]
+    ErrorStatus(u16),
+    /// The request said `only-if-cached` and nothing stored could serve it:
+    /// the answer is a 504 made here, the origin was not asked.
+    #[error("only-if-cached, and no usable stored response")]
+    OnlyIfCached,
+}
+
+/// A completed fetch.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    /// The URL asked for, as given.
+    pub url: Url,
+    /// Where the body came from, after redirects: resolve the body's relative
+    /// references against it. Carries the request's fragment unless a
+    /// redirect named its own (RFC 9110 §10.2.2).
+    pub final_url: Url,
+    pub rtype: ResourceType,
+    /// The cache decision for the final response.
+    pub decision: Decision,
+    /// The final response: status, headers (with `<meta http-equiv>`
+    /// merged), times, body. The very entry the cache holds unless the
+    /// decision is bypass.
+    pub entry: Arc<Entry>,
+    /// The parser's form of the body, with its references and metas (from
+    /// the cache on a hit).
+    pub parsed: Option<Arc<ParsedBody>>,
+    /// Why the response was not stored, for a bypass.
+    pub not_cached: Option<NotCached>,
+    /// The redirects followed, in order.
+    pub redirects: Vec<Redirect>,
+}
+
+/// One redirect followed on the way to the final response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The URL that answered with the redirect.
+    pub url: Url,
+    pub status: u16,
+    /// Whether the redirect itself came from the cache.
+    pub decision: Decision,
+}
+
+impl Fetched {
+    /// The final HTTP status (200 for `file:`).
+    pub fn status(&self) -> u16 {
+        self.entry.response.status
+    }
+
+    /// The final response's headers, `<meta http-equiv>` merged over them.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.entry.response.headers
+    }
+
+    /// The body: a shared handle, never a copy.
+    pub fn body(&self) -> &Bytes {
+        &self.entry.body
+    }
+
+    /// The parser's form, as a `T` if that is what it is.
+    pub fn parsed_as<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.parsed.as_ref()?.parsed_as::<T>()
+    }
+
+    /// The resources the body references, as the parser resolved them.
+    pub fn references(&self) -> &[(ResourceType, String)] {
+        self.parsed.as_ref().map_or(&[], |p| &p.references)
+    }
+
+    /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
+    /// `Age` header.
+    pub fn age(&self, now: SystemTime) -> Duration {
+        policy::current_age(&self.entry.response, now)
+    }
+}
+
+impl Fetcher {
+    /// A fetcher with an empty cache. `file:` URLs are confined to
+    /// `fetch.file_root` when the configuration sets one, else to
+    /// `default_file_root` (the directory of the start document or scenario),
+    /// else refused.
+    pub fn new(
+        config: Arc<Config>,
+        clock: Arc<dyn Clock>,
+        default_file_root: Option<&std::path::Path>,
+    ) -> Result<Arc<Fetcher>, FetchError> {
+        let root = config.fetch.file_root.as_deref().or(default_file_root);
+        let file_root = root.map(FileRoot::new).transpose()?;
+        Ok(Arc::new(Fetcher {
+            store: Arc::new(Store::new(&config.cache)),
+            http: HttpClient::new(Arc::clone(&clock))?,
+            cookies: Cookies::new(&config.cookies),
+            file_root,
+            flights: Flights::default(),
+            clock,
+            config,
+        }))
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The cache: statistics, listing, invalidation.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The directory `file:` URLs are confined to, if any.
+    pub fn file_root(&self) -> Option<&FileRoot> {
+        self.file_root.as_ref()
+    }
+
+    /// How many `(type, URL)`s have a request in flight right now.
+    pub fn in_flight(&self) -> usize {
+        self.flights.in_flight()
+    }
+
+    /// The fetcher of a new call, with the call's cookie jar (a fresh one,
+    /// or the process's with `cookies.scope = "shared"`).
+    pub fn call(self: &Arc<Self>) -> CallFetcher {
+        let jar = self.cookies.for_call();
+        self.call_with(Some(jar))
+    }
+
+    /// The fetcher of one proxied request: no cookie jar (the proxy forwards
+    /// its client's `Cookie` and returns `Set-Cookie` to it), and private
+    /// responses die with the request — a shared cache stores none.
+    pub fn proxy_call(self: &Arc<Self>) -> CallFetcher {
+        self.call_with(None)
+    }
+
+    fn call_with(self: &Arc<Self>, jar: Option<Arc<CookieJar>>) -> CallFetcher {
+        CallFetcher {
+            call: self.store.new_call(),
+            fetcher: Arc::clone(self),
+            jar,
+            records: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// One call's view of the fetcher. Dropping it ends the call: its private
+/// cache entries are dropped with it.
+#[derive(Debug)]
+pub struct CallFetcher {
+    pub(super) fetcher: Arc<Fetcher>,
+    pub(super) call: CallId,
+    pub(super) jar: Option<Arc<CookieJar>>,
+    records: Mutex<Vec<FetchRecord>>,
+}
+
+impl Drop for CallFetcher {
+    fn drop(&mut self) {
+        self.fetcher.store.end_call(self.call);
+    }
+}
+
+impl CallFetcher {
+    /// Ends the call now (as dropping it does).
+    pub fn end(self) {}
+
+    /// The call's id (private entries are stored under it).
+    pub fn id(&self) -> CallId {
+        self.call
+    }
+
+    pub fn fetcher(&self) -> &Arc<Fetcher> {
+        &self.fetcher
+    }
+
+    /// The call's cookie jar (`None` for a proxied request).
+    pub fn jar(&self) -> Option<&Arc<CookieJar>> {
+        self.jar.as_ref()
+    }
+
+    /// The records of every fetch so far, in order.
+    pub fn records(&self) -> Vec<FetchRecord> {
+        self.lock_records().clone()
+    }
+
+    /// The records so far, leaving none behind.
+    pub fn take_records(&self) -> Vec<FetchRecord> {
+        std::mem::take(&mut *self.lock_records())
+    }
+
+    fn lock_records(&self) -> MutexGuard<'_, Vec<FetchRecord>> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Fetches for the VoiceXML interpreter: a 4xx or 5xx answer is an error
+    /// ([`FetchError::Status`], `error.badfetch.http.NNN`).
+    pub async fn fetch(
+        &self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_recorded(req, parser, true).await
+    }
+
+    /// Fetches and returns whatever status the origin answered (the proxy's
+    /// path). Only a fetch that produced no response is an error.
+    pub async fn fetch_response(
+        &self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_recorded(req, parser, false).await
+    }
+
+    async fn fetch_recorded(
+        &self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+        statuses_are_errors: bool,
+    ) -> Result<Fetched, FetchError> {
+        let started = std::time::Instant::now();
+        let cx = Ctx::new(self, req, parser);
+        let result = cx.run(req).await;
+        let elapsed = started.elapsed();
+        // A 4xx/5xx on the VoiceXML path is a failure, but its record still
+        // says what the cache did with it.
+        let result = match result {
+            Ok(f) if statuses_are_errors && f.status() >= 400 => {
+                let status =
+                    StatusCode::from_u16(f.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let e = FetchError::status(&f.final_url, status);
+                Err((Some(f), e))
+            }
+            Ok(f) => Ok(f),
+            Err(e) => Err((None, e)),
+        };
+        let (fetched, error) = match &result {
+            Ok(f) => (Some(f), None),
+            Err((f, e)) => (f.as_ref(), Some(e)),
+        };
+        let record = FetchRecord {
+            url: req.url.to_string(),
+            final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
+            rtype: req.rtype,
+            method: match req.method {
+                FetchMethod::Get => "GET",
+                FetchMethod::Post { .. } => "POST",
+            },
+            decision: fetched.map(|f| f.decision),
+            status: fetched.map(Fetched::status),
+            bytes: fetched.map_or(0, |f| f.body().len() as u64),
+            elapsed,
+            redirects: fetched.map_or(0, |f| f.redirects.len() as u32),
+            error: error.map(ToString::to_string),
+            event: error.map(FetchError::event),
+        };
+        if let Some(decision) = record.decision {
+            self.fetcher.store.record(req.rtype, decision);
+        }
+        tracing::info!(
+            target: "vxb::fetch",
+            call = self.call.get(),
+            url = %record.url,
+            final_url = %record.final_url,
+            rtype = %record.rtype,
+            decision = record.decision.map_or("-", Decision::as_str),
+            status = record.status.unwrap_or(0),
+            bytes = record.bytes,
+            elapsed_ms = record.elapsed.as_secs_f64() * 1000.0,
+            error = record.error.as_deref().unwrap_or(""),
+            "fetch"
+        );
+        self.lock_records().push(record);
+        result.map_err(|(_, e)| e)
+    }
+}

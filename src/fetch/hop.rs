@@ -1,0 +1,687 @@
+//! One fetch through the cache, hop by hop: the flow the [`fetcher`] module
+//! documents (lookup and policy, single flight, revalidation, storing,
+//! stale-if-error, redirects, POST invalidation, `file:` stamps).
+//!
+//! [`fetcher`]: super::fetcher
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{
+    self, CACHE_CONTROL, CONTENT_LOCATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, LOCATION,
+};
+use http::{Method, StatusCode};
+use tokio::time::Instant;
+use url::Url;
+
+use super::cookies::CookieJar;
+use super::error::FetchError;
+use super::fetcher::{CallFetcher, Fetched, Fetcher, NotCached, Redirect};
+use super::file::{self, FileBody};
+use super::http::{HttpRequest, HttpResponse, redirect_target};
+use super::location::{self, Scheme};
+use super::parse::{BodyParser, ParsedBody};
+use super::request::{FetchMethod, FetchRequest};
+use super::singleflight::Join;
+use crate::cache::headers;
+use crate::cache::policy::{self, MaxStale, NotStored, RequestDirectives, Reuse, Storability};
+use crate::cache::store::{CallId, Visibility};
+use crate::cache::{Decision, Entry, Parsed, StoredResponse};
+use crate::resource::ResourceType;
+
+/// What a single flight is keyed by: the cache key.
+pub(super) type FlightKey = (ResourceType, Arc<str>);
+
+/// What a single flight's leader hands its followers.
+#[derive(Clone, Debug)]
+pub(super) enum Landing {
+    /// The response is stored for every call: serve it.
+    Shared(Arc<Entry>),
+    /// Private, not stored, or refused by the leader's parser: not theirs to
+    /// reuse, each follower asks the origin itself.
+    NotShared,
+    /// The origin failed: each follower falls back on its own stale copy or
+    /// fails the same way.
+    Failed(FetchError),
+}
+
+/// One hop's outcome.
+struct Hop {
+    entry: Arc<Entry>,
+    decision: Decision,
+    parsed: Option<Arc<ParsedBody>>,
+    not_cached: Option<NotCached>,
+    /// Stored for every call: a single flight may hand it to followers.
+    shared: bool,
+    /// Served stale because the origin failed like this.
+    failed: Option<FetchError>,
+}
+
+/// Everything one fetch needs, worked out once.
+pub(super) struct Ctx<'a> {
+    f: &'a Fetcher,
+    call: CallId,
+    jar: Option<&'a CookieJar>,
+    rtype: ResourceType,
+    directives: RequestDirectives,
+    /// The caller's headers without conditionals, with `Cache-Control`
+    /// carrying the directives: what lookups match `Vary` against.
+    headers: HeaderMap,
+    parser: Option<&'a dyn BodyParser>,
+    timeout: Duration,
+    deadline: Instant,
+}
+
+/// Conditional request headers a caller may not set: the fetcher sends its
+/// own when it revalidates, and a stray one could earn a 304 (or 412) for a
+/// body it does not hold.
+const CONDITIONAL: [header::HeaderName; 5] = [
+    header::IF_NONE_MATCH,
+    header::IF_MODIFIED_SINCE,
+    header::IF_MATCH,
+    header::IF_UNMODIFIED_SINCE,
+    header::IF_RANGE,
+];
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        call: &'a CallFetcher,
+        req: &FetchRequest,
+        parser: Option<&'a dyn BodyParser>,
+    ) -> Self {
+        let f = &*call.fetcher;
+        let mut headers = req.headers.clone();
+        for name in &CONDITIONAL {
+            headers.remove(name);
+        }
+        let mut directives = RequestDirectives::from_headers(&headers);
+        if req.max_age.is_some() {
+            directives.max_age = req.max_age;
+        }
+        if let Some(s) = req.max_stale {
+            directives.max_stale = Some(MaxStale::Limit(s));
+        }
+        // Spec §3: maxage/maxstale also go out as request Cache-Control, so a
+        // caching proxy on the way honours them; a forwarded Cache-Control
+        // already says what the client wants.
+        if !headers.contains_key(CACHE_CONTROL)
+            && let Some(v) = directives.to_header()
+        {
+            headers.insert(CACHE_CONTROL, v);
+        }
+        let timeout = req.timeout.unwrap_or(f.config.fetch.timeout);
+        Ctx {
+            f,
+            call: call.call,
+            jar: call.jar.as_deref(),
+            rtype: req.rtype,
+            directives,
+            headers,
+            parser,
+            timeout,
+            deadline: Instant::now() + timeout,
+        }
+    }
+
+    /// The fetch: hops until a response that is not a redirect to follow.
+    pub(super) async fn run(&self, req: &FetchRequest) -> Result<Fetched, FetchError> {
+        let mut fragment = req.url.fragment().map(str::to_string);
+        let mut url = without_fragment(&req.url);
+        let mut method = req.method.clone();
+        let mut referrer = req.referrer.clone();
+        let mut redirects = Vec::new();
+        loop {
+            let scheme = location::check_access(referrer.as_ref(), &url)?;
+            let hop = match (&method, scheme) {
+                // A static file answers a submit like a GET (as `vxb serve` does).
+                (_, Scheme::File) => self.file_hop(&url).await?,
+                (FetchMethod::Get, _) => self.get_hop(&url).await?,
+                (FetchMethod::Post { content_type, body }, _) => {
+                    self.post_hop(&url, content_type, body).await?
+                }
+            };
+            let status = StatusCode::from_u16(hop.entry.response.status).ok();
+            let target = status
+                .filter(|_| req.follow_redirects)
+                .and_then(|s| redirect_target(&url, s, &hop.entry.response.headers));
+            let (Some(target), Some(status)) = (target, status) else {
+                let mut final_url = url;
+                final_url.set_fragment(fragment.as_deref());
+                return Ok(Fetched {
+                    url: req.url.clone(),
+                    final_url,
+                    rtype: self.rtype,
+                    decision: hop.decision,
+                    entry: hop.entry,
+                    parsed: hop.parsed,
+                    not_cached: hop.not_cached,
+                    redirects,
+                });
+            };
+            let target = target?;
+            let limit = self.f.config.fetch.max_redirects;
+            if redirects.len() >= limit as usize {
+                return Err(FetchError::TooManyRedirects {
+                    url: req.url.to_string(),
+                    limit,
+                });
+            }
+            redirects.push(Redirect {
+                url: url.clone(),
+                status: status.as_u16(),
+                decision: hop.decision,
+            });
+            let post = matches!(method, FetchMethod::Post { .. });
+            if status == StatusCode::SEE_OTHER || (post && matches!(status.as_u16(), 301 | 302)) {
+                method = FetchMethod::Get;
+            }
+            if target.fragment().is_some() {
+                fragment = target.fragment().map(str::to_string);
+            }
+            referrer = Some(url);
+            url = without_fragment(&target);
+        }
+    }
+
+    /// One http(s) GET hop through the cache, coalesced with other calls'.
+    async fn get_hop(&self, url: &Url) -> Result<Hop, FetchError> {
+        let key: Arc<str> = url.as_str().into();
+        let store = &self.f.store;
+        let mut coalesce = true;
+        loop {
+            let stored = store.get(self.rtype, &key, self.call);
+            let reuse = stored.as_ref().map(|e| {
+                policy::decide(
+                    &e.response,
+                    &self.headers,
+                    &self.directives,
+                    self.f.clock.now(),
+                    &self.f.config.cache,
+                    self.rtype,
+                )
+            });
+            match (stored, reuse) {
+                (Some(e), Some(Reuse::Fresh)) => return self.served(e, Decision::Hit),
+                (Some(e), Some(Reuse::Stale)) => return self.served(e, Decision::Stale),
+                (_, _) if self.directives.only_if_cached => return Ok(self.gateway_timeout(&key)),
+                (stored, reuse) if !coalesce => {
+                    return self.ask_origin(url, &key, stored, reuse).await;
+                }
+                (stored, reuse) => match self.f.flights.join(&(self.rtype, Arc::clone(&key))) {
+                    Join::Leader(leader) => {
+                        let hop = self.ask_origin(url, &key, stored, reuse).await;
+                        leader.land(match &hop {
+                            Ok(Hop {
+                                failed: Some(e), ..
+                            }) => Landing::Failed(e.clone()),
+                            Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
+                            Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
+                            Err(e) => Landing::Failed(e.clone()),
+                        });
+                        return hop;
+                    }
+                    Join::Follower(follower) => {
+                        let landed = tokio::time::timeout_at(self.deadline, follower.landed())
+                            .await
+                            .map_err(|_| self.timed_out(url))?;
+                        match landed {
+                            Some(Landing::Shared(entry)) if vary_matches(&entry, &self.headers) => {
+                                return self.served(entry, Decision::Hit);
+                            }
+                            Some(Landing::Failed(e)) => {
+                                let own = stored.filter(|e| vary_matches(e, &self.headers));
+                                return self.stale_if_error(own, e);
+                            }
+                            Some(_) => coalesce = false,
+                            // The leader went away: ask again, maybe leading.
+                            None => {}
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Asks the origin: a conditional request when `reuse` says revalidate,
+    /// a plain one otherwise.
+    async fn ask_origin(
+        &self,
+        url: &Url,
+        key: &Arc<str>,
+        stored: Option<Arc<Entry>>,
+        reuse: Option<Reuse>,
+    ) -> Result<Hop, FetchError> {
+        // A copy stored for another variant (Vary) is not this request's to
+        // fall back on, nor to replace.
+        let own = stored.filter(|e| vary_matches(e, &self.headers));
+        let conditional = match reuse {
+            Some(Reuse::Revalidate(h)) if own.is_some() => Some(h),
+            _ => None,
+        };
+        let (resp, sent) = match self.exchange(url, None, conditional.as_ref()).await {
+            Ok(r) => r,
+            Err(e) => return self.stale_if_error(own, e),
+        };
+        if resp.status.is_server_error()
+            && let Some(e) = &own
+            && self.stale_allowed(e)
+        {
+            let mut hop = self.served(Arc::clone(e), Decision::Stale)?;
+            hop.failed = Some(FetchError::status(url, resp.status));
+            return Ok(hop);
+        }
+        if let (StatusCode::NOT_MODIFIED, Some(old), Some(_)) = (resp.status, &own, &conditional) {
+            if policy::not_modified_matches(&old.response, &resp.headers) {
+                let merged = policy::merge_not_modified(
+                    &old.response,
+                    &resp.headers,
+                    resp.request_time,
+                    resp.response_time,
+                );
+                return self.keep_revalidated(old.with_response(merged));
+            }
+            // A 304 for a version not held here: ask again, unconditionally.
+            let (resp, sent) = match self.exchange(url, None, None).await {
+                Ok(r) => r,
+                Err(e) => return self.stale_if_error(own, e),
+            };
+            return self.admit(key, resp, &sent, true, Decision::Refreshed);
+        }
+        let decision = if conditional.is_some() {
+            Decision::Refreshed
+        } else {
+            Decision::Miss
+        };
+        self.admit(key, resp, &sent, own.is_some(), decision)
+    }
+
+    /// A POST hop: sent, never stored, invalidating.
+    async fn post_hop(
+        &self,
+        url: &Url,
+        content_type: &HeaderValue,
+        body: &Bytes,
+    ) -> Result<Hop, FetchError> {
+        let result = self.exchange(url, Some((content_type, body)), None).await;
+        // Whatever the answer (spec §3): the POST may have changed the resource.
+        self.f.store.remove_url(url.as_str());
+        let (resp, sent) = result?;
+        for name in [LOCATION, CONTENT_LOCATION] {
+            let named = resp
+                .headers
+                .get(&name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| location::resolve(url, v).ok());
+            if let Some(named) = named
+                && named.origin() == url.origin()
+            {
+                self.f.store.remove_url(without_fragment(&named).as_str());
+            }
+        }
+        let (entry, parsed) = self.response_entry(url.as_str().into(), resp, &sent)?;
+        Ok(Hop {
+            entry: Arc::new(entry),
+            decision: Decision::Bypass,
+            parsed,
+            not_cached: Some(NotCached::Policy(NotStored::Method(Method::POST))),
+            shared: false,
+            failed: None,
+        })
+    }
+
+    /// A `file:` hop: reused while the file's stamp is unchanged.
+    async fn file_hop(&self, url: &Url) -> Result<Hop, FetchError> {
+        let root = self
+            .f
+            .file_root
+            .as_ref()
+            .ok_or_else(|| FetchError::NoFileRoot {
+                url: url.to_string(),
+            })?;
+        let path = root.confine(url)?;
+        let stamp = file::stamp(&path).await?;
+        let key: Arc<str> = url.as_str().into();
+        let stored = self.f.store.get(self.rtype, &key, self.call);
+        if let Some(e) = &stored
+            && e.file_stamp == Some((stamp.modified, stamp.len))
+        {
+            return self.served(Arc::clone(e), Decision::Hit);
+        }
+        if stored.is_some() {
+            // Outdated: whatever happens next, it must not be served again.
+            self.f.store.remove(self.rtype, &key);
+        }
+        let FileBody { body, stamp } = file::read(&path).await?;
+        let now = self.f.clock.now();
+        let mut h = HeaderMap::new();
+        let content_type = crate::serve::files::content_type(path.path());
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(stamp.modified)) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+        let (parsed, meta) = self.parse(url, &body)?;
+        let response = StoredResponse {
+            status: 200,
+            headers: headers::overlay(&h, &meta),
+            meta,
+            ..StoredResponse::new(200, HeaderMap::new(), now)
+        };
+        let mut entry = Entry::new(key, self.rtype, response, body);
+        entry.file_stamp = Some((stamp.modified, stamp.len));
+        set_parsed(&entry, parsed.as_ref());
+        let decision = if stored.is_some() {
+            Decision::Refreshed
+        } else {
+            Decision::Miss
+        };
+        Ok(self.settle(entry, parsed, Ok(policy::Visibility::Shared), decision))
+    }
+
+    /// One exchange with the origin: the call's cookies added, its
+    /// `Set-Cookie`s stored. Returns the response and the request headers
+    /// sent (without the conditional ones and the content type), which the
+    /// `Vary` key is taken from.
+    async fn exchange(
+        &self,
+        url: &Url,
+        post: Option<(&HeaderValue, &Bytes)>,
+        conditional: Option<&HeaderMap>,
+    ) -> Result<(HttpResponse, HeaderMap), FetchError> {
+        let mut sent = self.headers.clone();
+        if let Some(jar) = self.jar {
+            sent.remove(COOKIE);
+            if let Some(cookie) = jar.request_header(url) {
+                sent.insert(COOKIE, cookie);
+            }
+        }
+        let mut headers = sent.clone();
+        for (name, value) in conditional.into_iter().flatten() {
+            headers.insert(name, value.clone());
+        }
+        let method = match post {
+            Some((content_type, _)) => {
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                Method::POST
+            }
+            None => Method::GET,
+        };
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.timed_out(url));
+        }
+        let request = HttpRequest {
+            method,
+            url: url.clone(),
+            headers,
+            body: post.map(|(_, body)| body.clone()),
+            timeout: left,
+        };
+        let resp = self.f.http.send(request).await.map_err(|e| match e {
+            // The limit that matters to the caller is the whole fetch's.
+            FetchError::Timeout { .. } => self.timed_out(url),
+            other => other,
+        })?;
+        if let Some(jar) = self.jar {
+            jar.store_from_response(url, &resp.headers);
+        }
+        Ok((resp, sent))
+    }
+
+    /// A new response: parsed, judged, stored or not.
+    fn admit(
+        &self,
+        key: &Arc<str>,
+        resp: HttpResponse,
+        sent: &HeaderMap,
+        replaces: bool,
+        decision: Decision,
+    ) -> Result<Hop, FetchError> {
+        let (entry, parsed) = self.response_entry(Arc::clone(key), resp, sent)?;
+        let status = entry.response.status;
+        let storability = if status >= 400 {
+            Err(NotCached::ErrorStatus(status))
+        } else {
+            self.storability(&entry)
+        };
+        if storability.is_err() && replaces && status < 400 {
+            // The origin replaced the resource with something not to keep:
+            // the old copy is obsolete.
+            self.f.store.remove(self.rtype, key);
+        }
+        Ok(self.settle(entry, parsed, storability, decision))
+    }
+
+    /// A stored entry whose revalidation answered 304.
+    fn keep_revalidated(&self, entry: Entry) -> Result<Hop, FetchError> {
+        let storability = self.storability(&entry);
+        if storability.is_err() {
+            // The 304's headers made it unstorable (`no-store` now, say).
+            self.f.store.remove(self.rtype, &entry.url);
+        }
+        let parsed = self.parsed_form(&entry)?;
+        Ok(self.settle(entry, parsed, storability, Decision::Revalidated))
+    }
+
+    fn storability(&self, entry: &Entry) -> Result<policy::Visibility, NotCached> {
+        match policy::storability(
+            &Method::GET,
+            entry.response.status,
+            &entry.response.headers,
+            entry.size(),
+            &self.directives,
+            &self.f.config.cache,
+            self.rtype,
+        ) {
+            Storability::Store(v) => Ok(v),
+            Storability::NotStored(why) => Err(NotCached::Policy(why)),
+        }
+    }
+
+    /// Stores `entry` as `storability` says, and makes the hop.
+    fn settle(
+        &self,
+        entry: Entry,
+        parsed: Option<Arc<ParsedBody>>,
+        storability: Result<policy::Visibility, NotCached>,
+        decision: Decision,
+    ) -> Hop {
+        let unstored = |entry: Entry, why: NotCached| Hop {
+            entry: Arc::new(entry),
+            decision: if decision.served_from_cache() {
+                decision
+            } else {
+                Decision::Bypass
+            },
+            parsed: parsed.clone(),
+            not_cached: Some(why),
+            shared: false,
+            failed: None,
+        };
+        let vis = match storability {
+            Ok(policy::Visibility::Shared) => Visibility::Shared,
+            Ok(policy::Visibility::Private) => Visibility::Call(self.call),
+            Err(why) => return unstored(entry, why),
+        };
+        // Kept aside in case the store refuses it (cheap: the body and the
+        // parsed form are shared handles).
+        let spare = entry.with_response(entry.response.clone());
+        let url = Arc::clone(&entry.url);
+        match self.f.store.insert(entry, vis) {
+            Ok(stored) => {
+                if vis == Visibility::Shared {
+                    // An old private copy would shadow the new shared one.
+                    self.f.store.remove_private(self.rtype, &url, self.call);
+                }
+                Hop {
+                    entry: stored,
+                    decision,
+                    parsed,
+                    not_cached: None,
+                    shared: vis == Visibility::Shared,
+                    failed: None,
+                }
+            }
+            Err(rejected) => unstored(spare, NotCached::Refused(rejected)),
+        }
+    }
+
+    /// A stored entry served as it is.
+    fn served(&self, entry: Arc<Entry>, decision: Decision) -> Result<Hop, FetchError> {
+        let parsed = self.parsed_form(&entry)?;
+        Ok(Hop {
+            entry,
+            decision,
+            parsed,
+            not_cached: None,
+            shared: true,
+            failed: None,
+        })
+    }
+
+    /// The stored entry served stale if `stale_if_error` allows it, else `e`.
+    fn stale_if_error(&self, own: Option<Arc<Entry>>, e: FetchError) -> Result<Hop, FetchError> {
+        match own {
+            Some(entry) if self.stale_allowed(&entry) => {
+                let mut hop = self.served(entry, Decision::Stale)?;
+                hop.failed = Some(e);
+                Ok(hop)
+            }
+            _ => Err(e),
+        }
+    }
+
+    fn stale_allowed(&self, entry: &Entry) -> bool {
+        policy::stale_if_error_allows(
+            &entry.response,
+            &self.directives,
+            self.f.clock.now(),
+            &self.f.config.cache,
+            self.rtype,
+        )
+    }
+
+    /// The answer to an `only-if-cached` request nothing stored can serve.
+    fn gateway_timeout(&self, key: &Arc<str>) -> Hop {
+        let response = StoredResponse::new(504, HeaderMap::new(), self.f.clock.now());
+        Hop {
+            entry: Arc::new(Entry::new(
+                Arc::clone(key),
+                self.rtype,
+                response,
+                Bytes::new(),
+            )),
+            decision: Decision::Miss,
+            parsed: None,
+            not_cached: Some(NotCached::OnlyIfCached),
+            shared: false,
+            failed: None,
+        }
+    }
+
+    /// A response as an entry (not stored yet): parsed when it succeeded and
+    /// a parser was given, its metas merged over its headers, its Vary key
+    /// taken from the request headers sent.
+    fn response_entry(
+        &self,
+        key: Arc<str>,
+        resp: HttpResponse,
+        sent: &HeaderMap,
+    ) -> Result<(Entry, Option<Arc<ParsedBody>>), FetchError> {
+        let (parsed, meta) = if resp.status.is_success() {
+            self.parse(&resp.url, &resp.body)?
+        } else {
+            (None, HeaderMap::new())
+        };
+        let headers = headers::overlay(&resp.headers, &meta);
+        let response = StoredResponse {
+            status: resp.status.as_u16(),
+            vary: policy::vary_key(&headers, sent).unwrap_or_default(),
+            headers,
+            request_time: resp.request_time,
+            response_time: resp.response_time,
+            meta,
+        };
+        let entry = Entry::new(key, self.rtype, response, resp.body);
+        set_parsed(&entry, parsed.as_ref());
+        Ok((entry, parsed))
+    }
+
+    /// Parses a new body, if a parser was given: its form, and the headers
+    /// its `<meta http-equiv>` set.
+    fn parse(
+        &self,
+        url: &Url,
+        body: &Bytes,
+    ) -> Result<(Option<Arc<ParsedBody>>, HeaderMap), FetchError> {
+        let Some(parser) = self.parser else {
+            return Ok((None, HeaderMap::new()));
+        };
+        let parsed = parser
+            .parse(url, body)
+            .map_err(|failure| failure.into_fetch_error(url))?;
+        let (meta, skipped) = headers::meta_headers(&parsed.http_equiv);
+        for s in skipped {
+            tracing::warn!(target: "vxb::fetch", url = %url, "{s}");
+        }
+        Ok((Some(Arc::new(parsed)), meta))
+    }
+
+    /// The parsed form of a stored entry: the one kept with it, else (when a
+    /// parser was given and the response succeeded) parsed now and kept. A
+    /// body that does not parse is removed from the cache.
+    fn parsed_form(&self, entry: &Entry) -> Result<Option<Arc<ParsedBody>>, FetchError> {
+        if let Some(p) = entry.parsed.get().and_then(as_parsed_body) {
+            return Ok(Some(p));
+        }
+        let success = (200..300).contains(&entry.response.status);
+        if self.parser.is_none() || !success {
+            return Ok(None);
+        }
+        let url = location::parse(&entry.url)?;
+        match self.parse(&url, &entry.body) {
+            Ok((parsed, _meta)) => {
+                set_parsed(entry, parsed.as_ref());
+                Ok(parsed)
+            }
+            Err(e) => {
+                self.f.store.remove(self.rtype, &entry.url);
+                Err(e)
+            }
+        }
+    }
+
+    fn timed_out(&self, url: &Url) -> FetchError {
+        FetchError::Timeout {
+            url: url.to_string(),
+            limit: self.timeout,
+        }
+    }
+}
+
+/// Keeps a parsed form with its entry (first writer wins: two calls parsing
+/// the same body at once made the same form).
+fn set_parsed(entry: &Entry, parsed: Option<&Arc<ParsedBody>>) {
+    if let Some(p) = parsed {
+        let form: Parsed = Arc::clone(p) as Parsed;
+        let _ = entry.parsed.set(form);
+    }
+}
+
+fn as_parsed_body(p: &Parsed) -> Option<Arc<ParsedBody>> {
+    Arc::clone(p).downcast::<ParsedBody>().ok()
+}
+
+/// Whether a stored response was stored for a request whose `Vary`
+/// headers matched these.
+fn vary_matches(entry: &Entry, request_headers: &HeaderMap) -> bool {
+    policy::vary_key(&entry.response.headers, request_headers)
+        .is_some_and(|key| key == entry.response.vary)
+}
+
+/// The URL without its fragment: what is fetched, and the cache key.
+fn without_fragment(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u
+}

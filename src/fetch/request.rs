@@ -1,0 +1,114 @@
+//! What a caller asks the fetcher for: [`FetchRequest`].
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::resource::ResourceType;
+
+/// How a resource is requested. A POST carries its body, so a GET with a
+/// body, or a POST without a content type, cannot be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchMethod {
+    /// Every fetch but a `<submit method="post">`: cached.
+    Get,
+    /// `<submit method="post">`: never cached, and it invalidates any stored
+    /// copy of its URL (spec §3).
+    Post {
+        content_type: HeaderValue,
+        body: Bytes,
+    },
+}
+
+/// One fetch.
+#[derive(Clone, Debug)]
+pub struct FetchRequest {
+    /// The absolute URL; a fragment is ignored for the fetch and the cache.
+    pub url: Url,
+    /// What the resource is for: selects the cache budget and statistics.
+    pub rtype: ResourceType,
+    pub method: FetchMethod,
+    /// The request's `maxage` (attribute, else `*maxage` property): applies
+    /// to this request only, and is also sent as `Cache-Control: max-age`.
+    /// Ignored for `file:` URLs, which are reused while unchanged.
+    pub max_age: Option<Duration>,
+    /// The request's `maxstale`, likewise.
+    pub max_stale: Option<Duration>,
+    /// The whole fetch, redirects included; `None`: `fetch.timeout`.
+    pub timeout: Option<Duration>,
+    /// The URL of the document asking, if any: a document fetched over
+    /// http(s) may not read `file:` URLs.
+    pub referrer: Option<Url>,
+    /// Extra request headers. The proxy forwards its client's end-to-end
+    /// headers here; their `Cache-Control` (and `Pragma`) then count as the
+    /// request's directives. Conditional headers (`If-None-Match`, …) are
+    /// dropped: the fetcher sends its own when it revalidates. `Cookie` is
+    /// replaced by the call's jar when the call has one.
+    pub headers: HeaderMap,
+    /// Whether redirects are followed (the VoiceXML path) or answered as
+    /// they are (the proxy, whose client follows them itself). Redirects
+    /// are cached either way.
+    pub follow_redirects: bool,
+}
+
+impl FetchRequest {
+    /// A GET of `url` as `rtype`, with every option at its default.
+    pub fn get(url: Url, rtype: ResourceType) -> FetchRequest {
+        FetchRequest {
+            url,
+            rtype,
+            method: FetchMethod::Get,
+            max_age: None,
+            max_stale: None,
+            timeout: None,
+            referrer: None,
+            headers: HeaderMap::new(),
+            follow_redirects: true,
+        }
+    }
+
+    /// A POST of `body` to `url` (a `<submit method="post">`).
+    pub fn post(
+        url: Url,
+        rtype: ResourceType,
+        content_type: HeaderValue,
+        body: Bytes,
+    ) -> FetchRequest {
+        FetchRequest {
+            method: FetchMethod::Post { content_type, body },
+            ..FetchRequest::get(url, rtype)
+        }
+    }
+
+    /// With a `maxage`.
+    pub fn max_age(mut self, max_age: Duration) -> FetchRequest {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// With a `maxstale`.
+    pub fn max_stale(mut self, max_stale: Duration) -> FetchRequest {
+        self.max_stale = Some(max_stale);
+        self
+    }
+
+    /// With a timeout other than `fetch.timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> FetchRequest {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Asked for by the document at `referrer`.
+    pub fn referrer(mut self, referrer: Url) -> FetchRequest {
+        self.referrer = Some(referrer);
+        self
+    }
+
+    /// With one more request header.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> FetchRequest {
+        self.headers.append(name, value);
+        self
+    }
+}
