@@ -964,6 +964,22 @@ fn active_grammars_are_shared_across_threads() {
     }
 }
 
+#[test]
+fn nested_repeats_of_things_that_match_nothing_terminate() {
+    let g = active(&xml(
+        r#"root="r" tag-format="semantics/1.0""#,
+        r#"<rule id="r"><item repeat="2-"><item repeat="0-"><ruleref special="GARBAGE"/><tag>out.n = (out.n || 0) + 1;</tag></item>
+             <item repeat="0-1"><ruleref special="NULL"/></item></item> end</rule>"#,
+    ));
+    let long = format!("{} end", "word ".repeat(MAX_INPUT_TOKENS - 1));
+    let value = say(&g, &long).expect("matches");
+    // Longest first: one outer iteration takes every word, an empty one makes up the
+    // two; inside, a single GARBAGE run covers them all, so the tag ran once.
+    assert_eq!(value, json!({"n": 1}));
+    assert!(say(&g, "end").is_some());
+    assert!(say(&g, "word").is_none());
+}
+
 /// Grammars made by cutting and mutating a valid one: compiling never
 /// panics, and whatever compiles links and matches without panicking.
 #[test]
