@@ -80,6 +80,19 @@ impl Grammar {
         srgs::compile(text, url, mode_hint, at)
     }
 
+    /// Compiles an inline `<grammar>` element of a VoiceXML document the
+    /// interpreter parsed with roxmltree (the document at `url`): positions
+    /// in errors are the document's, namespaces and `xml:base` are those in
+    /// force at the element. Prefer this to [`Grammar::parse_inline`] when
+    /// the element is at hand.
+    pub fn from_element(
+        element: roxmltree::Node<'_, '_>,
+        url: &Url,
+        mode_hint: Option<Mode>,
+    ) -> Result<Grammar, GrammarError> {
+        srgs::compile_element(element, url, mode_hint, Pos::START)
+    }
+
     /// A builtin grammar by URI: `builtin:dtmf/digits?minlength=3;maxlength=5`,
     /// `builtin:voice/boolean` (`builtin:grammar/…` is voice too). An unknown
     /// type or parameter is [`GrammarError::Builtin`]

@@ -50,9 +50,19 @@ pub(crate) fn compile(
             cause: Cause::Xml(e.to_string()),
         }
     })?;
-    let root = doc.root_element();
+    compile_element(doc.root_element(), url, mode_hint, origin)
+}
+
+/// Compiles the `<grammar>` element `root` of an already parsed document
+/// found at `url`; `origin` is where the document's text starts.
+pub(crate) fn compile_element(
+    root: XmlNode,
+    url: &Url,
+    mode_hint: Option<Mode>,
+    origin: Pos,
+) -> Result<Grammar, GrammarError> {
     let mut c = Compiler {
-        doc: &doc,
+        doc: root.document(),
         url,
         origin,
         base: url.clone(),
@@ -80,9 +90,17 @@ pub(crate) fn compile(
         Some(v) if v.trim().ends_with("-literals") => TagFormat::Literals,
         _ => TagFormat::Script,
     };
-    if let Some(b) = root.attribute((XML_NS, "base")) {
-        c.base = location::effective_base(url, Some(b))
-            .map_err(|e| c.bad_attribute(root, "xml:base", b, &e.to_string()))?;
+    // `xml:base` on the element or, for an element inside a VoiceXML
+    // document, on its ancestors, outermost first.
+    let mut bases: Vec<XmlNode> = root
+        .ancestors()
+        .filter(|n| n.attribute((XML_NS, "base")).is_some())
+        .collect();
+    bases.reverse();
+    for element in bases {
+        let b = element.attribute((XML_NS, "base")).unwrap_or_default();
+        c.base = location::effective_base(&c.base, Some(b))
+            .map_err(|e| c.bad_attribute(element, "xml:base", b, &e.to_string()))?;
     }
 
     // Declare every rule first: references may point forward.

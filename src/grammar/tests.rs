@@ -169,6 +169,20 @@ fn comments_example_and_header_elements_are_read_past() {
     assert!(say(&g, "hi").is_some());
 }
 
+#[test]
+fn the_standard_prolog_and_doctype_are_accepted() {
+    let text = format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!DOCTYPE grammar PUBLIC \"-//W3C//DTD GRAMMAR 1.0//EN\"\n  \
+         \"http://www.w3.org/TR/speech-grammar/grammar.dtd\">\n{}",
+        xml(
+            r#"root="r" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#,
+            r##"<rule id="r"><ruleref uri="#x" type="application/srgs+xml"/></rule><rule id="x">ok</rule>"##,
+        )
+    );
+    assert!(say(&active(&text), "ok").is_some());
+}
+
 // ---- rule references -----------------------------------------------------------------
 
 #[test]
@@ -902,6 +916,40 @@ fn inline_grammar_errors_are_placed_in_the_document() {
     assert!(
         matches!(e, GrammarError::Invalid { at, .. } if at == Pos::new(21, 14)),
         "{e:?}"
+    );
+}
+
+#[test]
+fn a_grammar_element_of_a_parsed_document_compiles_in_place() {
+    let doc_text = r##"<?xml version="1.0"?>
+<vxml xmlns="http://www.w3.org/2001/vxml" version="2.1" xml:base="http://other.example/app/">
+  <form><field name="f">
+    <grammar root="r" mode="voice">
+      <rule id="r">hello <ruleref uri="people.grxml#name"/></rule>
+    </grammar>
+    <grammar root="s"><rule id="s"><ruleref uri="#nobody"/></rule></grammar>
+  </field></form>
+</vxml>"##;
+    let doc = roxmltree::Document::parse(doc_text).expect("test document parses");
+    let mut grammars = doc.descendants().filter(|n| n.has_tag_name("grammar"));
+    let (first, second) = (
+        grammars.next().expect("first"),
+        grammars.next().expect("second"),
+    );
+    let doc_url = url("http://example.com/app/start.vxml");
+    let g = Grammar::from_element(first, &doc_url, None).expect("compiles");
+    assert_eq!(
+        g.external_refs(),
+        vec![url("http://other.example/app/people.grxml")]
+    );
+    let e = Grammar::from_element(second, &doc_url, None).expect_err("undefined rule");
+    assert_eq!(
+        e,
+        GrammarError::Invalid {
+            url: doc_url.to_string(),
+            at: Pos::new(7, 36),
+            cause: Cause::UndefinedRule("nobody".into())
+        }
     );
 }
 
