@@ -8,5 +8,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fetch;
+pub mod grammar;
 pub mod resource;
 pub mod serve;
