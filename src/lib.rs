@@ -7,3 +7,4 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod resource;
+pub mod vxml;
