@@ -7,4 +7,5 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod resource;
+pub mod script;
 pub mod vxml;
