@@ -927,3 +927,104 @@ fn deep_texts_are_compiled_safely_or_refused() {
     ));
     assert_eq!(num(&mut e, "JSON.parse('{\"k\": [1, 2]}').k[1]"), 2.0);
 }
+
+/// Ordinary library-style code — ASI, regular expressions after every kind
+/// of token, closures, methods, classes, templates, labels, switch — passes
+/// the nesting guard and runs.
+#[test]
+fn library_style_code_compiles_and_runs() {
+    let mut e = engine();
+    let library = r#"
+var util = (function () {
+  'use strict'
+  var pad = function (n) { return n < 10 ? '0' + n : '' + n }
+  function digits(s) {
+    if (/^\d+$/.test(s)) return s.split('').map(Number)
+    return s.replace(/[^0-9]/g, '').split('').map(function (d) { return +d })
+  }
+  var table = { one: 1, two: 2, 'three': 3, four: [4, { five: 5 }], six() { return 6 } }
+  class Counter {
+    constructor() { this.n = 0 }
+    inc(by = 1) { this.n += by; return this }
+  }
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0)
+  let total = 0
+  outer: for (var i = 0; i < 3; i++) {
+    for (var j = 0; j < 3; j++) {
+      if (j == 2) continue outer
+      total += i * j
+    }
+  }
+  switch (total) {
+    case 3: total = total / 1; break
+    default: total = -1
+  }
+  var re = total > 0 ? /x/ : /y/
+  var s = `total ${total} and ${sum([1, 2, 3])} ${`nested ${pad(7)}`}`
+  return { pad: pad, digits: digits, table: table, Counter: Counter, sum: sum, total: total, s: s, re: re }
+})()
+"#;
+    run(&mut e, library);
+    assert_eq!(string(&mut e, "util.pad(5)"), "05");
+    assert_eq!(string(&mut e, "util.digits('4-2').join(',')"), "4,2");
+    assert_eq!(
+        num(&mut e, "util.table.four[1].five + util.table.six()"),
+        11.0
+    );
+    assert_eq!(num(&mut e, "new util.Counter().inc().inc(2).n"), 3.0);
+    assert_eq!(num(&mut e, "util.total"), 3.0);
+    assert_eq!(string(&mut e, "util.s"), "total 3 and 6 nested 07");
+    assert!(e.eval_bool("util.re.test('x')").unwrap());
+}
+
+/// A document's inline script runs with its position, so its errors point
+/// into the document.
+#[test]
+fn document_scripts_report_document_positions() {
+    use crate::vxml::{Declaration, Script, ScriptSource};
+    let inline = |d: &crate::vxml::Document| match &d.declarations[0] {
+        Declaration::Script(Script {
+            source: ScriptSource::Inline { text, start },
+            ..
+        }) => (text.clone(), *start),
+        other => panic!("{other:?}"),
+    };
+    let pizza = crate::vxml::parse(
+        include_bytes!("../../tests/fixtures/vxml/pizza.vxml"),
+        "pizza.vxml",
+    )
+    .unwrap();
+    let (text, start) = inline(&pizza);
+    let mut e = engine();
+    e.run_script(
+        &text,
+        &Origin {
+            name: &pizza.source,
+            line: start.line,
+            column: start.column,
+        },
+    )
+    .unwrap();
+    assert_eq!(num(&mut e, "price('large', ['ham', 'olives'])"), 15.0);
+
+    let bad = crate::vxml::parse_str(
+        "<vxml version=\"2.0\">\n<script>\nvar ok = 1;\n  var = 2;\n</script></vxml>",
+        "bad.vxml",
+    )
+    .unwrap();
+    let (text, start) = inline(&bad);
+    let err = e
+        .run_script(
+            &text,
+            &Origin {
+                name: &bad.source,
+                line: start.line,
+                column: start.column,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("bad.vxml:4:7: syntax error"),
+        "{err}"
+    );
+}

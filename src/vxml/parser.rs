@@ -213,6 +213,20 @@ impl<'s> Parser<'s> {
         self.span(node.range().start)
     }
 
+    /// Where a text node's characters start (after `<![CDATA[` for a CDATA section).
+    fn text_start(&self, node: Node<'_, '_>) -> Span {
+        let start = node.range().start;
+        let cdata = self
+            .text
+            .get(start..)
+            .is_some_and(|rest| rest.starts_with("<![CDATA["));
+        self.span(if cdata {
+            start + "<![CDATA[".len()
+        } else {
+            start
+        })
+    }
+
     fn error_at(&self, span: Span, kind: ParseErrorKind) -> ParseError {
         ParseError {
             source_name: self.source_name.to_string(),
@@ -623,7 +637,7 @@ impl<'s> Parser<'s> {
             match child {
                 Child::El(name, c) => return Err(self.unexpected(name, c, node)),
                 Child::Text(t, c) => {
-                    start.get_or_insert_with(|| self.span_of(c));
+                    start.get_or_insert_with(|| self.text_start(c));
                     text.push_str(t);
                 }
             }
@@ -829,7 +843,7 @@ impl<'s> Parser<'s> {
             }),
             "initial" => FormItem::Initial(Initial {
                 common: self.item_common(node),
-                input: self.input_parts(node, &[], |_, _, _| Ok(false))?,
+                input: self.input_parts(node, &["link"], |_, _, _| Ok(false))?,
             }),
             "subdialog" => FormItem::Subdialog(self.subdialog(node)?),
             "record" => FormItem::Record(self.record(node)?),

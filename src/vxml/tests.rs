@@ -917,3 +917,52 @@ fn mutated_documents_never_panic() {
     // Both outcomes occur: the mutations exercise the checks, not just the XML parser.
     assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
 }
+
+#[test]
+fn input_items_accept_exactly_their_children() {
+    let d = doc(
+        r#"<vxml version="2.0"><form><initial><link next="x.vxml"/><prompt>Hi</prompt></initial></form></vxml>"#,
+    );
+    let Some(FormItem::Initial(i)) = form(&d, 0).items().next() else {
+        panic!()
+    };
+    assert_eq!(i.input.links.len(), 1);
+    // A grammar belongs to the form, not to <initial>; a record has no <option>.
+    let e = err(r#"<vxml version="2.0"><form><initial><grammar src="g"/></initial></form></vxml>"#);
+    assert!(matches!(e.kind, ParseErrorKind::Misplaced { ref parent, .. } if parent == "initial"));
+    let e = err(
+        r#"<vxml version="2.0"><form><record name="r"><option>a</option></record></form></vxml>"#,
+    );
+    assert!(matches!(e.kind, ParseErrorKind::Misplaced { ref parent, .. } if parent == "record"));
+}
+
+#[test]
+fn inline_script_text_start_is_where_the_code_starts() {
+    let d = doc(
+        "<vxml version=\"2.0\">\n  <script>var a;</script>\n  <script><![CDATA[var b;]]></script>\n</vxml>",
+    );
+    let starts: Vec<Span> = d
+        .declarations
+        .iter()
+        .map(|x| match x {
+            Declaration::Script(Script {
+                source: ScriptSource::Inline { start, .. },
+                ..
+            }) => *start,
+            _ => panic!(),
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            Span {
+                line: 2,
+                column: 11
+            },
+            Span {
+                line: 3,
+                column: 20
+            }
+        ]
+    );
+}
