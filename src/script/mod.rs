@@ -14,12 +14,18 @@
 //! from overflowing the stack), `session` (`session.*`, `lastresult$`),
 //! `value` (JS ↔ Rust values), `error`.
 //!
-//! Known limits: boa 0.22 bounds loops, recursion and stack, not memory (a
-//! script that doubles a string in a loop can exhaust memory before the loop
-//! limit stops it), and not time across function calls (the loop limit is per
-//! call frame). `eval` and `new Function` texts may only nest as deeply as the
-//! remaining stack of the engine's thread holds: run the engine on a thread
-//! with a few MiB of stack to spare.
+//! Known limits, all of boa 0.22 and all reachable only by a script written
+//! to misbehave:
+//! - memory is not bounded: doubling a string in a loop exhausts it before
+//!   the loop limit stops the loop;
+//! - time is bounded per call frame (the loop limit), not per evaluation;
+//! - built-ins that recurse natively over data (`String(a)`/`join` of an
+//!   array nested ~10,000 deep, `JSON.stringify` of such an object) overflow
+//!   the thread's stack, because boa's recursion limit counts JavaScript
+//!   frames only;
+//! - `eval` and `new Function` texts may nest only as deeply as the remaining
+//!   stack of the engine's thread holds (refused beyond): run the engine on
+//!   a thread with a few MiB of stack to spare.
 
 pub(crate) mod compile;
 mod engine;
