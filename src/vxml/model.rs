@@ -313,7 +313,7 @@ impl FormItem {
         }
     }
 
-    pub fn common_mut(&mut self) -> &mut ItemCommon {
+    pub(crate) fn common_mut(&mut self) -> &mut ItemCommon {
         match self {
             FormItem::Field(x) => &mut x.common,
             FormItem::Block(x) => &mut x.common,
