@@ -10,4 +10,6 @@ pub mod config;
 pub mod fetch;
 pub mod grammar;
 pub mod resource;
+pub mod script;
 pub mod serve;
+pub mod vxml;

@@ -1,0 +1,437 @@
+//! Turning expression and script text into functions over the scope chain,
+//! once per text.
+//!
+//! Every piece of text is compiled into a function whose parameters are the
+//! scope objects, outermost first, and whose body evaluates the text inside
+//! `with (scope0) with (scope1) … { … }`. Name lookup therefore walks the
+//! VoiceXML scopes from the innermost outwards, and plain assignment updates
+//! the nearest scope that declares the name (a prototype chain would create
+//! the property on the innermost object instead). The function depends only
+//! on the text and the number of scopes, so it is cached under both and
+//! called with whichever scope objects are current.
+//!
+//! Scripts need two more things to behave as VoiceXML says (§5.3.12: a
+//! script's variables and functions land in the current scope):
+//! - its top-level `var` names are declared on the innermost scope object
+//!   before it runs, so `var x = 1` resolves `x` there through the `with`
+//!   chain (the function-local `var` binding is shadowed by the `with`);
+//! - its top-level function declarations (block-scoped inside the wrapper)
+//!   are copied onto the innermost scope object at the start, and its
+//!   top-level `let`/`const`/`class` names at the end.
+//!
+//! The text is first parsed on its own with `boa_parser`: that gives syntax
+//! errors positioned in the author's text (not in the wrapper), the declared
+//! names, and a guarantee the text cannot close the wrapper early.
+
+use std::collections::HashMap;
+
+use boa_engine::ast::declaration::Declaration;
+use boa_engine::ast::expression::Expression;
+use boa_engine::ast::operations::{bound_names, lexically_declared_names, var_declared_names};
+use boa_engine::ast::scope::Scope;
+use boa_engine::ast::statement::Statement;
+use boa_engine::ast::{Position, StatementListItem};
+use boa_engine::interner::{Interner, Sym};
+use boa_engine::parser::{Parser, Source};
+use boa_engine::{Context, JsObject, JsString};
+
+use super::error::{self, ScriptError};
+use super::nesting;
+
+/// The stack compilation runs on. boa's parser and compiler recurse per
+/// nesting level; [`nesting`] bounds the levels so that this much stack
+/// holds any text it lets through, whatever thread the engine runs on. The
+/// memory is reserved, and only the pages a compilation touches are used.
+pub(crate) const COMPILE_STACK: usize = 256 * 1024 * 1024;
+
+/// What a text is compiled as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An expression; the function returns its value.
+    Expr,
+    /// A `<script>` body.
+    Script,
+    /// An assignment target (`a`, `a.b.c`); the function takes the value as
+    /// one more parameter.
+    AssignTarget,
+}
+
+/// A compiled text.
+#[derive(Clone)]
+pub(crate) struct Compiled {
+    pub function: JsObject,
+    /// For scripts: the top-level `var` names, to declare before running.
+    pub var_names: std::rc::Rc<[JsString]>,
+}
+
+/// The per-engine cache of compiled texts.
+pub(crate) struct Compiler {
+    interner: Interner,
+    /// Text → the (kind, depth) variants compiled from it. Keyed by the
+    /// text alone so a lookup borrows it instead of allocating a key.
+    cache: HashMap<Box<str>, Vec<(Kind, usize, Compiled)>>,
+    entries: usize,
+    max_entries: usize,
+    compilations: u64,
+}
+
+/// Parameter names of the wrapper: `$vxb0…` are the scope objects, `$vxbv`
+/// the value of an assignment. Authors' names never start with `$vxb` in
+/// practice; the prefix is reserved.
+fn scope_param(i: usize) -> String {
+    format!("$vxb{i}")
+}
+
+impl Compiler {
+    pub fn new(max_entries: usize) -> Self {
+        Compiler {
+            interner: Interner::default(),
+            cache: HashMap::new(),
+            entries: 0,
+            max_entries: max_entries.max(1),
+            compilations: 0,
+        }
+    }
+
+    /// How many texts have been compiled (cache misses) so far.
+    pub fn compilations(&self) -> u64 {
+        self.compilations
+    }
+
+    /// The function for `text` as `kind` over `depth` scopes, compiling it on
+    /// first use.
+    pub fn get(
+        &mut self,
+        kind: Kind,
+        depth: usize,
+        text: &str,
+        ctx: &mut Context,
+    ) -> Result<Compiled, ScriptError> {
+        if let Some(found) = self
+            .cache
+            .get(text)
+            .and_then(|v| v.iter().find(|(k, d, _)| *k == kind && *d == depth))
+        {
+            return Ok(found.2.clone());
+        }
+        let compiled = stacker::grow(COMPILE_STACK, || self.compile(kind, depth, text, ctx))?;
+        self.compilations += 1;
+        if self.entries >= self.max_entries {
+            // Documents have a bounded set of expressions; a text stream that
+            // is not (generated expressions) just starts the cache afresh.
+            self.cache.clear();
+            self.entries = 0;
+        }
+        self.cache
+            .entry(text.into())
+            .or_default()
+            .push((kind, depth, compiled.clone()));
+        self.entries += 1;
+        Ok(compiled)
+    }
+
+    fn compile(
+        &mut self,
+        kind: Kind,
+        depth: usize,
+        text: &str,
+        ctx: &mut Context,
+    ) -> Result<Compiled, ScriptError> {
+        let params: Vec<String> = (0..depth).map(scope_param).collect();
+        let withs: String = params.iter().map(|p| format!("with({p})")).collect();
+        let innermost = scope_param(depth.saturating_sub(1));
+        let mut var_names = Vec::new();
+        // Line 1 of every wrapper is the header; the author's text starts on line 2.
+        let wrapper = match kind {
+            Kind::Expr => {
+                self.check_expression(text)?;
+                format!(
+                    "(function({}){{{withs}{{return (\n{text}\n);}}}})",
+                    params.join(",")
+                )
+            }
+            Kind::AssignTarget => {
+                check_assign_target(text)?;
+                format!(
+                    "(function({},$vxbv){{{withs}{{{text}=$vxbv;}}}})",
+                    params.join(",")
+                )
+            }
+            Kind::Script => {
+                let shape = self.analyze_script(text)?;
+                let export = |names: &[String]| -> String {
+                    names
+                        .iter()
+                        .map(|n| format!("{innermost}[{}]={n};", quote(n)))
+                        .collect()
+                };
+                let (functions, lexicals) = (export(&shape.functions), export(&shape.lexicals));
+                var_names = shape
+                    .vars
+                    .iter()
+                    .map(|v| JsString::from(v.as_str()))
+                    .collect();
+                format!(
+                    "(function({}){{{withs}{{{functions}\n{text}\n;{lexicals}}}}})",
+                    params.join(",")
+                )
+            }
+        };
+        let function = ctx
+            .eval(Source::from_bytes(&wrapper))
+            .map_err(|e| error::from_js(e, ctx))
+            .and_then(|f| {
+                f.as_callable().ok_or_else(|| ScriptError::Runtime {
+                    origin: None,
+                    name: "InternalError".into(),
+                    message: "the compiled wrapper is not a function".into(),
+                })
+            })
+            .map_err(|e| match e {
+                // The text parsed alone, so a wrapper syntax error is in the
+                // text's relation to the wrapper; report it at the text start.
+                ScriptError::Runtime { name, message, .. } if name == "SyntaxError" => {
+                    ScriptError::Syntax {
+                        origin: None,
+                        line: 1,
+                        column: 1,
+                        message,
+                    }
+                }
+                other => other,
+            })?;
+        Ok(Compiled {
+            function,
+            var_names: var_names.into(),
+        })
+    }
+
+    /// Parses `text` as a script (for an expression, wrapped in parentheses on
+    /// their own lines, so line `n + 1` of the parse is line `n` of the text).
+    fn parse(
+        &mut self,
+        source: &str,
+        line_offset: u32,
+        text: &str,
+    ) -> Result<boa_engine::ast::Script, ScriptError> {
+        Parser::new(Source::from_bytes(source))
+            .parse_script(&Scope::new_global(), &mut self.interner)
+            .map_err(|e| syntax_error(&e, line_offset, text))
+    }
+
+    fn check_expression(&mut self, text: &str) -> Result<(), ScriptError> {
+        nesting::check(text, true, nesting::COMPILE_BOUNDS).map_err(refusal)?;
+        let script = self.parse(&format!("(\n{text}\n)"), 1, text)?;
+        // One statement, the parenthesised expression: anything else means the
+        // text closed the parenthesis itself (`1); (2`).
+        match script.statements().statements() {
+            [StatementListItem::Statement(s)]
+                if matches!(&**s, Statement::Expression(Expression::Parenthesized(_))) =>
+            {
+                Ok(())
+            }
+            _ => Err(ScriptError::Syntax {
+                origin: None,
+                line: 1,
+                column: 1,
+                message: "expected a single expression".into(),
+            }),
+        }
+    }
+
+    fn analyze_script(&mut self, text: &str) -> Result<ScriptShape, ScriptError> {
+        nesting::check(text, false, nesting::COMPILE_BOUNDS).map_err(refusal)?;
+        let script = self.parse(text, 0, text)?;
+        let name = |interner: &Interner, sym: Sym| interner.resolve_expect(sym).to_string();
+        let mut functions = Vec::new();
+        for item in script.statements().statements() {
+            if let StatementListItem::Declaration(d) = item
+                && matches!(
+                    &**d,
+                    Declaration::FunctionDeclaration(_)
+                        | Declaration::GeneratorDeclaration(_)
+                        | Declaration::AsyncFunctionDeclaration(_)
+                        | Declaration::AsyncGeneratorDeclaration(_)
+                )
+            {
+                functions.extend(
+                    bound_names(&**d)
+                        .into_iter()
+                        .map(|s| name(&self.interner, s)),
+                );
+            }
+        }
+        let mut vars: Vec<String> = var_declared_names(&script)
+            .into_iter()
+            .map(|s| name(&self.interner, s))
+            .collect();
+        // Deterministic order (the set is a hash set) for reproducible runs.
+        vars.sort();
+        let lexicals = lexically_declared_names(&script)
+            .into_iter()
+            .map(|s| name(&self.interner, s))
+            .collect();
+        Ok(ScriptShape {
+            vars,
+            functions,
+            lexicals,
+        })
+    }
+}
+
+/// The names a script declares at its top level.
+struct ScriptShape {
+    vars: Vec<String>,
+    functions: Vec<String>,
+    lexicals: Vec<String>,
+}
+
+pub(crate) fn refusal(r: nesting::Refusal) -> ScriptError {
+    ScriptError::Syntax {
+        origin: None,
+        line: r.line,
+        column: r.column,
+        message: r.message,
+    }
+}
+
+/// A JavaScript string literal for `s`.
+fn quote(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// Whether `s` is an identifier as the wrapper can use it unquoted.
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED.contains(&s)
+}
+
+const RESERVED: &[&str] = &[
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "new",
+    "null",
+    "return",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+    "let",
+    "static",
+    "await",
+    "implements",
+    "interface",
+    "package",
+    "private",
+    "protected",
+    "public",
+];
+
+/// An assignment target: identifiers joined by dots (`x`, `document.x`, `o.a.b`).
+fn check_assign_target(text: &str) -> Result<(), ScriptError> {
+    if text.split('.').count() <= 32 && text.split('.').all(is_identifier) {
+        Ok(())
+    } else {
+        Err(ScriptError::BadName {
+            name: text.to_string(),
+            reason: "expected a variable name, optionally scope-qualified or a property path",
+        })
+    }
+}
+
+/// A parse error as a [`ScriptError::Syntax`] positioned in `text`. The parse
+/// saw `line_offset` extra lines before the text.
+fn syntax_error(e: &boa_engine::parser::Error, line_offset: u32, text: &str) -> ScriptError {
+    use boa_engine::parser::Error as E;
+    use boa_engine::parser::lexer::Error as Lex;
+    let (message, position): (String, Option<Position>) = match e {
+        E::Expected {
+            expected,
+            found,
+            context,
+            span,
+        } => (
+            format!(
+                "expected {}, got '{found}' in {context}",
+                expected.join(" or ")
+            ),
+            Some(span.start()),
+        ),
+        E::Unexpected {
+            message,
+            found,
+            span,
+        } => (
+            format!("unexpected token '{found}', {message}"),
+            Some(span.start()),
+        ),
+        E::General { message, position } => (message.to_string(), Some(*position)),
+        E::Lex {
+            err: Lex::Syntax(message, position),
+        } => (message.to_string(), Some(*position)),
+        E::AbruptEnd => ("unexpected end of input".into(), None),
+        other => (other.to_string(), None),
+    };
+    let end = end_position(text);
+    let (line, column) = match position {
+        Some(p) => {
+            let line = p.line_number().saturating_sub(line_offset);
+            if line == 0 {
+                (1, 1)
+            } else if line > end.0 {
+                end
+            } else {
+                (line, p.column_number())
+            }
+        }
+        None => end,
+    };
+    ScriptError::Syntax {
+        origin: None,
+        line,
+        column,
+        message,
+    }
+}
+
+/// The line and column just past the end of `text`.
+fn end_position(text: &str) -> (u32, u32) {
+    let line = text.matches('\n').count() + 1;
+    let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}

@@ -1,0 +1,43 @@
+//! ECMAScript for VoiceXML documents: the variable scopes of VoiceXML 2.0
+//! §5.1 over a boa engine, expression and script evaluation, and the values
+//! that cross between Rust and JavaScript.
+//!
+//! One [`ScriptEngine`] per call (it is not `Send`; see its docs). The
+//! interpreter drives the scope stack as the call moves between documents,
+//! dialogs and handlers, and evaluates attribute expressions and `<script>`
+//! bodies in it. Every failure is a [`ScriptError`], which raises
+//! `error.semantic`; runaway scripts are stopped by [`Limits`].
+//!
+//! Layout: `engine` (the scope stack and evaluation), `compile` (texts into
+//! cached functions over the scope chain — the how and why of scoping is
+//! documented there), `nesting` (the guard that keeps boa's recursive parser
+//! from overflowing the stack), `session` (`session.*`, `lastresult$`),
+//! `value` (JS ↔ Rust values), `error`.
+//!
+//! Known limits, all of boa 0.22 and all reachable only by a script written
+//! to misbehave:
+//! - memory is not bounded: doubling a string in a loop exhausts it before
+//!   the loop limit stops the loop;
+//! - time is bounded per call frame (the loop limit), not per evaluation;
+//! - built-ins that recurse natively over data (`String(a)`/`join` of an
+//!   array nested ~10,000 deep, `JSON.stringify` of such an object) overflow
+//!   the thread's stack, because boa's recursion limit counts JavaScript
+//!   frames only;
+//! - `eval` and `new Function` texts may nest only as deeply as the remaining
+//!   stack of the engine's thread holds (refused beyond): run the engine on
+//!   a thread with a few MiB of stack to spare.
+
+pub(crate) mod compile;
+mod engine;
+mod error;
+mod nesting;
+mod session;
+mod value;
+
+pub use engine::{AppTransition, DocumentScope, Limits, Origin, ScopeKind, ScriptEngine};
+pub use error::{LimitKind, ScriptError};
+pub use session::{Connection, InputMode, Originator, Recognition, Redirect, Session};
+pub use value::Value;
+
+#[cfg(test)]
+mod tests;
