@@ -4,6 +4,7 @@
 
 pub mod audio;
 pub mod cache;
+pub mod call;
 pub mod cli;
 pub mod clock;
 pub mod config;
