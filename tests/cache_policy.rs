@@ -43,14 +43,7 @@ fn h(pairs: &[(&str, &str)]) -> HeaderMap {
 }
 
 fn stored_at(status: u16, headers: HeaderMap, at: SystemTime) -> StoredResponse {
-    StoredResponse {
-        status,
-        headers,
-        request_time: at,
-        response_time: at,
-        vary: Vec::new(),
-        meta: HeaderMap::new(),
-    }
+    StoredResponse::new(status, headers, at)
 }
 
 /// A 200 received at t0.
