@@ -232,15 +232,21 @@ pub fn parse_strict_toml<T: serde::de::DeserializeOwned>(
     let de = toml::Deserializer::parse(text)
         .map_err(|e| invalid(e.span(), String::new(), e.message().to_string()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let key = e.path().to_string();
+        // `toml::Spanned` shows in paths as a pseudo-field; it is no key the user wrote.
+        let key = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "")
+            .replace("$__serde_spanned_private_value", "");
         let key = if key == "." { String::new() } else { key };
         let inner = e.into_inner();
         invalid(inner.span(), key, inner.message().to_string())
     })
 }
 
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column of a byte offset (for errors about a TOML file
+/// found after deserializing it, such as a scenario's semantic checks).
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before

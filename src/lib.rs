@@ -13,4 +13,5 @@ pub mod grammar;
 pub mod resource;
 pub mod script;
 pub mod serve;
+pub mod simulate;
 pub mod vxml;

@@ -1,0 +1,143 @@
+//! `vxb simulate` and `vxb run` underneath the command line: scripted calls,
+//! what they are expected to do, and the reports they leave.
+//!
+//! - [`scenario`]: the scenario file (spec §4, with vxb's additive
+//!   extensions: `[origin]`, `expect_end`, `expect_events`, `expect_logs`,
+//!   `expect_fetch`).
+//! - [`expect`]: pure checks of a [`CallReport`] against a step's expectations.
+//! - [`report`]: the simulation report — JSON (`--json`) and a human summary.
+//! - [`junit`]: the same as JUnit XML (`--junit`), for CI.
+//! - [`listing`]: the cache's contents and statistics (`--show-cache`).
+//!
+//! [`simulate`] runs a scenario through a [`Dialer`] — whatever places the
+//! calls: the browser in production, a stand-in in tests — so the scenario
+//! logic (origin, steps, expectations, report) does not depend on the
+//! interpreter.
+
+pub mod expect;
+pub mod junit;
+pub mod listing;
+pub mod report;
+pub mod scenario;
+
+use std::time::Duration;
+
+use url::Url;
+
+pub use expect::{Expectations, check};
+pub use report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
+pub use scenario::{CallStep, CallTarget, Scenario, Step};
+
+use crate::call::{CallReport, CallerInput};
+use crate::serve::{Origin, ServeError};
+
+/// Places the calls of a simulation. All calls of one simulation go through
+/// one dialer, so they share its cache (spec §1: "one shared cache").
+///
+/// [`simulate`] is async because the scenario's origin is served from the
+/// same runtime: a dialer whose calls block the thread must run them on
+/// another one (`tokio::task::spawn_blocking`), or run the simulation on a
+/// multi-threaded runtime.
+pub trait Dialer {
+    /// Places one call to `url` with a scripted caller and returns its report
+    /// when the call has ended. A call that fails is a report that says so
+    /// (`CallEnd::Error`), not an error: the simulation goes on.
+    fn call(&mut self, url: &Url, input: CallerInput) -> impl Future<Output = CallReport>;
+
+    /// Lets `duration` pass between calls. The browser sleeps; a test dialer
+    /// may advance a `ManualClock` instead.
+    fn wait(&mut self, duration: Duration) -> impl Future<Output = ()>;
+}
+
+/// Why a simulation could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("[origin]: {0}")]
+    Origin(#[from] ServeError),
+    /// A hand-built scenario naming `{origin}` without an `[origin]`
+    /// ([`Scenario::load`] refuses those).
+    #[error("step {step}: `{target}` names {{origin}} but the scenario has no [origin]")]
+    NoOrigin { step: usize, target: String },
+}
+
+/// Runs `scenario`: starts its `[origin]` if it has one, then each step in
+/// order — calls through `dialer`, checked against their expectations, and
+/// waits — and stops the origin. `on_step` sees each step's outcome as soon
+/// as it is known (for progress output).
+pub async fn simulate<D: Dialer>(
+    scenario: &Scenario,
+    dialer: &mut D,
+    mut on_step: impl FnMut(&StepOutcome),
+) -> Result<SimulationReport, SimulateError> {
+    let origin = match &scenario.origin {
+        Some(spec) => Some(Origin::start(spec.serve_options()?).await?),
+        None => None,
+    };
+    let base = origin.as_ref().map(Origin::base_url);
+    let mut steps = Vec::with_capacity(scenario.steps.len());
+    let mut failure = None;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let n = i + 1;
+        let outcome = match step {
+            Step::Call(c) => {
+                let Some(url) = c.target.url(base.as_ref()) else {
+                    failure = Some(SimulateError::NoOrigin {
+                        step: n,
+                        target: c.target.to_string(),
+                    });
+                    break;
+                };
+                let report = dialer
+                    .call(&url, CallerInput::new(c.input.iter().cloned()))
+                    .await;
+                let expect = bind_origin(&c.expect, base.as_ref());
+                StepOutcome::Call(Box::new(CallOutcome {
+                    step: n,
+                    line: c.line,
+                    url: url.to_string(),
+                    input: c.input.clone(),
+                    expectations: check(&expect, &report),
+                    report,
+                }))
+            }
+            Step::Wait(w) => {
+                dialer.wait(w.duration).await;
+                StepOutcome::Wait(WaitOutcome {
+                    step: n,
+                    line: w.line,
+                    duration: w.duration,
+                })
+            }
+        };
+        on_step(&outcome);
+        steps.push(outcome);
+    }
+    if let Some(origin) = origin {
+        origin.shutdown().await;
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(SimulationReport {
+            scenario: scenario.path.display().to_string(),
+            origin: base.map(String::from),
+            steps,
+        }),
+    }
+}
+
+/// `expect_fetch` URLs written as `{origin}/PATH`, made absolute against
+/// the running origin (relative ones are resolved against the call's URL
+/// when checked).
+fn bind_origin(expect: &Expectations, base: Option<&Url>) -> Expectations {
+    let mut bound = expect.clone();
+    if let Some(base) = base {
+        for f in &mut bound.fetches {
+            if let Some(path) = f.url.strip_prefix(scenario::ORIGIN_PLACEHOLDER)
+                && let Ok(url) = base.join(path.trim_start_matches('/'))
+            {
+                f.url = url.into();
+            }
+        }
+    }
+    bound
+}
