@@ -197,11 +197,7 @@ impl fmt::Display for KeyPrefix {
 impl Config {
     /// Reads and parses a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Config::parse(&text, path)
+        Config::parse(&read_file(path)?, path)
     }
 
     /// Parses configuration text; `path` is only used in error messages.
@@ -241,6 +237,15 @@ pub fn parse_strict_toml<T: serde::de::DeserializeOwned>(
         let key = if key == "." { String::new() } else { key };
         let inner = e.into_inner();
         invalid(inner.span(), key, inner.message().to_string())
+    })
+}
+
+/// Reads a TOML file of ours (configuration, rules, scenario) as text, with
+/// the one error every such file reports when it cannot be read.
+pub fn read_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
     })
 }
 

@@ -86,11 +86,7 @@ struct RawRules {
 impl Rules {
     /// Reads a rules file.
     pub fn load(path: &Path) -> Result<Rules, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Rules::parse(&text, path)
+        Rules::parse(&crate::config::read_file(path)?, path)
     }
 
     /// Parses rules text; `path` is only used in error messages.

@@ -163,11 +163,7 @@ impl fmt::Display for CallTarget {
 impl Scenario {
     /// Reads, parses and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Scenario::parse(&text, path)
+        Scenario::parse(&crate::config::read_file(path)?, path)
     }
 
     /// Parses scenario text read from `path` (which locates relative paths
