@@ -1,0 +1,58 @@
+//! `vxb bench` (spec §6): cache hit rate against CPU load.
+//!
+//! A benchmark application is generated and served by `vxb serve` in a
+//! child process; many concurrent simulated calls run against it once per
+//! cache budget, from nothing cached to everything fitting; each point
+//! reports calls completed, hit rate per type, origin requests and bytes,
+//! browser and origin CPU per call, latency p50/p99 and peak memory, as a
+//! table, CSV, JSON and an SVG plot.
+//!
+//! - [`app`]: the application, its caching rules, and each call's plan
+//!   (Zipf-popular topics and prompts, chosen by the caller's digits).
+//! - [`zipf`]: the exact Zipf sampler; [`wav`]: µ-law prompts.
+
+pub mod app;
+pub mod wav;
+pub mod zipf;
+
+use std::path::{Path, PathBuf};
+
+pub use app::{App, AppSpec, CallPlan, Resource};
+pub use zipf::Zipf;
+
+use crate::fetch::FetchError;
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// An option or application shape no benchmark can run with.
+    #[error("{0}")]
+    Option(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the origin (`{command}`): {cause}")]
+    OriginStart { command: String, cause: String },
+    #[error("the origin stopped answering: {0}")]
+    OriginLost(String),
+    #[error("cannot measure {what}: {cause}")]
+    Measure { what: String, cause: String },
+    /// The point's fetcher could not be built.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// A call worker panicked or was cancelled.
+    #[error("a call worker failed: {0}")]
+    Worker(String),
+}
+
+impl BenchError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> BenchError {
+        BenchError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
