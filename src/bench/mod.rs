@@ -10,14 +10,20 @@
 //! - [`app`]: the application, its caching rules, and each call's plan
 //!   (Zipf-popular topics and prompts, chosen by the caller's digits).
 //! - [`zipf`]: the exact Zipf sampler; [`wav`]: µ-law prompts.
+//! - [`origin`]: the `vxb serve` child, its request counts and CPU time.
+//! - [`measure`]: CPU time, peak memory, percentiles, hit counts — and the
+//!   one definition of each.
 
 pub mod app;
+pub mod measure;
+pub mod origin;
 pub mod wav;
 pub mod zipf;
 
 use std::path::{Path, PathBuf};
 
 pub use app::{App, AppSpec, CallPlan, Resource};
+pub use origin::{ChildOrigin, OriginSnapshot};
 pub use zipf::Zipf;
 
 use crate::fetch::FetchError;
