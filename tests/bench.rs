@@ -7,7 +7,10 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 
 use vxb::bench::measure;
-use vxb::bench::{App, AppSpec, BenchError, ChildOrigin};
+use vxb::bench::{
+    App, AppSpec, BenchError, BenchSetup, ChildOrigin, FetchDriver, Stop, SweepOptions,
+};
+use vxb::resource::ResourceType;
 
 fn exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vxb"))
@@ -104,4 +107,139 @@ fn an_origin_that_cannot_start_says_why() {
     let text = e.to_string();
     assert!(matches!(e, BenchError::OriginStart { .. }), "{text}");
     assert!(text.contains("no-such-site"), "{text}");
+}
+
+fn column<'a>(rows: &'a [Vec<&'a str>], name: &str) -> Vec<&'a str> {
+    let at = rows[0]
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    rows[1..].iter().map(|r| r[at]).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_sweep_is_consistent_and_writes_its_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let setup = BenchSetup {
+        exe: exe(),
+        app_dir: dir.path().join("app"),
+        app: small_app(),
+        sweep: SweepOptions {
+            concurrency: 8,
+            stop: Stop::Calls(60),
+            warmup_calls: 0,
+            budgets: vec![0.0, 0.25, 1.0],
+            seed: 7,
+        },
+        progress: false,
+    };
+    let report = vxb::bench::run(&setup, FetchDriver)
+        .await
+        .expect("the sweep runs");
+    let p = &report.points;
+    assert_eq!(report.driver, "fetch");
+    assert_eq!(p.len(), 3);
+
+    // Every call ran its whole plan: 6 fetches, then 3 topics of 3 + 3.
+    let per_call = 6 + 3 * (3 + 3);
+    for point in p {
+        assert_eq!(
+            (point.calls, point.errors),
+            (60, 0),
+            "{:?}",
+            point.first_error
+        );
+        assert_eq!(point.fetches, 60 * per_call);
+        assert_eq!(
+            point.origin_not_modified, 0,
+            "nothing goes stale in a short point"
+        );
+        assert!(point.latency_p50_ms <= point.latency_p99_ms);
+    }
+
+    // Budget 0: nothing stored, so every fetch is an origin request.
+    assert_eq!(p[0].hit_rate, Some(0.0));
+    assert!(
+        ResourceType::ALL
+            .iter()
+            .all(|&t| matches!(p[0].hit_rate_by_type[t], None | Some(0.0)))
+    );
+    assert_eq!(p[0].origin_requests, p[0].fetches);
+    assert!(p[0].budget_bytes.iter().all(|(_, b)| *b == 0));
+    // Everything fits at 100 %: the budget is the application's bytes.
+    assert_eq!(p[2].budget_bytes, report.app.bytes);
+
+    // More budget, more hits, fewer origin requests and bytes.
+    let hit: Vec<f64> = p
+        .iter()
+        .map(|x| x.hit_rate.expect("fetches were made"))
+        .collect();
+    assert!(hit[0] < hit[1] && hit[1] < hit[2], "{hit:?}");
+    assert!(
+        hit[2] > 0.8,
+        "everything fits: only first fetches miss ({hit:?})"
+    );
+    let requests: Vec<u64> = p.iter().map(|x| x.origin_requests).collect();
+    assert!(
+        requests[0] > requests[1] && requests[1] > requests[2],
+        "{requests:?}"
+    );
+    assert!(p[0].origin_bytes > p[1].origin_bytes && p[1].origin_bytes > p[2].origin_bytes);
+    // Each fetch was served from the cache or asked of the origin, never both
+    // (no 304s here) and never neither: the browser's decisions and the
+    // origin's log agree exactly. Single-flight followers are hits.
+    for point in p {
+        let from_cache = (point.hit_rate.unwrap_or(0.0) * point.fetches as f64).round() as u64;
+        assert_eq!(
+            point.origin_requests,
+            point.fetches - from_cache,
+            "{point:?}"
+        );
+    }
+    // CPU was measured on both sides (the budget-0 point does real work).
+    assert!(
+        p[0].browser_cpu_seconds > 0.0 && p[0].origin_cpu_seconds > 0.0,
+        "{:?}",
+        p[0]
+    );
+    assert!(p.iter().all(|x| x.peak_rss_bytes > 0));
+
+    // The files, parsed back.
+    let out = dir.path().join("out");
+    let written = report.write_files(&out).expect("writes");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written.json).expect("json")).expect("JSON");
+    assert_eq!(json["points"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["points"][0]["hit_rate"], 0.0);
+    assert_eq!(json["points"][2]["calls"], 60);
+    assert_eq!(json["options"]["stop"]["calls"], 60);
+    assert!(json["points"][0]["hit_rate_by_type"]["grammar"].is_null());
+    assert_eq!(json["app"]["resources"]["audio"], 61);
+
+    let csv = std::fs::read_to_string(&written.csv).expect("csv");
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+    assert_eq!(column(&rows, "budget_percent"), ["0", "25", "100"]);
+    assert_eq!(column(&rows, "calls"), ["60", "60", "60"]);
+    let csv_requests: Vec<u64> = column(&rows, "origin_requests")
+        .iter()
+        .map(|v| v.parse().expect("a number"))
+        .collect();
+    assert_eq!(csv_requests, requests);
+
+    let svg = std::fs::read_to_string(&written.svg).expect("svg");
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let lines: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in lines {
+        let n = line
+            .attribute("points")
+            .map_or(0, |p| p.split_whitespace().count());
+        assert_eq!(n, 3, "one vertex per budget point");
+    }
 }

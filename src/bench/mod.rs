@@ -13,17 +13,33 @@
 //! - [`origin`]: the `vxb serve` child, its request counts and CPU time.
 //! - [`measure`]: CPU time, peak memory, percentiles, hit counts — and the
 //!   one definition of each.
+//! - [`driver`]: the [`CallDriver`] seam and [`FetchDriver`], which replays
+//!   a plan's fetches through the cache without an interpreter.
+//! - [`sweep`]: budget points, concurrency, measurement per point.
+//! - [`output`], [`plot`], [`progress`]: results, files, the bar.
+//!
+//! [`run`] puts them together.
 
 pub mod app;
+pub mod driver;
 pub mod measure;
 pub mod origin;
+pub mod output;
+pub mod plot;
+pub mod progress;
+pub mod sweep;
 pub mod wav;
 pub mod zipf;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use app::{App, AppSpec, CallPlan, Resource};
+pub use driver::{CallDriver, CallOutcome, FetchDriver};
 pub use origin::{ChildOrigin, OriginSnapshot};
+pub use output::{AppSummary, BenchPoint, BenchReport, Written};
+pub use progress::Progress;
+pub use sweep::{DEFAULT_BUDGETS, Stop, SweepOptions, budget_config, sweep};
 pub use zipf::Zipf;
 
 use crate::fetch::FetchError;
@@ -61,4 +77,38 @@ impl BenchError {
             source,
         }
     }
+}
+
+/// Everything a benchmark run needs besides its driver.
+#[derive(Clone, Debug)]
+pub struct BenchSetup {
+    /// The `vxb` executable that runs the origin (`vxb serve`).
+    pub exe: PathBuf,
+    /// Where the application is generated (`DIR/site`, `DIR/serve-rules.toml`).
+    pub app_dir: PathBuf,
+    pub app: AppSpec,
+    pub sweep: SweepOptions,
+    /// Show the progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Generates the application, starts the origin, sweeps the budgets with
+/// `driver`, and stops the origin.
+pub async fn run<D: CallDriver>(setup: &BenchSetup, driver: D) -> Result<BenchReport, BenchError> {
+    setup.sweep.check()?;
+    let app = Arc::new(App::generate(&setup.app_dir, &setup.app)?);
+    let origin = ChildOrigin::spawn(&setup.exe, app.site(), Some(app.rules_file()))?;
+    let driver = Arc::new(driver);
+    let progress = Progress::new(setup.progress);
+    let points = sweep(&app, &origin, &driver, &setup.sweep, &progress).await?;
+    Ok(BenchReport {
+        driver: driver.name().to_string(),
+        app: AppSummary {
+            spec: app.spec().clone(),
+            resources: app.resource_count(),
+            bytes: app.total_bytes(),
+        },
+        options: setup.sweep.clone(),
+        points,
+    })
 }
