@@ -4,7 +4,8 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use vxb::bench::measure;
 use vxb::bench::{
@@ -242,4 +243,74 @@ async fn a_short_sweep_is_consistent_and_writes_its_files() {
             .map_or(0, |p| p.split_whitespace().count());
         assert_eq!(n, 3, "one vertex per budget point");
     }
+}
+
+fn vxb(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
+    let out = Command::new(exe())
+        .arg("bench")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn vxb_bench_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, out, err) = vxb(
+        &[
+            "--generate",
+            "--out",
+            "gen",
+            "--topics",
+            "5",
+            "--prompts",
+            "9",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("audio") && out.contains("vxb serve"), "{out}");
+    assert!(dir.path().join("gen/app/site/topic5.vxml").is_file());
+    assert!(dir.path().join("gen/app/site/audio/p9.wav").is_file());
+    assert!(dir.path().join("gen/app/serve-rules.toml").is_file());
+
+    let (code, out, err) = vxb(
+        &[
+            "--out",
+            "run",
+            "--topics",
+            "5",
+            "--prompts",
+            "9",
+            "--calls",
+            "10",
+            "--concurrency",
+            "3",
+            "--budgets",
+            "0,100",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows[0].contains("hit%"), "{out}");
+    assert!(
+        rows[1].trim_start().starts_with("0%") && rows[2].trim_start().starts_with("100%"),
+        "{out}"
+    );
+    for f in ["bench.csv", "bench.json", "bench.svg"] {
+        assert!(dir.path().join("run").join(f).is_file(), "{f}");
+    }
+
+    let (code, _, err) = vxb(&["--budgets", "0,150"], dir.path());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("150%"), "{err}");
+    let (code, _, err) = vxb(&["--concurrency", "0"], dir.path());
+    assert_eq!(code, Some(2), "{err}");
 }
