@@ -26,13 +26,14 @@ fn small_app() -> AppSpec {
     }
 }
 
-/// One HTTP/1.1 GET on a fresh connection; the whole answer.
-fn get(origin: &ChildOrigin, path: &str) -> String {
+/// One HTTP/1.1 GET on a fresh connection, with `headers` (each ending in
+/// CRLF); the whole answer.
+fn get(origin: &ChildOrigin, path: &str, headers: &str) -> String {
     let addr = origin.base_url().socket_addrs(|| None).expect("address")[0];
     let mut s = TcpStream::connect(addr).expect("connect");
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut answer = Vec::new();
@@ -48,7 +49,7 @@ fn the_origin_child_counts_requests_and_bytes_and_dies_with_its_handle() {
     let before = origin.snapshot().expect("snapshot");
     assert_eq!(before.requests, 0, "the marker requests are not counted");
 
-    let main = get(&origin, "/main.vxml");
+    let main = get(&origin, "/main.vxml", "");
     assert!(main.starts_with("HTTP/1.1 200"), "{main}");
     assert!(
         main.to_ascii_lowercase()
@@ -63,17 +64,9 @@ fn the_origin_child_counts_requests_and_bytes_and_dies_with_its_handle() {
                 .then(|| l[5..].trim().to_string())
         })
         .expect("an ETag");
-    let missing = get(&origin, "/nothing.wav");
+    let missing = get(&origin, "/nothing.wav", "");
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
-    let addr = origin.base_url().socket_addrs(|| None).expect("address")[0];
-    let mut s = TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET /main.vxml HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).expect("read");
+    let answer = get(&origin, "/main.vxml", &format!("If-None-Match: {etag}\r\n"));
     assert!(answer.starts_with("HTTP/1.1 304"), "{answer}");
 
     let after = origin.snapshot().expect("snapshot").since(&before);
