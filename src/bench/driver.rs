@@ -3,9 +3,11 @@
 //! interpreter.
 //!
 //! The sweep owns concurrency, call numbering, stopping and measurement; a
-//! driver only turns a [`CallPlan`] into a [`CallOutcome`] through the
-//! point's [`Fetcher`] (one per budget point, shared by every call of it, as
-//! a voice browser's cache is).
+//! driver only turns a [`CallPlan`] into a [`CallOutcome`]. Per budget point
+//! the sweep builds a [`Fetcher`] (the point's cache) and hands it to
+//! [`CallDriver::start_point`], which makes whatever every call of the point
+//! shares — the fetcher itself here, a browser built around it for the
+//! interpreter — as a voice browser's calls share one cache.
 //!
 //! # The fetch-level driver
 //!
@@ -25,6 +27,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use url::Url;
 
+use super::BenchError;
 use super::app::CallPlan;
 use crate::call::{CallEnd, CallReport};
 use crate::fetch::{BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody};
@@ -32,14 +35,21 @@ use crate::resource::ResourceType;
 
 /// Runs simulated calls for the sweep.
 pub trait CallDriver: Send + Sync + 'static {
+    /// What the calls of one budget point share.
+    type Point: Send + Sync + 'static;
+
     /// A short name for reports (`fetch`, …).
     fn name(&self) -> &'static str;
 
-    /// Runs the call `plan` through `fetcher` and says how it went. A call
-    /// that fails is an outcome with an error, not a panic.
+    /// Prepares a budget point around its `fetcher` (a fresh cache with the
+    /// point's budgets). Not measured.
+    fn start_point(&self, fetcher: Arc<Fetcher>) -> Result<Self::Point, BenchError>;
+
+    /// Runs the call `plan` and says how it went. A call that fails is an
+    /// outcome with an error, not a panic.
     fn run_call(
         &self,
-        fetcher: &Arc<Fetcher>,
+        point: &Self::Point,
         plan: CallPlan,
     ) -> impl Future<Output = CallOutcome> + Send;
 }
@@ -78,8 +88,14 @@ impl CallOutcome {
 pub struct FetchDriver;
 
 impl CallDriver for FetchDriver {
+    type Point = Arc<Fetcher>;
+
     fn name(&self) -> &'static str {
         "fetch"
+    }
+
+    fn start_point(&self, fetcher: Arc<Fetcher>) -> Result<Arc<Fetcher>, BenchError> {
+        Ok(fetcher)
     }
 
     fn run_call(

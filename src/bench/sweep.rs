@@ -179,7 +179,7 @@ async fn run_point<D: CallDriver>(
     let phase = Phase {
         app: Arc::clone(app),
         driver: Arc::clone(driver),
-        fetcher: Arc::clone(&fetcher),
+        point: Arc::new(driver.start_point(fetcher)?),
         base: origin.base_url().clone(),
         seed: options.seed,
         concurrency: options.concurrency,
@@ -211,8 +211,8 @@ async fn run_point<D: CallDriver>(
     let reader_after = origin.reader_cpu()?;
     let peak_rss_bytes = measure::peak_rss()?;
     let origin_delta = origin.snapshot()?.since(&origin_before);
+    // The point's cache is freed here, outside the measured span.
     drop(phase);
-    drop(fetcher);
 
     let browser_cpu = cpu_after
         .since(cpu_before)
@@ -229,10 +229,10 @@ async fn run_point<D: CallDriver>(
 }
 
 /// What every worker of a phase shares.
-struct Phase<D> {
+struct Phase<D: CallDriver> {
     app: Arc<App>,
     driver: Arc<D>,
-    fetcher: Arc<Fetcher>,
+    point: Arc<D::Point>,
     base: Url,
     seed: u64,
     concurrency: usize,
@@ -247,10 +247,10 @@ impl<D: CallDriver> Phase<D> {
         let started = Instant::now();
         let mut workers = JoinSet::new();
         for _ in 0..self.concurrency {
-            let (app, driver, fetcher) = (
+            let (app, driver, point) = (
                 Arc::clone(&self.app),
                 Arc::clone(&self.driver),
-                Arc::clone(&self.fetcher),
+                Arc::clone(&self.point),
             );
             let (base, seed, progress, next) = (
                 self.base.clone(),
@@ -270,7 +270,7 @@ impl<D: CallDriver> Phase<D> {
                         break;
                     }
                     let plan = app.plan(&base, seed, first + i)?;
-                    tally.add(driver.run_call(&fetcher, plan).await);
+                    tally.add(driver.run_call(&point, plan).await);
                     match stop {
                         Stop::Calls(_) => progress.call_done(),
                         Stop::Seconds(_) => progress.elapsed(started.elapsed()),
