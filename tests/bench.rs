@@ -306,4 +306,7 @@ fn vxb_bench_command() {
     assert!(err.contains("150%"), "{err}");
     let (code, _, err) = vxb(&["--concurrency", "0"], dir.path());
     assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = vxb(&["--generate", "--topics", "0"], dir.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("at least one topic"), "{err}");
 }

@@ -99,7 +99,7 @@ impl BenchArgs {
 pub fn run(args: BenchArgs) -> u8 {
     let setup = match args.setup() {
         Ok(s) => s,
-        Err(e) => return usage(e),
+        Err(e) => return fail(e),
     };
     if args.generate {
         return match App::generate(&setup.app_dir, &setup.app) {
@@ -107,11 +107,11 @@ pub fn run(args: BenchArgs) -> u8 {
                 print_app(&app);
                 EXIT_OK
             }
-            Err(e) => usage(e),
+            Err(e) => fail(e),
         };
     }
     if let Err(e) = setup.sweep.check() {
-        return usage(e);
+        return fail(e);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -128,11 +128,7 @@ pub fn run(args: BenchArgs) -> u8 {
     };
     let report = match report {
         Ok(r) => r,
-        Err(e @ BenchError::Option(_)) => return usage(e),
-        Err(e) => {
-            eprintln!("vxb bench: {e}");
-            return EXIT_FAILED;
-        }
+        Err(e) => return fail(e),
     };
     print!("{}", report.table());
     match report.write_files(&args.out) {
@@ -156,9 +152,13 @@ pub fn run(args: BenchArgs) -> u8 {
     }
 }
 
-fn usage(e: BenchError) -> u8 {
+/// Bad options are usage errors (2); anything else failed the run (1).
+fn fail(e: BenchError) -> u8 {
     eprintln!("vxb bench: {e}");
-    EXIT_USAGE
+    match e {
+        BenchError::Option(_) => EXIT_USAGE,
+        _ => EXIT_FAILED,
+    }
 }
 
 fn print_app(app: &App) {
