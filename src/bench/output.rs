@@ -226,7 +226,7 @@ fn number(v: f64) -> String {
 pub fn table(points: &[BenchPoint]) -> String {
     let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}", v * 100.0));
     let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.3}", v * 1000.0));
-    let fixed = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let fixed = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     let mut out = format!(
         "{:>7} {:>7} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>10} {:>10} {:>8} {:>8} {:>8}\n",
         "budget",
