@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
 
 pub mod audio;
+pub mod bench;
 pub mod cache;
 pub mod call;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! arguments, calls the library, prints, and maps the outcome to an exit code
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
+pub mod bench;
 pub mod fetch;
 
 use std::net::SocketAddr;
@@ -29,6 +30,9 @@ pub enum Command {
         /// The TOML configuration file (spec §2).
         file: PathBuf,
     },
+    /// The load benchmark: cache hit rate against CPU load, swept over
+    /// cache budgets (spec §6).
+    Bench(bench::BenchArgs),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     Fetch(fetch::FetchArgs),
@@ -78,6 +82,7 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
+        Command::Bench(args) => bench::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
