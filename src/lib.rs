@@ -10,3 +10,4 @@ pub mod config;
 pub mod fetch;
 pub mod resource;
 pub mod serve;
+pub mod server;
