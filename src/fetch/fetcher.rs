@@ -86,11 +86,16 @@
 //! passes them on); [`CallFetcher::fetch`], the VoiceXML path, turns them
 //! into [`FetchError::Status`] (`error.badfetch.http.NNN`).
 //!
-//! # POST
+//! # POST and forwarded methods
 //!
-//! Never stored, never coalesced; it removes every stored copy of its URL
-//! (and of a same-origin `Location` / `Content-Location` of the answer),
+//! Never stored, never coalesced; a POST removes every stored copy of its
+//! URL (and of a same-origin `Location` / `Content-Location` of the answer),
 //! whatever the answer (RFC 9111 §4.4, spec §3). Decision: **bypass**.
+//! [`FetchMethod::Forward`] (the proxy's PUT, DELETE, PATCH, OPTIONS…) goes
+//! the same way: other unsafe methods invalidate when the answer is 2xx or
+//! 3xx, or when the exchange failed; safe ones never do.
+//!
+//! [`FetchMethod::Forward`]: super::request::FetchMethod::Forward
 //!
 //! # `file:` URLs
 //!
@@ -117,7 +122,7 @@ use super::hop::{Ctx, FlightKey, Landing};
 use super::http::HttpClient;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
-use super::request::{FetchMethod, FetchRequest};
+use super::request::FetchRequest;
 use super::singleflight::Flights;
 use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
@@ -395,10 +400,7 @@ impl CallFetcher {
             url: req.url.to_string(),
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
-            method: match req.method {
-                FetchMethod::Get => "GET",
-                FetchMethod::Post { .. } => "POST",
-            },
+            method: req.method.name(),
             decision: fetched.map(|f| f.decision),
             status: fetched.map(Fetched::status),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),

@@ -58,6 +58,32 @@ struct Hop {
     failed: Option<FetchError>,
 }
 
+/// A request sent with a body as it is (a POST, or a forwarded method).
+struct Outgoing<'a> {
+    method: &'a Method,
+    body: &'a Bytes,
+    /// Set by the fetcher (a `<submit>`'s encoding); a forwarded request
+    /// carries its own in the caller's headers.
+    content_type: Option<&'a HeaderValue>,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(method: &'a Method, body: &'a Bytes) -> Self {
+        Outgoing {
+            method,
+            body,
+            content_type: None,
+        }
+    }
+
+    fn content_type(self, content_type: &'a HeaderValue) -> Self {
+        Outgoing {
+            content_type: Some(content_type),
+            ..self
+        }
+    }
+}
+
 /// Everything one fetch needs, worked out once.
 pub(super) struct Ctx<'a> {
     f: &'a Fetcher,
@@ -68,6 +94,9 @@ pub(super) struct Ctx<'a> {
     /// The caller's headers without conditionals, with `Cache-Control`
     /// carrying the directives: what lookups match `Vary` against.
     headers: HeaderMap,
+    /// The caller's conditional headers: sent only by a
+    /// [`FetchMethod::Forward`], whose answer is not kept.
+    conditionals: HeaderMap,
     parser: Option<&'a dyn BodyParser>,
     timeout: Duration,
     deadline: Instant,
@@ -92,8 +121,14 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         let f = &*call.fetcher;
         let mut headers = req.headers.clone();
+        let mut conditionals = HeaderMap::new();
         for name in &CONDITIONAL {
-            headers.remove(name);
+            if let header::Entry::Occupied(e) = headers.entry(name) {
+                let (name, values) = e.remove_entry_mult();
+                for v in values {
+                    conditionals.append(name.clone(), v);
+                }
+            }
         }
         let mut directives = RequestDirectives::from_headers(&headers);
         if req.max_age.is_some() {
@@ -118,6 +153,7 @@ impl<'a> Ctx<'a> {
             rtype: req.rtype,
             directives,
             headers,
+            conditionals,
             parser,
             timeout,
             deadline: Instant::now() + timeout,
@@ -138,7 +174,11 @@ impl<'a> Ctx<'a> {
                 (_, Scheme::File) => self.file_hop(&url).await?,
                 (FetchMethod::Get, _) => self.get_hop(&url).await?,
                 (FetchMethod::Post { content_type, body }, _) => {
-                    self.post_hop(&url, content_type, body).await?
+                    let out = Outgoing::new(&Method::POST, body).content_type(content_type);
+                    self.send_hop(&url, out).await?
+                }
+                (FetchMethod::Forward { method, body }, _) => {
+                    self.send_hop(&url, Outgoing::new(method, body)).await?
                 }
             };
             let status = StatusCode::from_u16(hop.entry.response.status).ok();
@@ -172,7 +212,7 @@ impl<'a> Ctx<'a> {
                 status: status.as_u16(),
                 decision: hop.decision,
             });
-            let post = matches!(method, FetchMethod::Post { .. });
+            let post = method.name() == "POST";
             if status == StatusCode::SEE_OTHER || (post && matches!(status.as_u16(), 301 | 302)) {
                 method = FetchMethod::Get;
             }
@@ -296,27 +336,34 @@ impl<'a> Ctx<'a> {
         self.admit(key, resp, &sent, own.is_some(), decision)
     }
 
-    /// A POST hop: sent, never stored, invalidating.
-    async fn post_hop(
-        &self,
-        url: &Url,
-        content_type: &HeaderValue,
-        body: &Bytes,
-    ) -> Result<Hop, FetchError> {
-        let result = self.exchange(url, Some((content_type, body)), None).await;
-        // Whatever the answer (spec §3): the POST may have changed the resource.
-        self.f.store.remove_url(url.as_str());
+    /// A hop that is sent as it is, never stored: a POST, or a forwarded
+    /// method. It invalidates the stored copies of its URL (and of a
+    /// same-origin `Location` / `Content-Location` of the answer) as
+    /// [`policy::invalidates`] says; an unsafe method whose exchange failed
+    /// invalidates too, as it may have reached the origin.
+    async fn send_hop(&self, url: &Url, out: Outgoing<'_>) -> Result<Hop, FetchError> {
+        let method = out.method.clone();
+        let result = self.exchange(url, Some(out), None).await;
+        let invalidate = match &result {
+            Ok((resp, _)) => policy::invalidates(&method, resp.status.as_u16()),
+            Err(_) => !method.is_safe(),
+        };
+        if invalidate {
+            self.f.store.remove_url(url.as_str());
+        }
         let (resp, sent) = result?;
-        for name in [LOCATION, CONTENT_LOCATION] {
-            let named = resp
-                .headers
-                .get(&name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| location::resolve(url, v).ok());
-            if let Some(named) = named
-                && named.origin() == url.origin()
-            {
-                self.f.store.remove_url(without_fragment(&named).as_str());
+        if invalidate {
+            for name in [LOCATION, CONTENT_LOCATION] {
+                let named = resp
+                    .headers
+                    .get(&name)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| location::resolve(url, v).ok());
+                if let Some(named) = named
+                    && named.origin() == url.origin()
+                {
+                    self.f.store.remove_url(without_fragment(&named).as_str());
+                }
             }
         }
         let (entry, parsed) = self.response_entry(url.as_str().into(), resp, &sent)?;
@@ -324,7 +371,7 @@ impl<'a> Ctx<'a> {
             entry: Arc::new(entry),
             decision: Decision::Bypass,
             parsed,
-            not_cached: Some(NotCached::Policy(NotStored::Method(Method::POST))),
+            not_cached: Some(NotCached::Policy(NotStored::Method(method))),
             shared: false,
             failed: None,
         })
@@ -378,14 +425,15 @@ impl<'a> Ctx<'a> {
         Ok(self.settle(entry, parsed, Ok(policy::Visibility::Shared), decision))
     }
 
-    /// One exchange with the origin: the call's cookies added, its
+    /// One exchange with the origin: a GET (conditional when `conditional`
+    /// is given), or `out` with its body; the call's cookies added, its
     /// `Set-Cookie`s stored. Returns the response and the request headers
     /// sent (without the conditional ones and the content type), which the
     /// `Vary` key is taken from.
     async fn exchange(
         &self,
         url: &Url,
-        post: Option<(&HeaderValue, &Bytes)>,
+        out: Option<Outgoing<'_>>,
         conditional: Option<&HeaderMap>,
     ) -> Result<(HttpResponse, HeaderMap), FetchError> {
         let mut sent = self.headers.clone();
@@ -399,12 +447,17 @@ impl<'a> Ctx<'a> {
         for (name, value) in conditional.into_iter().flatten() {
             headers.insert(name, value.clone());
         }
-        let method = match post {
-            Some((content_type, _)) => {
-                headers.insert(CONTENT_TYPE, content_type.clone());
-                Method::POST
+        let (method, body) = match out {
+            Some(out) => {
+                if let Some(content_type) = out.content_type {
+                    headers.insert(CONTENT_TYPE, content_type.clone());
+                }
+                for (name, value) in &self.conditionals {
+                    headers.append(name, value.clone());
+                }
+                (out.method.clone(), Some(out.body.clone()))
             }
-            None => Method::GET,
+            None => (Method::GET, None),
         };
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -414,7 +467,7 @@ impl<'a> Ctx<'a> {
             method,
             url: url.clone(),
             headers,
-            body: post.map(|(_, body)| body.clone()),
+            body,
             timeout: left,
         };
         let resp = self.f.http.send(request).await.map_err(|e| match e {
