@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fetch;
+pub mod proxy;
 pub mod resource;
 pub mod serve;
 pub mod server;

@@ -215,7 +215,7 @@ fn text(h: &HeaderMap, name: http::header::HeaderName) -> Option<&str> {
 }
 
 /// RFC 9110 §13.2.2 steps 3 and 4 against the response's own validators.
-fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
+pub(crate) fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
     if request.contains_key(IF_NONE_MATCH) {
         let Some(current) = text(response, ETAG) else {
             return false;
