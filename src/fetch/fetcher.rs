@@ -228,7 +228,7 @@ impl Fetched {
     /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
     /// `Age` header.
     pub fn age(&self, now: SystemTime) -> Duration {
-        policy::current_age(&self.entry.response, now)
+        policy::age_of(self.entry.caching(), &self.entry.response, now)
     }
 }
 

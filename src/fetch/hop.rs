@@ -232,7 +232,8 @@ impl<'a> Ctx<'a> {
         loop {
             let stored = store.get(self.rtype, &key, self.call);
             let reuse = stored.as_ref().map(|e| {
-                policy::decide(
+                policy::decide_parsed(
+                    e.caching(),
                     &e.response,
                     &self.headers,
                     &self.directives,
