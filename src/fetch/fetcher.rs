@@ -107,6 +107,7 @@
 //! lifetime, and reading it is cheap. Files are not coalesced for the same
 //! reason.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -298,6 +299,7 @@ impl Fetcher {
             fetcher: Arc::clone(self),
             jar,
             records: Mutex::new(Vec::new()),
+            kept_private: AtomicBool::new(false),
         }
     }
 }
@@ -310,11 +312,18 @@ pub struct CallFetcher {
     pub(super) call: CallId,
     pub(super) jar: Option<Arc<CookieJar>>,
     records: Mutex<Vec<FetchRecord>>,
+    /// Whether anything was stored for this call alone. A call that kept
+    /// nothing private ends without the store's sweep of every type (a lock
+    /// per type), which a proxied request, one call each, would otherwise
+    /// pay on every hit.
+    pub(super) kept_private: AtomicBool,
 }
 
 impl Drop for CallFetcher {
     fn drop(&mut self) {
-        self.fetcher.store.end_call(self.call);
+        if *self.kept_private.get_mut() {
+            self.fetcher.store.end_call(self.call);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`fetcher`]: super::fetcher
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -88,6 +89,8 @@ impl<'a> Outgoing<'a> {
 pub(super) struct Ctx<'a> {
     f: &'a Fetcher,
     call: CallId,
+    /// Set when something is stored for `call` alone (its end sweeps it).
+    kept_private: &'a AtomicBool,
     jar: Option<&'a CookieJar>,
     rtype: ResourceType,
     directives: RequestDirectives,
@@ -149,6 +152,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             f,
             call: call.call,
+            kept_private: &call.kept_private,
             jar: call.jar.as_deref(),
             rtype: req.rtype,
             directives,
@@ -226,11 +230,10 @@ impl<'a> Ctx<'a> {
 
     /// One http(s) GET hop through the cache, coalesced with other calls'.
     async fn get_hop(&self, url: &Url) -> Result<Hop, FetchError> {
-        let key: Arc<str> = url.as_str().into();
         let store = &self.f.store;
         let mut coalesce = true;
         loop {
-            let stored = store.get(self.rtype, &key, self.call);
+            let stored = store.get(self.rtype, url.as_str(), self.call);
             let reuse = stored.as_ref().map(|e| {
                 policy::decide_parsed(
                     e.caching(),
@@ -245,41 +248,51 @@ impl<'a> Ctx<'a> {
             match (stored, reuse) {
                 (Some(e), Some(Reuse::Fresh)) => return self.served(e, Decision::Hit),
                 (Some(e), Some(Reuse::Stale)) => return self.served(e, Decision::Stale),
-                (_, _) if self.directives.only_if_cached => return Ok(self.gateway_timeout(&key)),
-                (stored, reuse) if !coalesce => {
-                    return self.ask_origin(url, &key, stored, reuse).await;
+                (_, _) if self.directives.only_if_cached => {
+                    return Ok(self.gateway_timeout(url.as_str().into()));
                 }
-                (stored, reuse) => match self.f.flights.join(&(self.rtype, Arc::clone(&key))) {
-                    Join::Leader(leader) => {
-                        let hop = self.ask_origin(url, &key, stored, reuse).await;
-                        leader.land(match &hop {
-                            Ok(Hop {
-                                failed: Some(e), ..
-                            }) => Landing::Failed(e.clone()),
-                            Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
-                            Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
-                            Err(e) => Landing::Failed(e.clone()),
-                        });
-                        return hop;
-                    }
-                    Join::Follower(follower) => {
-                        let landed = tokio::time::timeout_at(self.deadline, follower.landed())
-                            .await
-                            .map_err(|_| self.timed_out(url))?;
-                        match landed {
-                            Some(Landing::Shared(entry)) if vary_matches(&entry, &self.headers) => {
-                                return self.served(entry, Decision::Hit);
+                (stored, reuse) if !coalesce => {
+                    return self
+                        .ask_origin(url, &url.as_str().into(), stored, reuse)
+                        .await;
+                }
+                (stored, reuse) => {
+                    // Made only now: a hit needs no key of its own.
+                    let key: Arc<str> = url.as_str().into();
+                    match self.f.flights.join(&(self.rtype, Arc::clone(&key))) {
+                        Join::Leader(leader) => {
+                            let hop = self.ask_origin(url, &key, stored, reuse).await;
+                            leader.land(match &hop {
+                                Ok(Hop {
+                                    failed: Some(e), ..
+                                }) => Landing::Failed(e.clone()),
+                                Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
+                                Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
+                                Err(e) => Landing::Failed(e.clone()),
+                            });
+                            return hop;
+                        }
+                        Join::Follower(follower) => {
+                            let landed = tokio::time::timeout_at(self.deadline, follower.landed())
+                                .await
+                                .map_err(|_| self.timed_out(url))?;
+                            match landed {
+                                Some(Landing::Shared(entry))
+                                    if vary_matches(&entry, &self.headers) =>
+                                {
+                                    return self.served(entry, Decision::Hit);
+                                }
+                                Some(Landing::Failed(e)) => {
+                                    let own = stored.filter(|e| vary_matches(e, &self.headers));
+                                    return self.stale_if_error(own, e);
+                                }
+                                Some(_) => coalesce = false,
+                                // The leader went away: ask again, maybe leading.
+                                None => {}
                             }
-                            Some(Landing::Failed(e)) => {
-                                let own = stored.filter(|e| vary_matches(e, &self.headers));
-                                return self.stale_if_error(own, e);
-                            }
-                            Some(_) => coalesce = false,
-                            // The leader went away: ask again, maybe leading.
-                            None => {}
                         }
                     }
-                },
+                }
             }
         }
     }
@@ -563,6 +576,9 @@ impl<'a> Ctx<'a> {
         let url = Arc::clone(&entry.url);
         match self.f.store.insert(entry, vis) {
             Ok(stored) => {
+                if vis != Visibility::Shared {
+                    self.kept_private.store(true, Ordering::Relaxed);
+                }
                 if vis == Visibility::Shared {
                     // An old private copy would shadow the new shared one.
                     self.f.store.remove_private(self.rtype, &url, self.call);
@@ -616,15 +632,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// The answer to an `only-if-cached` request nothing stored can serve.
-    fn gateway_timeout(&self, key: &Arc<str>) -> Hop {
+    fn gateway_timeout(&self, key: Arc<str>) -> Hop {
         let response = StoredResponse::new(504, HeaderMap::new(), self.f.clock.now());
         Hop {
-            entry: Arc::new(Entry::new(
-                Arc::clone(key),
-                self.rtype,
-                response,
-                Bytes::new(),
-            )),
+            entry: Arc::new(Entry::new(key, self.rtype, response, Bytes::new())),
             decision: Decision::Miss,
             parsed: None,
             not_cached: Some(NotCached::OnlyIfCached),
