@@ -228,9 +228,14 @@ pub(crate) fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
             .map(str::trim)
             .any(|tag| tag == "*" || weak_eq(tag, current));
     }
-    let since = text(request, IF_MODIFIED_SINCE).and_then(|v| httpdate::parse_http_date(v).ok());
+    // The common unconditional request parses no date at all.
+    let Some(since) =
+        text(request, IF_MODIFIED_SINCE).and_then(|v| httpdate::parse_http_date(v).ok())
+    else {
+        return false;
+    };
     let modified = text(response, LAST_MODIFIED).and_then(|v| httpdate::parse_http_date(v).ok());
-    matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+    modified.is_some_and(|modified| modified <= since)
 }
 
 /// Weak comparison (RFC 9110 §8.8.3.2): equal opaque tags, `W/` ignored.
