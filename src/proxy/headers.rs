@@ -27,8 +27,9 @@ pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 /// What the proxy adds to `Via`.
 const VIA_VXB: HeaderValue = HeaderValue::from_static("1.1 vxb");
 
-/// Dropped in both directions.
-const HOP_BY_HOP: [HeaderName; 8] = [
+/// Dropped in both directions. A static, not a const: a const array of
+/// `HeaderName`s would be built and dropped at every use.
+static HOP_BY_HOP: [HeaderName; 8] = [
     CONNECTION,
     KEEP_ALIVE,
     PROXY_CONNECTION,

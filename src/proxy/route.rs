@@ -11,10 +11,11 @@ use crate::resource::ResourceType;
 /// (`--origin http://h/app` maps `/a.vxml` to `http://h/app/a.vxml`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
-    /// The URL as given (normalised by the `url` crate), for messages.
+    /// The URL as given (normalised by the `url` crate): each request's URL
+    /// is a copy with its path and query set, which parses neither scheme
+    /// nor host again.
     url: Url,
-    /// Scheme, authority and path prefix without its trailing slash: a
-    /// request's path and query are appended to it as they are.
+    /// The path prefix without its trailing slash (`""` for none).
     prefix: String,
 }
 
@@ -48,7 +49,7 @@ impl Upstream {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(bad("credentials in the URL are not forwarded"));
         }
-        let prefix = url.as_str().trim_end_matches('/').to_string();
+        let prefix = url.path().trim_end_matches('/').to_string();
         Ok(Upstream { url, prefix })
     }
 
@@ -58,17 +59,22 @@ impl Upstream {
     }
 
     /// The origin URL of a request's target: the prefix and the target's
-    /// path and query. `None` for a target with no path (`OPTIONS *`, a
-    /// CONNECT authority) or one that does not make a URL.
+    /// path and query (dot segments resolved as a URL parser does). `None`
+    /// for a target with no path (`OPTIONS *`, a CONNECT authority).
     pub fn target(&self, uri: &Uri) -> Option<Url> {
-        let pq = uri.path_and_query()?.as_str();
-        if !pq.starts_with('/') {
+        let pq = uri.path_and_query()?;
+        let path = pq.path();
+        if !path.starts_with('/') {
             return None;
         }
-        let mut s = String::with_capacity(self.prefix.len() + pq.len());
-        s.push_str(&self.prefix);
-        s.push_str(pq);
-        Url::parse(&s).ok()
+        let mut url = self.url.clone();
+        if self.prefix.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{}{path}", self.prefix));
+        }
+        url.set_query(pq.query());
+        Some(url)
     }
 }
 
@@ -126,6 +132,11 @@ mod tests {
             Some("http://127.0.0.1:8080/b?q")
         );
         assert_eq!(t("*"), None);
+        assert_eq!(
+            t("/a/../b/./c?").as_deref(),
+            Some("http://127.0.0.1:8080/b/c?")
+        );
+        assert_eq!(t("/a%20b").as_deref(), Some("http://127.0.0.1:8080/a%20b"));
         let app = Upstream::parse("https://apps.example/voice/").expect("valid origin");
         assert_eq!(
             app.target(&uri("/a.vxml"))
