@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
@@ -42,7 +42,39 @@ impl Server {
             + 'static,
         S::Future: Send + 'static,
     {
-        let listener = TcpListener::bind(listen).await?;
+        Server::serve(TcpListener::bind(listen).await?, make)
+    }
+
+    /// Like [`Server::start`], on a port other servers of this process (one
+    /// per thread, each on its own runtime) bind too: `SO_REUSEPORT`, so the
+    /// kernel spreads the connections among them.
+    pub fn start_on_shared_port<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
+    where
+        M: Fn(SocketAddr) -> S + Send + 'static,
+        S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let socket = if listen.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(true)?;
+        socket.bind(listen)?;
+        Server::serve(socket.listen(1024)?, make)
+    }
+
+    fn serve<M, S>(listener: TcpListener, make: M) -> std::io::Result<Server>
+    where
+        M: Fn(SocketAddr) -> S + Send + 'static,
+        S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, make, stopped));

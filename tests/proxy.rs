@@ -27,7 +27,7 @@ use url::Url;
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{Config, MaxAgeMode};
 use vxb::fetch::{Fetcher, HttpClient, HttpRequest, HttpResponse};
-use vxb::proxy::{Proxy, ProxyOptions, Upstream};
+use vxb::proxy::{Proxy, ProxyOptions, ProxyThreads, Upstream};
 use vxb::resource::ResourceType;
 use vxb::serve::{Origin, Rules, ServeOptions};
 use vxb::server::Server;
@@ -706,6 +706,52 @@ async fn a_path_prefix_on_the_origin_is_kept() {
     let r = get(&p, "/a.txt", &[]).await;
     assert_eq!(body(&r), "in app");
     assert_eq!(o.log().requests("/app/a.txt"), 1);
+}
+
+// ------------------------------------------------------ proxy threads ----
+
+#[test]
+fn proxy_threads_share_one_port_and_one_cache() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = site(&[("a.txt", "shared")]);
+    let o = rt.block_on(origin(dir.path(), &cache_control("/**", "max-age=60")));
+    let fetcher = Fetcher::new(Arc::new(Config::default()), clock(), None).expect("fetcher");
+    let upstream = Upstream::parse(o.base_url().as_str()).expect("origin URL");
+    let proxy = ProxyThreads::start(ProxyOptions::new(upstream), Arc::clone(&fetcher), 3)
+        .expect("proxy threads start");
+    assert_eq!(proxy.threads(), 3);
+    let base = proxy.base_url();
+    // A client per request, so a connection per request, spread by the
+    // kernel over the three listening sockets.
+    let decisions: Vec<String> = rt.block_on(async {
+        let mut out = Vec::new();
+        for _ in 0..12 {
+            let r = send(Method::GET, &base, "/a.txt", &[], None).await;
+            assert_eq!(body(&r), "shared");
+            out.push(x_cache(&r).to_string());
+        }
+        out
+    });
+    assert_eq!(decisions[0], "miss");
+    assert!(decisions[1..].iter().all(|d| d == "hit"), "{decisions:?}");
+    assert_eq!(o.log().requests("/a.txt"), 1);
+    proxy.shutdown();
+    let refused =
+        rt.block_on(client().send(HttpRequest::get(base.join("/a.txt").expect("URL"), TIMEOUT)));
+    assert!(refused.is_err(), "still listening after shutdown");
+}
+
+#[test]
+fn proxy_threads_report_a_port_they_cannot_bind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let fetcher = Fetcher::new(Arc::new(Config::default()), clock(), None).expect("fetcher");
+    let options = ProxyOptions {
+        listen: addr,
+        ..ProxyOptions::new(Upstream::parse("http://127.0.0.1:1").expect("origin URL"))
+    };
+    let e = ProxyThreads::start(options, fetcher, 2).expect_err("the port is taken");
+    assert!(e.to_string().contains(&addr.to_string()), "{e}");
 }
 
 // ----------------------------------------------------------- the binary ----

@@ -2,6 +2,7 @@
 //! `X-Cache` on every response (see [`crate::proxy`]).
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::proxy::{Proxy, ProxyOptions, Upstream};
+use crate::proxy::{ProxyError, ProxyOptions, ProxyThreads, Upstream};
 
 /// The arguments of `vxb proxy`.
 #[derive(Args, Debug)]
@@ -28,6 +29,10 @@ pub struct ProxyArgs {
     /// Do not log each request (for benchmarks).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Proxy threads, each with its own runtime, sharing the port and the
+    /// cache (default: one per CPU).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// Runs `vxb proxy` until interrupted; returns the exit code.
@@ -54,40 +59,36 @@ pub fn run(args: ProxyArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    // One worker thread per core: hits are served on every core.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        usize::from,
+    );
+    let options = ProxyOptions {
+        listen: args.listen,
+        echo: !args.quiet,
+        ..ProxyOptions::new(upstream.clone())
+    };
+    let proxy = match ProxyThreads::start(options, fetcher, threads) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("vxb proxy: cannot start the async runtime: {e}");
-            return EXIT_FAILED;
+            eprintln!("vxb proxy: {e}");
+            return match e {
+                ProxyError::Thread { .. } => EXIT_FAILED,
+                ProxyError::Origin(_) | ProxyError::Bind { .. } => EXIT_USAGE,
+            };
         }
     };
-    runtime.block_on(async {
-        let options = ProxyOptions {
-            listen: args.listen,
-            echo: !args.quiet,
-            ..ProxyOptions::new(upstream)
-        };
-        let proxy = match Proxy::start(options, fetcher).await {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("vxb proxy: {e}");
-                return EXIT_USAGE;
-            }
-        };
-        println!(
-            "vxb proxy: {} -> {}",
-            proxy.base_url(),
-            proxy.upstream().url()
-        );
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handling here: proxy until killed.
-            std::future::pending::<()>().await;
+    println!("vxb proxy: {} -> {}", proxy.base_url(), upstream.url());
+    let interrupted = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map(|rt| rt.block_on(tokio::signal::ctrl_c()));
+    if !matches!(interrupted, Ok(Ok(()))) {
+        // No signal handling here: proxy until killed.
+        loop {
+            std::thread::park();
         }
-        proxy.shutdown().await;
-        EXIT_OK
-    })
+    }
+    proxy.shutdown();
+    EXIT_OK
 }

@@ -80,18 +80,23 @@
 //!
 //! # Speed
 //!
-//! A hit costs a cache lookup and the response's headers copied; the body is
-//! the stored `Bytes`, never copied. Connections are kept alive (hyper 1,
-//! HTTP/1.1), per-connection work (the `X-Forwarded-For` value) is done
-//! once per connection, and the CLI runs a multi-threaded tokio runtime.
-//! `benches/proxy_vs_nginx.sh` measures a hit against nginx's `proxy_cache`.
+//! A hit costs a cache lookup (the stored response's caching headers were
+//! parsed when it was first used) and the response's headers copied; the
+//! body is the stored `Bytes`, never copied. Connections are kept alive
+//! (hyper 1, HTTP/1.1), and per-connection work (the `X-Forwarded-For`
+//! value) is done once per connection. `vxb proxy` runs one proxy per CPU,
+//! each on its own thread and runtime, sharing one port and one cache
+//! ([`ProxyThreads`], which says why). `benches/proxy_vs_nginx.sh` measures
+//! a hit against nginx's `proxy_cache`.
 //!
 //! - [`route`]: the origin URL of a request and its resource type.
 //! - [`headers`]: what crosses, what is added.
+//! - [`threads`]: one proxy per thread on a shared port.
 //! - `forward`: one request, its response and its log line.
 
 pub mod headers;
 pub mod route;
+pub mod threads;
 
 mod forward;
 
@@ -104,6 +109,7 @@ use hyper::service::service_fn;
 use url::Url;
 
 pub use route::{BadOrigin, Upstream};
+pub use threads::ProxyThreads;
 
 use crate::fetch::Fetcher;
 use crate::server::Server;
@@ -118,6 +124,9 @@ pub struct ProxyOptions {
     /// Print one line per request on stdout (method, target, status,
     /// decision), as `vxb proxy` does without `--quiet`.
     pub echo: bool,
+    /// Bind with `SO_REUSEPORT`, so that one proxy per thread can listen on
+    /// the same port ([`ProxyThreads`]).
+    pub shared_port: bool,
 }
 
 impl ProxyOptions {
@@ -127,6 +136,7 @@ impl ProxyOptions {
             upstream,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             echo: false,
+            shared_port: false,
         }
     }
 }
@@ -138,6 +148,9 @@ pub enum ProxyError {
     Origin(#[from] BadOrigin),
     #[error("cannot listen on {addr}: {cause}")]
     Bind { addr: SocketAddr, cause: String },
+    /// A proxy thread or its runtime could not be started.
+    #[error("{cause}")]
+    Thread { cause: String },
 }
 
 /// A running proxy. Dropping it stops it at once; [`Proxy::shutdown`] stops
@@ -159,7 +172,7 @@ impl Proxy {
             echo: options.echo,
         });
         let shared = Arc::clone(&forwarder);
-        let server = Server::start(options.listen, move |peer: SocketAddr| {
+        let make = move |peer: SocketAddr| {
             let forwarder = Arc::clone(&shared);
             let client = client_value(peer);
             service_fn(move |req| {
@@ -167,8 +180,12 @@ impl Proxy {
                 let client = client.clone();
                 async move { Ok::<_, Infallible>(forwarder.handle(req, &client).await) }
             })
-        })
-        .await
+        };
+        let server = if options.shared_port {
+            Server::start_on_shared_port(options.listen, make)
+        } else {
+            Server::start(options.listen, make).await
+        }
         .map_err(|e| ProxyError::Bind {
             addr: options.listen,
             cause: e.to_string(),
