@@ -22,6 +22,30 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
+/// What [`Server`] serves a connection with: a hyper service answering each
+/// request with a complete body, that can move to the connection's task.
+pub trait ConnectionService:
+    Service<
+        Request<Incoming>,
+        Response = Response<Full<Bytes>>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Send
+    + 'static
+{
+}
+
+impl<S> ConnectionService for S where
+    S: Service<
+            Request<Incoming>,
+            Response = Response<Full<Bytes>>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Send
+        + 'static
+{
+}
+
 /// A running server. Dropping it stops it at once (every connection
 /// aborted); [`Server::shutdown`] stops it gracefully.
 #[derive(Debug)]
@@ -37,10 +61,7 @@ impl Server {
     pub async fn start<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
-        S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
+        S: ConnectionService,
     {
         Server::serve(TcpListener::bind(listen).await?, make)
     }
@@ -51,10 +72,7 @@ impl Server {
     pub fn start_on_shared_port<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
-        S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
+        S: ConnectionService,
     {
         let socket = if listen.is_ipv4() {
             TcpSocket::new_v4()?
@@ -70,10 +88,7 @@ impl Server {
     fn serve<M, S>(listener: TcpListener, make: M) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
-        S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
+        S: ConnectionService,
     {
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
@@ -120,10 +135,7 @@ pub fn base_url(addr: SocketAddr) -> Url {
 async fn accept_loop<M, S>(listener: TcpListener, make: M, mut stopped: watch::Receiver<bool>)
 where
     M: Fn(SocketAddr) -> S,
-    S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: ConnectionService,
 {
     // Aborting this task drops the set, which aborts every connection.
     let mut connections = JoinSet::new();
@@ -147,10 +159,7 @@ where
 
 async fn serve_connection<S>(stream: TcpStream, service: S, mut stopped: watch::Receiver<bool>)
 where
-    S: Service<Request<Incoming>, Response = Response<Full<Bytes>>, Error = Infallible>
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: ConnectionService,
 {
     // A response is written in one go; Nagle would only hold back the last
     // segment of a large one waiting for an ACK.
