@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::HeaderMap;
 use http::header::HeaderName;
 
+use super::headers::CachingHeaders;
 use crate::resource::ResourceType;
 
 /// A parsed form of a body (a VoiceXML document, a compiled grammar, decoded
@@ -66,6 +67,9 @@ pub struct Entry {
     pub file_stamp: Option<(SystemTime, u64)>,
     /// The parsed form of the body, filled at most once by whoever parses it.
     pub parsed: OnceLock<Parsed>,
+    /// `response.headers` parsed for the policy, on first use: every later
+    /// hit reads it instead of parsing the headers again.
+    caching: OnceLock<CachingHeaders>,
 }
 
 impl Entry {
@@ -83,7 +87,16 @@ impl Entry {
             body,
             file_stamp: None,
             parsed: OnceLock::new(),
+            caching: OnceLock::new(),
         }
+    }
+
+    /// The caching headers of `response`, parsed once per entry (an entry's
+    /// response does not change once it is shared; a 304 makes a new entry
+    /// with [`Entry::with_response`]).
+    pub fn caching(&self) -> &CachingHeaders {
+        self.caching
+            .get_or_init(|| CachingHeaders::parse(&self.response.headers))
     }
 
     /// The bytes this entry counts against its type's budget: the body length.
@@ -107,6 +120,7 @@ impl Entry {
             body: self.body.clone(),
             file_stamp: self.file_stamp,
             parsed,
+            caching: OnceLock::new(),
         }
     }
 }

@@ -345,7 +345,10 @@ pub fn current_age(resp: &StoredResponse, now: SystemTime) -> Duration {
     age_of(&CachingHeaders::parse(&resp.headers), resp, now)
 }
 
-fn age_of(h: &CachingHeaders, resp: &StoredResponse, now: SystemTime) -> Duration {
+/// [`current_age`] with `resp`'s headers already parsed (as
+/// [`Entry::caching`](super::Entry::caching) keeps them), so that a hit does
+/// not parse them again.
+pub fn age_of(h: &CachingHeaders, resp: &StoredResponse, now: SystemTime) -> Duration {
     let since = |later: SystemTime, earlier: SystemTime| {
         later.duration_since(earlier).unwrap_or(Duration::ZERO)
     };
@@ -426,11 +429,26 @@ pub fn decide(
     rtype: ResourceType,
 ) -> Reuse {
     let h = CachingHeaders::parse(&resp.headers);
-    if !vary_matches(&h, resp, request_headers) {
+    decide_parsed(&h, resp, request_headers, req, now, cfg, rtype)
+}
+
+/// [`decide`] with `resp`'s headers already parsed (as
+/// [`Entry::caching`](super::Entry::caching) keeps them), so that a hit does
+/// not parse them again.
+pub fn decide_parsed(
+    h: &CachingHeaders,
+    resp: &StoredResponse,
+    request_headers: &HeaderMap,
+    req: &RequestDirectives,
+    now: SystemTime,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Reuse {
+    if !vary_matches(h, resp, request_headers) {
         return Reuse::Refetch;
     }
     let go_to_origin = || {
-        let conditional = conditional_from(&h, resp);
+        let conditional = conditional_from(h, resp);
         if conditional.is_empty() {
             Reuse::Refetch
         } else {
@@ -444,8 +462,8 @@ pub fn decide(
     {
         return go_to_origin();
     }
-    let lifetime = in_force(&h, resp, req, cfg, rtype);
-    let age = age_of(&h, resp, now);
+    let lifetime = in_force(h, resp, req, cfg, rtype);
+    let age = age_of(h, resp, now);
     let min_fresh = req.min_fresh.unwrap_or(Duration::ZERO);
     if age.saturating_add(min_fresh) < lifetime {
         return Reuse::Fresh;

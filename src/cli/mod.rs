@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod fetch;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     Fetch(fetch::FetchArgs),
+    /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
+    /// header naming the cache's decision on every response.
+    Proxy(proxy::ProxyArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     Serve {
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> u8 {
         },
         Command::Bench(args) => bench::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Proxy(args) => proxy::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
 }

@@ -86,11 +86,16 @@
 //! passes them on); [`CallFetcher::fetch`], the VoiceXML path, turns them
 //! into [`FetchError::Status`] (`error.badfetch.http.NNN`).
 //!
-//! # POST
+//! # POST and forwarded methods
 //!
-//! Never stored, never coalesced; it removes every stored copy of its URL
-//! (and of a same-origin `Location` / `Content-Location` of the answer),
+//! Never stored, never coalesced; a POST removes every stored copy of its
+//! URL (and of a same-origin `Location` / `Content-Location` of the answer),
 //! whatever the answer (RFC 9111 §4.4, spec §3). Decision: **bypass**.
+//! [`FetchMethod::Forward`] (the proxy's PUT, DELETE, PATCH, OPTIONS…) goes
+//! the same way: other unsafe methods invalidate when the answer is 2xx or
+//! 3xx, or when the exchange failed; safe ones never do.
+//!
+//! [`FetchMethod::Forward`]: super::request::FetchMethod::Forward
 //!
 //! # `file:` URLs
 //!
@@ -102,6 +107,7 @@
 //! lifetime, and reading it is cheap. Files are not coalesced for the same
 //! reason.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -117,7 +123,7 @@ use super::hop::{Ctx, FlightKey, Landing};
 use super::http::HttpClient;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
-use super::request::{FetchMethod, FetchRequest};
+use super::request::FetchRequest;
 use super::singleflight::Flights;
 use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
@@ -223,7 +229,7 @@ impl Fetched {
     /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
     /// `Age` header.
     pub fn age(&self, now: SystemTime) -> Duration {
-        policy::current_age(&self.entry.response, now)
+        policy::age_of(self.entry.caching(), &self.entry.response, now)
     }
 }
 
@@ -293,6 +299,7 @@ impl Fetcher {
             fetcher: Arc::clone(self),
             jar,
             records: Mutex::new(Vec::new()),
+            kept_private: AtomicBool::new(false),
         }
     }
 }
@@ -305,11 +312,18 @@ pub struct CallFetcher {
     pub(super) call: CallId,
     pub(super) jar: Option<Arc<CookieJar>>,
     records: Mutex<Vec<FetchRecord>>,
+    /// Whether anything was stored for this call alone. A call that kept
+    /// nothing private ends without the store's sweep of every type (a lock
+    /// per type), which a proxied request, one call each, would otherwise
+    /// pay on every hit.
+    pub(super) kept_private: AtomicBool,
 }
 
 impl Drop for CallFetcher {
     fn drop(&mut self) {
-        self.fetcher.store.end_call(self.call);
+        if *self.kept_private.get_mut() {
+            self.fetcher.store.end_call(self.call);
+        }
     }
 }
 
@@ -395,10 +409,7 @@ impl CallFetcher {
             url: req.url.to_string(),
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
-            method: match req.method {
-                FetchMethod::Get => "GET",
-                FetchMethod::Post { .. } => "POST",
-            },
+            method: req.method.name(),
             decision: fetched.map(|f| f.decision),
             status: fetched.map(Fetched::status),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),

@@ -5,6 +5,7 @@
 //! [`fetcher`]: super::fetcher
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -58,16 +59,47 @@ struct Hop {
     failed: Option<FetchError>,
 }
 
+/// A request sent with a body as it is (a POST, or a forwarded method).
+struct Outgoing<'a> {
+    method: &'a Method,
+    body: &'a Bytes,
+    /// Set by the fetcher (a `<submit>`'s encoding); a forwarded request
+    /// carries its own in the caller's headers.
+    content_type: Option<&'a HeaderValue>,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(method: &'a Method, body: &'a Bytes) -> Self {
+        Outgoing {
+            method,
+            body,
+            content_type: None,
+        }
+    }
+
+    fn content_type(self, content_type: &'a HeaderValue) -> Self {
+        Outgoing {
+            content_type: Some(content_type),
+            ..self
+        }
+    }
+}
+
 /// Everything one fetch needs, worked out once.
 pub(super) struct Ctx<'a> {
     f: &'a Fetcher,
     call: CallId,
+    /// Set when something is stored for `call` alone (its end sweeps it).
+    kept_private: &'a AtomicBool,
     jar: Option<&'a CookieJar>,
     rtype: ResourceType,
     directives: RequestDirectives,
     /// The caller's headers without conditionals, with `Cache-Control`
     /// carrying the directives: what lookups match `Vary` against.
     headers: HeaderMap,
+    /// The caller's conditional headers: sent only by a
+    /// [`FetchMethod::Forward`], whose answer is not kept.
+    conditionals: HeaderMap,
     parser: Option<&'a dyn BodyParser>,
     timeout: Duration,
     deadline: Instant,
@@ -92,8 +124,14 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         let f = &*call.fetcher;
         let mut headers = req.headers.clone();
+        let mut conditionals = HeaderMap::new();
         for name in &CONDITIONAL {
-            headers.remove(name);
+            if let header::Entry::Occupied(e) = headers.entry(name) {
+                let (name, values) = e.remove_entry_mult();
+                for v in values {
+                    conditionals.append(name.clone(), v);
+                }
+            }
         }
         let mut directives = RequestDirectives::from_headers(&headers);
         if req.max_age.is_some() {
@@ -114,10 +152,12 @@ impl<'a> Ctx<'a> {
         Ctx {
             f,
             call: call.call,
+            kept_private: &call.kept_private,
             jar: call.jar.as_deref(),
             rtype: req.rtype,
             directives,
             headers,
+            conditionals,
             parser,
             timeout,
             deadline: Instant::now() + timeout,
@@ -138,7 +178,11 @@ impl<'a> Ctx<'a> {
                 (_, Scheme::File) => self.file_hop(&url).await?,
                 (FetchMethod::Get, _) => self.get_hop(&url).await?,
                 (FetchMethod::Post { content_type, body }, _) => {
-                    self.post_hop(&url, content_type, body).await?
+                    let out = Outgoing::new(&Method::POST, body).content_type(content_type);
+                    self.send_hop(&url, out).await?
+                }
+                (FetchMethod::Forward { method, body }, _) => {
+                    self.send_hop(&url, Outgoing::new(method, body)).await?
                 }
             };
             let status = StatusCode::from_u16(hop.entry.response.status).ok();
@@ -172,7 +216,7 @@ impl<'a> Ctx<'a> {
                 status: status.as_u16(),
                 decision: hop.decision,
             });
-            let post = matches!(method, FetchMethod::Post { .. });
+            let post = method.name() == "POST";
             if status == StatusCode::SEE_OTHER || (post && matches!(status.as_u16(), 301 | 302)) {
                 method = FetchMethod::Get;
             }
@@ -186,13 +230,13 @@ impl<'a> Ctx<'a> {
 
     /// One http(s) GET hop through the cache, coalesced with other calls'.
     async fn get_hop(&self, url: &Url) -> Result<Hop, FetchError> {
-        let key: Arc<str> = url.as_str().into();
         let store = &self.f.store;
         let mut coalesce = true;
         loop {
-            let stored = store.get(self.rtype, &key, self.call);
+            let stored = store.get(self.rtype, url.as_str(), self.call);
             let reuse = stored.as_ref().map(|e| {
-                policy::decide(
+                policy::decide_parsed(
+                    e.caching(),
                     &e.response,
                     &self.headers,
                     &self.directives,
@@ -204,41 +248,51 @@ impl<'a> Ctx<'a> {
             match (stored, reuse) {
                 (Some(e), Some(Reuse::Fresh)) => return self.served(e, Decision::Hit),
                 (Some(e), Some(Reuse::Stale)) => return self.served(e, Decision::Stale),
-                (_, _) if self.directives.only_if_cached => return Ok(self.gateway_timeout(&key)),
-                (stored, reuse) if !coalesce => {
-                    return self.ask_origin(url, &key, stored, reuse).await;
+                (_, _) if self.directives.only_if_cached => {
+                    return Ok(self.gateway_timeout(url.as_str().into()));
                 }
-                (stored, reuse) => match self.f.flights.join(&(self.rtype, Arc::clone(&key))) {
-                    Join::Leader(leader) => {
-                        let hop = self.ask_origin(url, &key, stored, reuse).await;
-                        leader.land(match &hop {
-                            Ok(Hop {
-                                failed: Some(e), ..
-                            }) => Landing::Failed(e.clone()),
-                            Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
-                            Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
-                            Err(e) => Landing::Failed(e.clone()),
-                        });
-                        return hop;
-                    }
-                    Join::Follower(follower) => {
-                        let landed = tokio::time::timeout_at(self.deadline, follower.landed())
-                            .await
-                            .map_err(|_| self.timed_out(url))?;
-                        match landed {
-                            Some(Landing::Shared(entry)) if vary_matches(&entry, &self.headers) => {
-                                return self.served(entry, Decision::Hit);
+                (stored, reuse) if !coalesce => {
+                    return self
+                        .ask_origin(url, &url.as_str().into(), stored, reuse)
+                        .await;
+                }
+                (stored, reuse) => {
+                    // Made only now: a hit needs no key of its own.
+                    let key: Arc<str> = url.as_str().into();
+                    match self.f.flights.join(&(self.rtype, Arc::clone(&key))) {
+                        Join::Leader(leader) => {
+                            let hop = self.ask_origin(url, &key, stored, reuse).await;
+                            leader.land(match &hop {
+                                Ok(Hop {
+                                    failed: Some(e), ..
+                                }) => Landing::Failed(e.clone()),
+                                Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
+                                Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
+                                Err(e) => Landing::Failed(e.clone()),
+                            });
+                            return hop;
+                        }
+                        Join::Follower(follower) => {
+                            let landed = tokio::time::timeout_at(self.deadline, follower.landed())
+                                .await
+                                .map_err(|_| self.timed_out(url))?;
+                            match landed {
+                                Some(Landing::Shared(entry))
+                                    if vary_matches(&entry, &self.headers) =>
+                                {
+                                    return self.served(entry, Decision::Hit);
+                                }
+                                Some(Landing::Failed(e)) => {
+                                    let own = stored.filter(|e| vary_matches(e, &self.headers));
+                                    return self.stale_if_error(own, e);
+                                }
+                                Some(_) => coalesce = false,
+                                // The leader went away: ask again, maybe leading.
+                                None => {}
                             }
-                            Some(Landing::Failed(e)) => {
-                                let own = stored.filter(|e| vary_matches(e, &self.headers));
-                                return self.stale_if_error(own, e);
-                            }
-                            Some(_) => coalesce = false,
-                            // The leader went away: ask again, maybe leading.
-                            None => {}
                         }
                     }
-                },
+                }
             }
         }
     }
@@ -296,27 +350,34 @@ impl<'a> Ctx<'a> {
         self.admit(key, resp, &sent, own.is_some(), decision)
     }
 
-    /// A POST hop: sent, never stored, invalidating.
-    async fn post_hop(
-        &self,
-        url: &Url,
-        content_type: &HeaderValue,
-        body: &Bytes,
-    ) -> Result<Hop, FetchError> {
-        let result = self.exchange(url, Some((content_type, body)), None).await;
-        // Whatever the answer (spec §3): the POST may have changed the resource.
-        self.f.store.remove_url(url.as_str());
+    /// A hop that is sent as it is, never stored: a POST, or a forwarded
+    /// method. It invalidates the stored copies of its URL (and of a
+    /// same-origin `Location` / `Content-Location` of the answer) as
+    /// [`policy::invalidates`] says; an unsafe method whose exchange failed
+    /// invalidates too, as it may have reached the origin.
+    async fn send_hop(&self, url: &Url, out: Outgoing<'_>) -> Result<Hop, FetchError> {
+        let method = out.method.clone();
+        let result = self.exchange(url, Some(out), None).await;
+        let invalidate = match &result {
+            Ok((resp, _)) => policy::invalidates(&method, resp.status.as_u16()),
+            Err(_) => !method.is_safe(),
+        };
+        if invalidate {
+            self.f.store.remove_url(url.as_str());
+        }
         let (resp, sent) = result?;
-        for name in [LOCATION, CONTENT_LOCATION] {
-            let named = resp
-                .headers
-                .get(&name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| location::resolve(url, v).ok());
-            if let Some(named) = named
-                && named.origin() == url.origin()
-            {
-                self.f.store.remove_url(without_fragment(&named).as_str());
+        if invalidate {
+            for name in [LOCATION, CONTENT_LOCATION] {
+                let named = resp
+                    .headers
+                    .get(&name)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| location::resolve(url, v).ok());
+                if let Some(named) = named
+                    && named.origin() == url.origin()
+                {
+                    self.f.store.remove_url(without_fragment(&named).as_str());
+                }
             }
         }
         let (entry, parsed) = self.response_entry(url.as_str().into(), resp, &sent)?;
@@ -324,7 +385,7 @@ impl<'a> Ctx<'a> {
             entry: Arc::new(entry),
             decision: Decision::Bypass,
             parsed,
-            not_cached: Some(NotCached::Policy(NotStored::Method(Method::POST))),
+            not_cached: Some(NotCached::Policy(NotStored::Method(method))),
             shared: false,
             failed: None,
         })
@@ -378,14 +439,15 @@ impl<'a> Ctx<'a> {
         Ok(self.settle(entry, parsed, Ok(policy::Visibility::Shared), decision))
     }
 
-    /// One exchange with the origin: the call's cookies added, its
+    /// One exchange with the origin: a GET (conditional when `conditional`
+    /// is given), or `out` with its body; the call's cookies added, its
     /// `Set-Cookie`s stored. Returns the response and the request headers
     /// sent (without the conditional ones and the content type), which the
     /// `Vary` key is taken from.
     async fn exchange(
         &self,
         url: &Url,
-        post: Option<(&HeaderValue, &Bytes)>,
+        out: Option<Outgoing<'_>>,
         conditional: Option<&HeaderMap>,
     ) -> Result<(HttpResponse, HeaderMap), FetchError> {
         let mut sent = self.headers.clone();
@@ -399,12 +461,17 @@ impl<'a> Ctx<'a> {
         for (name, value) in conditional.into_iter().flatten() {
             headers.insert(name, value.clone());
         }
-        let method = match post {
-            Some((content_type, _)) => {
-                headers.insert(CONTENT_TYPE, content_type.clone());
-                Method::POST
+        let (method, body) = match out {
+            Some(out) => {
+                if let Some(content_type) = out.content_type {
+                    headers.insert(CONTENT_TYPE, content_type.clone());
+                }
+                for (name, value) in &self.conditionals {
+                    headers.append(name, value.clone());
+                }
+                (out.method.clone(), Some(out.body.clone()))
             }
-            None => Method::GET,
+            None => (Method::GET, None),
         };
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -414,7 +481,7 @@ impl<'a> Ctx<'a> {
             method,
             url: url.clone(),
             headers,
-            body: post.map(|(_, body)| body.clone()),
+            body,
             timeout: left,
         };
         let resp = self.f.http.send(request).await.map_err(|e| match e {
@@ -509,6 +576,9 @@ impl<'a> Ctx<'a> {
         let url = Arc::clone(&entry.url);
         match self.f.store.insert(entry, vis) {
             Ok(stored) => {
+                if vis != Visibility::Shared {
+                    self.kept_private.store(true, Ordering::Relaxed);
+                }
                 if vis == Visibility::Shared {
                     // An old private copy would shadow the new shared one.
                     self.f.store.remove_private(self.rtype, &url, self.call);
@@ -562,15 +632,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// The answer to an `only-if-cached` request nothing stored can serve.
-    fn gateway_timeout(&self, key: &Arc<str>) -> Hop {
+    fn gateway_timeout(&self, key: Arc<str>) -> Hop {
         let response = StoredResponse::new(504, HeaderMap::new(), self.f.clock.now());
         Hop {
-            entry: Arc::new(Entry::new(
-                Arc::clone(key),
-                self.rtype,
-                response,
-                Bytes::new(),
-            )),
+            entry: Arc::new(Entry::new(key, self.rtype, response, Bytes::new())),
             decision: Decision::Miss,
             parsed: None,
             not_cached: Some(NotCached::OnlyIfCached),

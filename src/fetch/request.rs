@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::Method;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
@@ -20,6 +21,35 @@ pub enum FetchMethod {
         content_type: HeaderValue,
         body: Bytes,
     },
+    /// Any method sent as it is, with the caller's body and headers
+    /// (Content-Type and conditionals such as `If-Match` included): what
+    /// `vxb proxy` does with everything but GET and HEAD. Never stored, never
+    /// coalesced; an unsafe method (POST, PUT, DELETE, PATCH…) invalidates
+    /// the stored copies of its URL as [`policy::invalidates`] says (RFC 9111
+    /// §4.4), and so does one whose exchange failed, which may still have
+    /// changed the resource. A `Forward` of GET is not looked up either.
+    ///
+    /// [`policy::invalidates`]: crate::cache::policy::invalidates
+    Forward { method: Method, body: Bytes },
+}
+
+impl FetchMethod {
+    /// The method's name, for reports: an extension method (not one of
+    /// RFC 9110's and PATCH) reads `OTHER`, so that the record stays a
+    /// `&'static str`.
+    pub fn name(&self) -> &'static str {
+        const STANDARD: [&str; 9] = [
+            "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+        ];
+        match self {
+            FetchMethod::Get => "GET",
+            FetchMethod::Post { .. } => "POST",
+            FetchMethod::Forward { method, .. } => STANDARD
+                .into_iter()
+                .find(|name| *name == method.as_str())
+                .unwrap_or("OTHER"),
+        }
+    }
 }
 
 /// One fetch.
@@ -44,8 +74,10 @@ pub struct FetchRequest {
     /// Extra request headers. The proxy forwards its client's end-to-end
     /// headers here; their `Cache-Control` (and `Pragma`) then count as the
     /// request's directives. Conditional headers (`If-None-Match`, …) are
-    /// dropped: the fetcher sends its own when it revalidates. `Cookie` is
-    /// replaced by the call's jar when the call has one.
+    /// dropped from a GET or POST: the fetcher sends its own when it
+    /// revalidates, and a stray one could earn a 304 for a body it does not
+    /// hold; a [`FetchMethod::Forward`] sends them (its answer is not kept).
+    /// `Cookie` is replaced by the call's jar when the call has one.
     pub headers: HeaderMap,
     /// Whether redirects are followed (the VoiceXML path) or answered as
     /// they are (the proxy, whose client follows them itself). Redirects
@@ -82,6 +114,14 @@ impl FetchRequest {
         }
     }
 
+    /// `method` with `body` sent to `url` as it is ([`FetchMethod::Forward`]).
+    pub fn forward(url: Url, rtype: ResourceType, method: Method, body: Bytes) -> FetchRequest {
+        FetchRequest {
+            method: FetchMethod::Forward { method, body },
+            ..FetchRequest::get(url, rtype)
+        }
+    }
+
     /// With a `maxage`.
     pub fn max_age(mut self, max_age: Duration) -> FetchRequest {
         self.max_age = Some(max_age);
@@ -110,5 +150,28 @@ impl FetchRequest {
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> FetchRequest {
         self.headers.append(name, value);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_are_static_and_extensions_read_other() {
+        let forward = |m: &[u8]| FetchMethod::Forward {
+            method: Method::from_bytes(m).expect("method"),
+            body: Bytes::new(),
+        };
+        assert_eq!(FetchMethod::Get.name(), "GET");
+        let post = FetchMethod::Post {
+            content_type: HeaderValue::from_static("text/plain"),
+            body: Bytes::new(),
+        };
+        assert_eq!(post.name(), "POST");
+        assert_eq!(forward(b"PUT").name(), "PUT");
+        assert_eq!(forward(b"PATCH").name(), "PATCH");
+        assert_eq!(forward(b"DELETE").name(), "DELETE");
+        assert_eq!(forward(b"PROPFIND").name(), "OTHER");
     }
 }

@@ -215,7 +215,7 @@ fn text(h: &HeaderMap, name: http::header::HeaderName) -> Option<&str> {
 }
 
 /// RFC 9110 §13.2.2 steps 3 and 4 against the response's own validators.
-fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
+pub(crate) fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
     if request.contains_key(IF_NONE_MATCH) {
         let Some(current) = text(response, ETAG) else {
             return false;
@@ -228,9 +228,14 @@ fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
             .map(str::trim)
             .any(|tag| tag == "*" || weak_eq(tag, current));
     }
-    let since = text(request, IF_MODIFIED_SINCE).and_then(|v| httpdate::parse_http_date(v).ok());
+    // The common unconditional request parses no date at all.
+    let Some(since) =
+        text(request, IF_MODIFIED_SINCE).and_then(|v| httpdate::parse_http_date(v).ok())
+    else {
+        return false;
+    };
     let modified = text(response, LAST_MODIFIED).and_then(|v| httpdate::parse_http_date(v).ok());
-    matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+    modified.is_some_and(|modified| modified <= since)
 }
 
 /// Weak comparison (RFC 9110 §8.8.3.2): equal opaque tags, `W/` ignored.

@@ -23,25 +23,20 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
 pub use log::{LogRecord, RequestLog};
 pub use rules::{Effect, Rules};
 
 use crate::config::ConfigError;
+use crate::server::Server;
 
 /// What to serve and how.
 #[derive(Clone, Debug)]
@@ -82,10 +77,8 @@ pub enum ServeError {
 /// stops it gracefully.
 #[derive(Debug)]
 pub struct Origin {
-    addr: SocketAddr,
+    server: Server,
     log: Arc<RequestLog>,
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
 }
 
 /// What every connection shares.
@@ -108,14 +101,6 @@ impl Origin {
         if !root.is_dir() {
             return Err(root_error("not a directory".to_string()));
         }
-        let bind_error = |e: std::io::Error| ServeError::Bind {
-            addr: options.listen,
-            cause: e.to_string(),
-        };
-        let listener = TcpListener::bind(options.listen)
-            .await
-            .map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
         let log = Arc::new(RequestLog::default());
         let state = Arc::new(State {
             root,
@@ -123,25 +108,29 @@ impl Origin {
             log: log.clone(),
             echo: options.echo,
         });
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, state, stopped));
-        Ok(Origin {
-            addr,
-            log,
-            stop,
-            task: Some(task),
+        let server = Server::start(options.listen, move |_peer| {
+            let state = state.clone();
+            service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(state.handle(req).await) }
+            })
         })
+        .await
+        .map_err(|e| ServeError::Bind {
+            addr: options.listen,
+            cause: e.to_string(),
+        })?;
+        Ok(Origin { server, log })
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://ADDR/`, to join request paths onto.
     pub fn base_url(&self) -> Url {
-        Url::parse(&format!("http://{}/", self.addr))
-            .expect("http://<socket address>/ is always a valid URL")
+        self.server.base_url()
     }
 
     /// Every request answered so far.
@@ -150,59 +139,8 @@ impl Origin {
     }
 
     /// Stops accepting, lets requests in progress finish, then returns.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Origin {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
-    // Aborting this task drops the set, which aborts every connection.
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, state.clone(), stopped.clone()));
-                }
-                // Out of descriptors and the like: pause instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
-            _ = stopped.changed() => break,
-        }
-        while connections.try_join_next().is_some() {}
-    }
-    drop(listener);
-    while connections.join_next().await.is_some() {}
-}
-
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
-    state: Arc<State>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let service = service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(state.handle(req).await) }
-    });
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -1,0 +1,181 @@
+//! Which headers cross the proxy: everything end to end, nothing hop by hop
+//! (RFC 9110 §7.6.1), both ways.
+//!
+//! Hop-by-hop, and so dropped: `Connection` and every header it names,
+//! `Keep-Alive`, `Proxy-Connection`, `TE`, `Transfer-Encoding`, `Upgrade`,
+//! `Proxy-Authorization`, `Proxy-Authenticate`. Besides these, the framing
+//! is the proxy's own on each side: `Content-Length` is dropped (the body
+//! is complete in hand, and each side's HTTP stack writes its length), and
+//! so are a request's `Host` (the origin's is set from its URL) and
+//! `Expect` (the body has already been read).
+//!
+//! Added to a forwarded request: `Via: 1.1 vxb` (RFC 9110 §7.6.3) and the
+//! client's address as one more `X-Forwarded-For` line (a list read as
+//! "client, proxy…", RFC 9110 §5.3 joining lines with commas).
+
+use http::header::{
+    CONNECTION, CONTENT_LENGTH, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue,
+    PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRANSFER_ENCODING, UPGRADE, VIA,
+};
+
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+/// The client's address, as the origin sees it.
+pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// The cache's decision on every response.
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+/// What the proxy adds to `Via`.
+const VIA_VXB: HeaderValue = HeaderValue::from_static("1.1 vxb");
+
+/// Dropped in both directions. A static, not a const: a const array of
+/// `HeaderName`s would be built and dropped at every use.
+static HOP_BY_HOP: [HeaderName; 8] = [
+    CONNECTION,
+    KEEP_ALIVE,
+    PROXY_CONNECTION,
+    TE,
+    TRANSFER_ENCODING,
+    UPGRADE,
+    PROXY_AUTHORIZATION,
+    PROXY_AUTHENTICATE,
+];
+
+/// The headers of a client's request to send to the origin: the end-to-end
+/// ones, then `Via` and `X-Forwarded-For` (`client`, made once per
+/// connection).
+pub fn request(from_client: &HeaderMap, client: &HeaderValue) -> HeaderMap {
+    let mut out = end_to_end(from_client, &[HOST, EXPECT]);
+    out.append(VIA, VIA_VXB);
+    out.append(X_FORWARDED_FOR, client.clone());
+    out
+}
+
+/// The headers of an origin's (or the cache's) response to send to the
+/// client: the end-to-end ones, room left for `Age` and `X-Cache`.
+pub fn response(from_origin: &HeaderMap) -> HeaderMap {
+    end_to_end(from_origin, &[])
+}
+
+/// `headers` without the hop-by-hop ones, `Content-Length` and `also`.
+fn end_to_end(headers: &HeaderMap, also: &[HeaderName]) -> HeaderMap {
+    // Room for what the caller adds; no rehash on the way.
+    let mut out = HeaderMap::with_capacity(headers.keys_len() + 2);
+    let named = headers.contains_key(CONNECTION);
+    for (name, value) in headers {
+        let dropped = HOP_BY_HOP.contains(name)
+            || *name == CONTENT_LENGTH
+            || also.contains(name)
+            || (named && connection_names(headers, name));
+        if !dropped {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Whether a `Connection` header of `headers` names `name`.
+fn connection_names(headers: &HeaderMap, name: &HeaderName) -> bool {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.append(*n, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    fn names(h: &HeaderMap) -> Vec<&str> {
+        let mut v: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_are_dropped() {
+        let from_client = map(&[
+            ("host", "proxy:8081"),
+            ("connection", "keep-alive, X-Foo"),
+            ("connection", "x-bar"),
+            ("x-foo", "1"),
+            ("x-bar", "2"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("te", "trailers"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "websocket"),
+            ("proxy-authorization", "Basic eA=="),
+            ("content-length", "3"),
+            ("expect", "100-continue"),
+            ("accept", "text/plain"),
+            ("cookie", "a=1"),
+            ("cache-control", "max-age=0"),
+            ("x-custom", "kept"),
+        ]);
+        let client = HeaderValue::from_static("10.0.0.1");
+        let out = request(&from_client, &client);
+        assert_eq!(
+            names(&out),
+            [
+                "accept",
+                "cache-control",
+                "cookie",
+                "via",
+                "x-custom",
+                "x-forwarded-for"
+            ]
+        );
+        assert_eq!(out["via"], "1.1 vxb");
+        assert_eq!(out["x-custom"], "kept");
+    }
+
+    #[test]
+    fn forwarding_headers_are_appended_to_the_clients() {
+        let from_client = map(&[("via", "1.0 edge"), ("x-forwarded-for", "192.0.2.7")]);
+        let out = request(&from_client, &HeaderValue::from_static("10.0.0.1"));
+        let via: Vec<_> = out.get_all(VIA).iter().collect();
+        assert_eq!(via, ["1.0 edge", "1.1 vxb"]);
+        let xff: Vec<_> = out.get_all(X_FORWARDED_FOR).iter().collect();
+        assert_eq!(xff, ["192.0.2.7", "10.0.0.1"]);
+    }
+
+    #[test]
+    fn response_keeps_unknown_and_repeated_headers_in_order() {
+        let from_origin = map(&[
+            ("set-cookie", "a=1"),
+            ("set-cookie", "b=2"),
+            ("x-powered-by", "tests"),
+            ("keep-alive", "timeout=5"),
+            ("connection", "close"),
+            ("transfer-encoding", "chunked"),
+            ("content-length", "12"),
+            ("proxy-authenticate", "Basic"),
+            ("etag", "\"1\""),
+        ]);
+        let out = response(&from_origin);
+        assert_eq!(names(&out), ["etag", "set-cookie", "x-powered-by"]);
+        let cookies: Vec<_> = out.get_all("set-cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn connection_tokens_match_whatever_their_case_and_spacing() {
+        let h = map(&[
+            ("connection", " Keep-Alive ,X-Trace-Id"),
+            ("x-trace-id", "7"),
+        ]);
+        assert!(connection_names(&h, &HeaderName::from_static("x-trace-id")));
+        assert!(!connection_names(&h, &HeaderName::from_static("x-trace")));
+        assert!(response(&h).is_empty());
+    }
+}

@@ -1,0 +1,176 @@
+//! The HTTP/1.1 server plumbing `vxb serve` and `vxb proxy` share: bind,
+//! accept, one hyper connection task per client with keep-alive, graceful
+//! shutdown, and a handle that stops it all when dropped.
+//!
+//! What a server answers is its own business: [`Server::start`] takes a
+//! function making one hyper service per accepted connection (given the
+//! client's address), so per-connection work is done once, not per request.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::Service;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use url::Url;
+
+/// What [`Server`] serves a connection with: a hyper service answering each
+/// request with a complete body, that can move to the connection's task.
+pub trait ConnectionService:
+    Service<
+        Request<Incoming>,
+        Response = Response<Full<Bytes>>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Send
+    + 'static
+{
+}
+
+impl<S> ConnectionService for S where
+    S: Service<
+            Request<Incoming>,
+            Response = Response<Full<Bytes>>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Send
+        + 'static
+{
+}
+
+/// A running server. Dropping it stops it at once (every connection
+/// aborted); [`Server::shutdown`] stops it gracefully.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds `listen` and serves in the background of the current tokio
+    /// runtime, each connection with the service `make(client address)`.
+    pub async fn start<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
+    where
+        M: Fn(SocketAddr) -> S + Send + 'static,
+        S: ConnectionService,
+    {
+        Server::serve(TcpListener::bind(listen).await?, make)
+    }
+
+    /// Like [`Server::start`], on a port other servers of this process (one
+    /// per thread, each on its own runtime) bind too: `SO_REUSEPORT`, so the
+    /// kernel spreads the connections among them.
+    pub fn start_on_shared_port<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
+    where
+        M: Fn(SocketAddr) -> S + Send + 'static,
+        S: ConnectionService,
+    {
+        let socket = if listen.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(true)?;
+        socket.bind(listen)?;
+        Server::serve(socket.listen(1024)?, make)
+    }
+
+    fn serve<M, S>(listener: TcpListener, make: M) -> std::io::Result<Server>
+    where
+        M: Fn(SocketAddr) -> S + Send + 'static,
+        S: ConnectionService,
+    {
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, make, stopped));
+        Ok(Server {
+            addr,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR/`, to join request paths onto.
+    pub fn base_url(&self) -> Url {
+        base_url(self.addr)
+    }
+
+    /// Stops accepting, lets requests in progress finish, then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// `http://ADDR/`.
+pub fn base_url(addr: SocketAddr) -> Url {
+    Url::parse(&format!("http://{addr}/")).expect("http://<socket address>/ is always a valid URL")
+}
+
+async fn accept_loop<M, S>(listener: TcpListener, make: M, mut stopped: watch::Receiver<bool>)
+where
+    M: Fn(SocketAddr) -> S,
+    S: ConnectionService,
+{
+    // Aborting this task drops the set, which aborts every connection.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let service = make(peer);
+                    connections.spawn(serve_connection(stream, service, stopped.clone()));
+                }
+                // Out of descriptors and the like: pause instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = stopped.changed() => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve_connection<S>(stream: TcpStream, service: S, mut stopped: watch::Receiver<bool>)
+where
+    S: ConnectionService,
+{
+    // A response is written in one go; Nagle would only hold back the last
+    // segment of a large one waiting for an ACK.
+    let _ = stream.set_nodelay(true);
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
