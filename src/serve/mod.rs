@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use http::header::{CONTENT_TYPE, COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -42,6 +42,9 @@ pub use log::{LogRecord, RequestLog};
 pub use rules::{Effect, Rules};
 
 use crate::config::ConfigError;
+
+/// Request bodies up to this size are kept in the log.
+const MAX_LOGGED_BODY: usize = 1 << 20;
 
 /// What to serve and how.
 #[derive(Clone, Debug)]
@@ -208,7 +211,14 @@ async fn serve_connection(
 
 impl State {
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let (parts, _body) = req.into_parts();
+        let (parts, body) = req.into_parts();
+        // Kept for the log (tests check what a submit sent); a body too large
+        // or broken is logged as empty rather than failing the answer.
+        let body =
+            http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_LOGGED_BODY))
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
         let raw_path = parts.uri.path();
         let effect = self.rules.effect(&files::decoded_path(raw_path));
         if !effect.delay.is_zero() {
@@ -232,6 +242,8 @@ impl State {
             if_none_match: text(parts.headers.get(IF_NONE_MATCH)),
             if_modified_since: text(parts.headers.get(IF_MODIFIED_SINCE)),
             cookie: text(parts.headers.get(COOKIE)),
+            content_type: text(parts.headers.get(CONTENT_TYPE)),
+            body,
             status: answer.status,
             bytes: sent,
         };
