@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod fetch;
 pub mod grammar;
+pub mod interp;
 pub mod resource;
 pub mod script;
 pub mod serve;
