@@ -117,7 +117,43 @@ pub(crate) fn text(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => number(*n),
         Value::String(s) => s.clone(),
-        Value::Array(_) | Value::Object(_) => json(v).to_string(),
+        Value::Array(_) | Value::Object(_) => {
+            let mut out = String::new();
+            json_text(v, &mut out);
+            out
+        }
+    }
+}
+
+/// JSON text of a value with the object's own property order kept (as
+/// `JSON.stringify` writes it; `serde_json`'s map would sort the keys).
+fn json_text(v: &Value, out: &mut String) {
+    let quoted = |s: &str| serde_json::Value::from(s).to_string();
+    match v {
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_text(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(props) => {
+            out.push('{');
+            for (i, (k, item)) in props.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&quoted(k));
+                out.push(':');
+                json_text(item, out);
+            }
+            out.push('}');
+        }
+        Value::String(s) => out.push_str(&quoted(s)),
+        other => out.push_str(&json(other).to_string()),
     }
 }
 
@@ -207,8 +243,14 @@ mod tests {
         assert_eq!(text(&Value::Undefined), "undefined");
         assert_eq!(text(&Value::String("a b".into())), "a b");
         assert_eq!(
-            text(&Value::Object(vec![("x".into(), Value::Number(1.0))])),
-            r#"{"x":1}"#
+            text(&Value::Object(vec![
+                ("z".into(), Value::Number(1.0)),
+                (
+                    "a".into(),
+                    Value::Array(vec![Value::String("q\"".into()), Value::Null])
+                )
+            ])),
+            r#"{"z":1,"a":["q\"",null]}"#
         );
     }
 
