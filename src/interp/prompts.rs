@@ -163,6 +163,7 @@ impl Interpreter {
                             };
                             self.engine.pop_scope();
                             result?;
+                            out.text(" ");
                         }
                     }
                     PromptNode::Foreach(f) => {
