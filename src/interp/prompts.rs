@@ -225,7 +225,11 @@ impl Interpreter {
                     a.span
                 );
                 self.warn(warning);
-                self.render(&a.fallback, out).await
+                // The fallback stands for a clip: it is a unit of its own.
+                out.text(" ");
+                self.render(&a.fallback, out).await?;
+                out.text(" ");
+                Ok(())
             }
         }
     }
