@@ -297,6 +297,13 @@ impl Interpreter {
             None => end,
         };
         self.report.elapsed = started.elapsed();
+        tracing::debug!(
+            target: "vxb::call",
+            start = %self.report.start_url,
+            compilations = self.engine.compilations(),
+            fetches = self.report.fetches.len(),
+            "call ended"
+        );
         self.report
     }
 
