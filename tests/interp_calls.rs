@@ -1332,3 +1332,126 @@ async fn the_observer_sees_each_entry_as_it_is_made() {
         vec!["fetch a.vxml", "log one", "event x", "log two", "prompt Hi"]
     );
 }
+
+// ------------------------------------------------ xml:base, shorthands ----
+
+#[tokio::test]
+async fn xml_base_is_the_base_of_every_relative_uri() {
+    let w = world(&[
+        (
+            "app/a.vxml",
+            r#"<?xml version="1.0"?>
+<vxml version="2.1" xml:base="../other/">
+  <script src="lib.js"/>
+  <form><block><log><value expr="where"/></log><goto next="b.vxml"/></block></form>
+</vxml>"#,
+        ),
+        ("other/lib.js", "var where = 'lib from other';"),
+        (
+            "other/b.vxml",
+            &vxml("<form><block><log>b from other</log></block></form>"),
+        ),
+    ])
+    .await;
+    let r = w.call("app/a.vxml", &[]).await;
+    assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+    assert_eq!(logs(&r), vec!["lib from other", "b from other"]);
+}
+
+#[tokio::test]
+async fn shorthand_handlers_catch_their_events() {
+    let w = world(&[(
+        "a.vxml",
+        &vxml(
+            r#"<help><log>help: <value expr="_event"/></log></help>
+<error><log>error: <value expr="_event"/></log></error>
+<form>
+  <block><throw event="help"/></block>
+  <block><throw event="error.com.example.broken"/></block>
+  <field name="f">
+    <noinput><log>noinput</log></noinput>
+    <nomatch><log>nomatch</log></nomatch>
+  </field>
+</form>"#,
+        ),
+    )])
+    .await;
+    let r = w.call("a.vxml", &["noinput", "nomatch", "hangup"]).await;
+    assert_eq!(r.ended, CallEnd::Hangup);
+    assert_eq!(
+        logs(&r),
+        vec![
+            "help: help",
+            "error: error.com.example.broken",
+            "noinput",
+            "nomatch"
+        ]
+    );
+}
+
+// ------------------------------------------------------ never a panic ----
+
+/// Documents mangled at random (bytes flipped, cut short, elements
+/// dropped) always end in a report saying what happened: the call's worker
+/// never dies with it.
+#[tokio::test]
+async fn mangled_documents_never_bring_a_call_down() {
+    let base = vxml(
+        r##"<var name="n" expr="0"/>
+<script>function inc(x) { return x + 1; }</script>
+<catch event="error"><log><value expr="_event"/></log></catch>
+<form id="f">
+  <var name="v" expr="inc(n)"/>
+  <block name="b"><prompt>Count <value expr="v"/>.</prompt>
+    <if cond="v &lt; 3"><assign name="n" expr="v"/><clear namelist="b v"/></if>
+    <foreach item="i" array="[1, 2]"><log><value expr="i"/></log></foreach>
+  </block>
+  <subdialog name="s" src="#sub"><param name="p" expr="v"/></subdialog>
+  <field name="x"><prompt>Say it.</prompt><noinput><reprompt/></noinput></field>
+  <block><goto next="#g"/></block>
+</form>
+<form id="sub"><var name="p"/><block><return namelist="p"/></block></form>
+<form id="g"><block><exit expr="n"/></block></form>"##,
+    );
+    let mut files = vec![("base.vxml".to_string(), base.clone())];
+    let mut rng = fastrand::Rng::with_seed(7);
+    for i in 0..60 {
+        let mut bytes = base.clone().into_bytes();
+        match i % 3 {
+            0 => {
+                for _ in 0..3 {
+                    let at = rng.usize(..bytes.len());
+                    bytes[at] = b"<>/\"'=&x 9;{}"[rng.usize(..13)];
+                }
+            }
+            1 => bytes.truncate(rng.usize(..bytes.len())),
+            _ => {
+                let at = rng.usize(..bytes.len());
+                let len = rng.usize(..40).min(bytes.len() - at);
+                bytes.drain(at..at + len);
+            }
+        }
+        files.push((
+            format!("m{i}.vxml"),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_str()))
+        .collect();
+    let w = world(&refs).await;
+    let r = w.call("base.vxml", &["noinput", "hangup"]).await;
+    assert_eq!(
+        r.ended,
+        CallEnd::Hangup,
+        "the unmangled document works: {r:?}"
+    );
+    for (name, _) in files.iter().skip(1) {
+        let r = w.call(name, &["noinput", "hangup"]).await;
+        if let CallEnd::Error { message, .. } = &r.ended {
+            assert!(!message.contains("worker stopped"), "{name}: {message}");
+            assert!(!message.is_empty(), "{name}: an error says why");
+        }
+    }
+}
