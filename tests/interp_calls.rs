@@ -9,7 +9,11 @@ use tempfile::TempDir;
 use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/interp.rs"]
+mod support;
+use support::{logs, origin, vxml, write};
 
 // ------------------------------------------------------------ harness ----
 
@@ -20,24 +24,12 @@ struct World {
     browser: Browser,
 }
 
-fn write(dir: &Path, name: &str, body: &str) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, body).expect("write fixture");
-}
-
 async fn world_with(files: &[(&str, &str)], rules: &str, config: Config) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, body) in files {
-        write(dir.path(), name, body);
+        write(dir.path(), name, body.as_bytes());
     }
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("rules"),
-        ..ServeOptions::new(dir.path())
-    };
-    let origin = Origin::start(options).await.expect("origin");
+    let origin = origin(dir.path(), rules).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let browser = Browser::with_workers(config, clock, Some(dir.path()), 2).expect("browser");
     World {
@@ -64,19 +56,8 @@ impl World {
     }
 }
 
-/// A VoiceXML 2.1 document around `body`.
-fn vxml(body: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n{body}\n</vxml>\n"
-    )
-}
-
 fn prompts(r: &CallReport) -> Vec<&str> {
     r.prompts.iter().map(|p| p.text()).collect()
-}
-
-fn logs(r: &CallReport) -> Vec<&str> {
-    r.logs.iter().map(|l| l.message.as_str()).collect()
 }
 
 fn events(r: &CallReport) -> Vec<&str> {
@@ -125,9 +106,7 @@ fn fixture_dir(name: &str) -> std::path::PathBuf {
 
 /// A browser over one of the fixture directories.
 async fn fixture_world(name: &str) -> (Origin, Browser) {
-    let origin = Origin::start(ServeOptions::new(fixture_dir(name)))
-        .await
-        .expect("origin");
+    let origin = origin(&fixture_dir(name), "").await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let browser = Browser::with_workers(Config::default(), clock, None, 2).expect("browser");
     (origin, browser)

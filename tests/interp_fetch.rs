@@ -18,29 +18,17 @@ use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput, PromptRe
 use vxb::clock::{Clock, ManualClock};
 use vxb::config::Config;
 use vxb::resource::ResourceType;
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/interp.rs"]
+mod support;
+use support::{logs, origin, vxml, write};
 
 struct World {
     dir: TempDir,
     origin: Origin,
     clock: Arc<ManualClock>,
     browser: Browser,
-}
-
-fn write(dir: &Path, name: &str, body: &[u8]) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, body).expect("write fixture");
-}
-
-async fn origin(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("rules"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin")
 }
 
 fn browser(config: Config, clock: &Arc<ManualClock>, root: Option<&Path>) -> Browser {
@@ -80,12 +68,6 @@ impl World {
     }
 }
 
-fn vxml(body: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n{body}\n</vxml>\n"
-    )
-}
-
 /// The decision of the (last) fetch of `path` in the call.
 fn decision(r: &CallReport, path: &str) -> Option<Decision> {
     r.fetches
@@ -99,10 +81,6 @@ fn rule(path: &str, cache_control: &str) -> String {
     format!(
         "[[rule]]\npath = \"{path}\"\nheaders = {{ \"Cache-Control\" = \"{cache_control}\" }}\n"
     )
-}
-
-fn logs(r: &CallReport) -> Vec<&str> {
-    r.logs.iter().map(|l| l.message.as_str()).collect()
 }
 
 // ------------------------------------------- fetch attributes, properties ----

@@ -89,15 +89,10 @@ impl Interpreter {
         index: usize,
         params: Option<Vec<(String, Value)>>,
     ) -> Leave {
-        if let Err(e) = self.engine.enter_dialog() {
-            return Leave::End(self.fatal(Event::semantic(format!("cannot enter the form: {e}"))));
-        }
-        self.form = Some(FormState::new(index, form.items().count()));
-        self.at = self.here.as_ref().map(|h| h.at());
-        let root = self
-            .here
-            .as_ref()
-            .and_then(|h| h.root.as_ref().map(|r| Arc::clone(&r.doc)));
+        let root = match self.enter_dialog(index, form.items().count()) {
+            Ok(root) => root,
+            Err(leave) => return leave,
+        };
         let root = root.as_deref();
         let items: Vec<&FormItem> = form.items().collect();
 
@@ -152,13 +147,10 @@ impl Interpreter {
         // The main loop.
         let mut next: Option<usize> = None;
         loop {
-            if let Err(leave) = self.step() {
-                return leave;
-            }
-            let skip_prompts = self
-                .form
-                .as_mut()
-                .is_some_and(|f| std::mem::take(&mut f.skip_prompts));
+            let skip_prompts = match self.next_iteration() {
+                Ok(skip) => skip,
+                Err(leave) => return leave,
+            };
             let selected = match next.take() {
                 Some(i) => Ok(Some(i)),
                 None => self.select(&items),
@@ -169,7 +161,7 @@ impl Interpreter {
                     if let Some(f) = self.form.as_mut() {
                         f.current = Some(i);
                     }
-                    self.visit(doc, form, &items, i, skip_prompts)
+                    self.visit(form, &items, i, skip_prompts)
                         .await
                         .map_err(|j| (j, Some(i)))
                 }
@@ -183,6 +175,34 @@ impl Interpreter {
                 }
             }
         }
+    }
+
+    /// Enters dialog `index` of the current document (with `items` form
+    /// items): its scope, fresh FIA state and counters. Returns the
+    /// application root, whose handlers apply too.
+    fn enter_dialog(&mut self, index: usize, items: usize) -> Result<Option<Arc<Document>>, Leave> {
+        if let Err(e) = self.engine.enter_dialog() {
+            return Err(Leave::End(
+                self.fatal(Event::semantic(format!("cannot enter the dialog: {e}"))),
+            ));
+        }
+        self.form = Some(FormState::new(index, items));
+        self.at = self.here.as_ref().map(|h| h.at());
+        Ok(self
+            .here
+            .as_ref()
+            .and_then(|h| h.root.as_ref().map(|r| Arc::clone(&r.doc))))
+    }
+
+    /// Starts an iteration of the main loop: counts the step, and says
+    /// whether the last one ended in a handler without `<reprompt>` (so the
+    /// prompts are not queued again).
+    fn next_iteration(&mut self) -> Result<bool, Leave> {
+        self.step()?;
+        Ok(self
+            .form
+            .as_mut()
+            .is_some_and(|f| std::mem::take(&mut f.skip_prompts)))
     }
 
     /// Settles a jump out of a form item's visit: `Ok(Some(i))` goes to item
@@ -248,7 +268,6 @@ impl Interpreter {
     /// The collect and process phases for item `i`.
     async fn visit(
         &mut self,
-        doc: &Arc<Document>,
         form: &Form,
         items: &[&FormItem],
         i: usize,
@@ -263,7 +282,7 @@ impl Interpreter {
                 self.scoped(&b.content).await
             }
             FormItem::Subdialog(s) => {
-                self.subdialog(doc, s).await?;
+                self.subdialog(s).await?;
                 self.filled(form, items, i).await
             }
             FormItem::Transfer(t) => Err(Event::unsupported(
@@ -354,16 +373,7 @@ impl Interpreter {
     async fn queue_by_count(&mut self, prompts: &[Prompt], counter: u32) -> Result<(), Jump> {
         let mut eligible = Vec::new();
         for p in prompts {
-            if let Some(cond) = &p.cond {
-                let holds = self
-                    .engine
-                    .eval_bool(cond.as_str())
-                    .map_err(|e| self.script_event(p.span, "prompt", e))?;
-                if !holds {
-                    continue;
-                }
-            }
-            if p.count <= counter {
+            if p.count <= counter && self.prompt_cond(p)? {
                 eligible.push(p);
             }
         }
@@ -443,7 +453,7 @@ impl Interpreter {
 
     /// Runs a subdialog in a new execution context (§2.3.4) and sets the
     /// item's variable to what it returns.
-    async fn subdialog(&mut self, doc: &Arc<Document>, s: &Subdialog) -> Result<(), Jump> {
+    async fn subdialog(&mut self, s: &Subdialog) -> Result<(), Jump> {
         let span = s.common.span;
         let src = self.value_or_expr(&s.src, span, "subdialog")?;
         let mut params = Vec::new();
@@ -486,7 +496,6 @@ impl Interpreter {
             ))
             .into());
         }
-        let _ = doc;
         self.subdialog_depth += 1;
         let here = self.here.take();
         let form = self.form.take();
@@ -521,15 +530,10 @@ impl Interpreter {
         menu: &Menu,
         index: usize,
     ) -> Leave {
-        if let Err(e) = self.engine.enter_dialog() {
-            return Leave::End(self.fatal(Event::semantic(format!("cannot enter the menu: {e}"))));
-        }
-        self.form = Some(FormState::new(index, 0));
-        self.at = self.here.as_ref().map(|h| h.at());
-        let root = self
-            .here
-            .as_ref()
-            .and_then(|h| h.root.as_ref().map(|r| Arc::clone(&r.doc)));
+        let root = match self.enter_dialog(index, 0) {
+            Ok(root) => root,
+            Err(leave) => return leave,
+        };
         let root = root.as_deref();
         let mut layers = Layers::default();
         layers.push(&menu.catches, Owner::Document);
@@ -557,13 +561,10 @@ impl Interpreter {
             })
             .collect();
         loop {
-            if let Err(leave) = self.step() {
-                return leave;
-            }
-            let skip = self
-                .form
-                .as_mut()
-                .is_some_and(|f| std::mem::take(&mut f.skip_prompts));
+            let skip = match self.next_iteration() {
+                Ok(skip) => skip,
+                Err(leave) => return leave,
+            };
             let count = self.form.as_ref().map_or(1, |f| f.prompts);
             if !skip && let Some(f) = self.form.as_mut() {
                 f.prompts += 1;

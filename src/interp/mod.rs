@@ -21,8 +21,8 @@
 //!   blocks, subdialogs, `<filled>`, the step limit, menus; and the one
 //!   place (`Interpreter::recognize`) the input issue plugs recognition in.
 //! - `exec`: executable content (§5.3 and 2.1's `<data>`, `<foreach>`).
-//! - `events`: catch selection, counters, default handlers (pure); the
-//!   dispatch that runs a handler is `handle` here.
+//! - `events`: catch selection, counters, default handlers (pure).
+//! - `handler`: running the handler an event selects (or the default one).
 //! - `props`: properties by scope and fetch attributes → `FetchRequest`.
 //! - `prompts`: the prompt queue (§4.1.8): rendering text, `<value>`,
 //!   `<audio>` (fetched and decoded through the cache, fallback content on

@@ -106,17 +106,7 @@ impl Interpreter {
             .fragment()
             .filter(|f| !f.is_empty())
             .map(str::to_string);
-        let parsers = Arc::clone(&self.parsers);
-        let fetched = self
-            .fetch(&req, Some(&parsers.vxml))
-            .await
-            .map_err(|e| Event::from_fetch(&e))?;
-        let doc = fetched
-            .parsed_as::<Document>()
-            .ok_or_else(|| Event::badfetch(format!("{}: not a VoiceXML document", fetched.url)))?;
-        let mut url = fetched.final_url.clone();
-        url.set_fragment(None);
-        let base = effective_base(&url, doc.base.as_deref()).map_err(|e| Event::from_fetch(&e))?;
+        let (url, base, doc) = self.fetch_vxml(&req).await?;
         let root = match &doc.application {
             None => None,
             Some(app) => {
@@ -171,9 +161,21 @@ impl Interpreter {
         req.max_age = doc_req.max_age;
         req.max_stale = doc_req.max_stale;
         req.timeout = doc_req.timeout;
+        let (url, base, doc) = self.fetch_vxml(&req).await?;
+        if doc.application.is_some() {
+            return Err(Event::badfetch(format!(
+                "{url}: an application root document cannot name an application root itself (named by {leaf})"
+            )));
+        }
+        Ok(Root { url, base, doc })
+    }
+
+    /// Fetches a VoiceXML document through the parse hook: where it came
+    /// from (after redirects, without fragment), its base, and its parsed form.
+    async fn fetch_vxml(&mut self, req: &FetchRequest) -> Result<(Url, Url, Arc<Document>), Event> {
         let parsers = Arc::clone(&self.parsers);
         let fetched = self
-            .fetch(&req, Some(&parsers.vxml))
+            .fetch(req, Some(&parsers.vxml))
             .await
             .map_err(|e| Event::from_fetch(&e))?;
         let doc = fetched
@@ -181,13 +183,8 @@ impl Interpreter {
             .ok_or_else(|| Event::badfetch(format!("{}: not a VoiceXML document", fetched.url)))?;
         let mut url = fetched.final_url.clone();
         url.set_fragment(None);
-        if doc.application.is_some() {
-            return Err(Event::badfetch(format!(
-                "{url}: an application root document cannot name an application root itself (named by {leaf})"
-            )));
-        }
         let base = effective_base(&url, doc.base.as_deref()).map_err(|e| Event::from_fetch(&e))?;
-        Ok(Root { url, base, doc })
+        Ok((url, base, doc))
     }
 
     /// A `#dialog` transition inside the current document.

@@ -90,16 +90,21 @@ impl Interpreter {
     /// A `<prompt>` (or bare content) in executable content: queued when
     /// its `cond` holds.
     pub(crate) async fn queue_prompt(&mut self, p: &Prompt) -> Result<(), Jump> {
-        if let Some(cond) = &p.cond {
-            let holds = self
+        if self.prompt_cond(p)? {
+            self.render_prompt(p).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a prompt's `cond` holds (no `cond`: it does).
+    pub(crate) fn prompt_cond(&mut self, p: &Prompt) -> Result<bool, Jump> {
+        match &p.cond {
+            None => Ok(true),
+            Some(cond) => self
                 .engine
                 .eval_bool(cond.as_str())
-                .map_err(|e| self.script_event(p.span, "prompt", e))?;
-            if !holds {
-                return Ok(());
-            }
+                .map_err(|e| self.script_event(p.span, "prompt", e).into()),
         }
-        self.render_prompt(p).await
     }
 
     /// Renders a prompt and queues what it says.
