@@ -513,3 +513,39 @@ fn call_blocking_runs_a_call_without_a_runtime() {
         "steps 3 and 4 visited"
     );
 }
+
+#[tokio::test]
+async fn the_roots_scripts_are_fetched_with_the_roots_properties_not_the_leafs() {
+    let w = world(
+        &[
+            (
+                "root.vxml",
+                r#"<vxml version="2.1"><script src="r.js"/></vxml>"#,
+            ),
+            (
+                "leaf.vxml",
+                r#"<vxml version="2.1" application="root.vxml"><property name="scriptmaxage" value="0"/><form><block><log><value expr="r"/></log></block></form></vxml>"#,
+            ),
+            ("r.js", "var r = 'root script';"),
+        ],
+        &rule("/r.js", "max-age=3600"),
+    )
+    .await;
+    let r = w.call("leaf.vxml").await;
+    assert_eq!(logs(&r), vec!["root script"]);
+    assert_eq!(decision(&r, "/r.js"), Some(Decision::Miss));
+    w.clock.advance(Duration::from_secs(10));
+    let r = w.call("leaf.vxml").await;
+    assert_eq!(
+        decision(&r, "/r.js"),
+        Some(Decision::Hit),
+        "{:?}",
+        r.fetches
+    );
+    let script = r
+        .fetches
+        .iter()
+        .find(|f| f.url.ends_with("/r.js"))
+        .expect("fetch");
+    assert_eq!(script.rtype, ResourceType::Script);
+}

@@ -41,7 +41,10 @@ impl Interpreter {
         self.record_event(&e, true, false);
         let at = match owner {
             Owner::Document => self.here.as_ref().map(|h| h.at()),
-            Owner::Root => self.here.as_ref().and_then(|h| h.root_at()),
+            Owner::Root => self
+                .here
+                .as_ref()
+                .map(|h| h.root_at().unwrap_or_else(|| h.at())),
         };
         let saved_at = std::mem::replace(&mut self.at, at);
         let result = self.run_handler(&e, &catch.content).await;

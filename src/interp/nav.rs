@@ -270,9 +270,22 @@ impl Interpreter {
         let root = here.root.as_ref().map(|r| Arc::clone(&r.doc));
         match (transition, &root) {
             (AppTransition::Reset, Some(root_doc)) => {
+                // The root's declarations run as the root's content: its
+                // properties and its URL (the referrer) apply, not the leaf's.
+                if let Some(r) = &here.root {
+                    self.here = Some(Here {
+                        url: r.url.clone(),
+                        base: r.base.clone(),
+                        doc: Arc::clone(&r.doc),
+                        root: None,
+                    });
+                }
                 self.at = here.root_at();
-                self.declare_all(&root_doc.declarations, &doc, root.as_deref())
-                    .await?;
+                let declared = self
+                    .declare_all(&root_doc.declarations, &doc, root.as_deref())
+                    .await;
+                self.here = Some(here.clone());
+                declared?;
                 self.engine
                     .enter_document(DocumentScope::Own)
                     .map_err(setup)?;
