@@ -1,14 +1,14 @@
 //! The VoiceXML interpreter: one call, from its first document to its end.
 //!
-//! [`run_call`] drives a call: it fetches the start document, enters it and
+//! `run_call` drives a call: it fetches the start document, enters it and
 //! runs its dialogs by the form interpretation algorithm, following
 //! transitions from document to document, until the call ends; it returns
 //! the call's [`CallReport`]. It never talks HTTP itself: every document,
 //! application root, script, data and audio fetch goes through the call's
 //! [`CallFetcher`] with its resource type and fetch attributes, and the
-//! parse hooks of [`load`] make what the cache keeps already parsed.
+//! parse hooks of `load` make what the cache keeps already parsed.
 //!
-//! One [`Interpreter`] per call, on the worker thread that created its
+//! One `Interpreter` per call, on the worker thread that created its
 //! [`ScriptEngine`] (boa's values are not `Send`; see `call::runner`).
 //!
 //! Layout, one concern each:
@@ -47,7 +47,9 @@
 //! throwing it to the application (no handler runs on a premise that is not
 //! true). `<transfer>` throws `error.unsupported.transfer` and `<object>`
 //! `error.unsupported.objectname`, both catchable, as §2.3.5/§2.3.7 allow.
-//! `<link>`s are not matched yet (they need recognition).
+//! `<link>`s are not matched yet (they need recognition). `fetchhint` is
+//! accepted and has no effect (every fetch is made when it is needed);
+//! `fetchaudio` is not played.
 //!
 //! # Choices the spec leaves open
 //!
@@ -112,14 +114,14 @@ pub const MAX_SUBDIALOG_DEPTH: u32 = 32;
 /// The parse hooks every call shares (one set per process, so their
 /// counters count the process's parses).
 #[derive(Debug, Default)]
-pub struct Parsers {
+pub(crate) struct Parsers {
     pub vxml: VxmlParser,
     pub data: DataParser,
     pub audio: AudioParser,
 }
 
 /// Everything one call starts from.
-pub struct CallParts {
+pub(crate) struct CallParts {
     pub fetcher: Arc<Fetcher>,
     pub parsers: Arc<Parsers>,
     /// The start URL (absolute).
@@ -133,7 +135,7 @@ pub struct CallParts {
 
 /// Runs one call to its end. Must run on the thread that polls it to the
 /// end (the script engine is created here and is not `Send`).
-pub async fn run_call(parts: CallParts) -> CallReport {
+pub(crate) async fn run_call(parts: CallParts) -> CallReport {
     let started = Instant::now();
     let limits_config = parts.fetcher.config().limits.clone();
     let mut report = CallReport {
