@@ -1434,3 +1434,23 @@ async fn mangled_documents_never_bring_a_call_down() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_handler_without_reprompt_silences_only_its_own_items_next_prompts() {
+    let w = world(&[(
+        "a.vxml",
+        &vxml(
+            r#"<form>
+  <catch event="x"><log>caught</log></catch>
+  <block><throw event="x"/></block>
+  <field name="f"><prompt>Next question?</prompt><noinput>Hello?</noinput></field>
+</form>"#,
+        ),
+    )])
+    .await;
+    let r = w.call("a.vxml", &["noinput", "hangup"]).await;
+    assert_eq!(logs(&r), vec!["caught"]);
+    // The block's handler does not silence the field; the field's own
+    // noinput handler (no <reprompt>) does.
+    assert_eq!(prompts(&r), vec!["Next question?", "Hello?"]);
+}

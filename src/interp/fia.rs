@@ -10,8 +10,11 @@
 //!   the call exits;
 //! - **collect**: a block runs (its variable set to true first); a
 //!   subdialog runs in a new execution context; an input item queues its
-//!   prompts by count (§4.1.6) unless the last iteration ended in a handler
-//!   without `<reprompt>`, plays the queue, and takes a caller token;
+//!   prompts by count (§4.1.6) — unless the last iteration ended in a
+//!   handler without `<reprompt>` run for this same item (a different item
+//!   selected next gets its prompts: the rule is about not repeating a
+//!   question, not about silencing the next one) — plays the queue, and
+//!   takes a caller token;
 //! - **process**: an item that got a value runs its own `<filled>`, then
 //!   the form-level `<filled>`s whose namelist (mode `any`/`all`) it
 //!   completes. An event is handled at the item (`handler`); the handler
@@ -47,8 +50,9 @@ pub(crate) struct FormState {
     pub prompts: u32,
     /// The item being visited.
     pub current: Option<usize>,
-    /// The last iteration ended in a handler without `<reprompt>`.
-    pub skip_prompts: bool,
+    /// The last iteration ended in a handler without `<reprompt>`, run for
+    /// this form item (`None`: for the form or menu itself).
+    pub quiet: Option<Option<usize>>,
     /// What `<enumerate>` lists at the current collection: (text, dtmf).
     pub choices: Vec<(String, Option<String>)>,
 }
@@ -147,8 +151,8 @@ impl Interpreter {
         // The main loop.
         let mut next: Option<usize> = None;
         loop {
-            let skip_prompts = match self.next_iteration() {
-                Ok(skip) => skip,
+            let quiet = match self.next_iteration() {
+                Ok(quiet) => quiet,
                 Err(leave) => return leave,
             };
             let selected = match next.take() {
@@ -161,6 +165,9 @@ impl Interpreter {
                     if let Some(f) = self.form.as_mut() {
                         f.current = Some(i);
                     }
+                    // Appendix C: no prompts after a handler without
+                    // <reprompt> — when the FIA comes back to that same item.
+                    let skip_prompts = quiet == Some(Some(i));
                     self.visit(form, &items, i, skip_prompts)
                         .await
                         .map_err(|j| (j, Some(i)))
@@ -195,14 +202,11 @@ impl Interpreter {
     }
 
     /// Starts an iteration of the main loop: counts the step, and says
-    /// whether the last one ended in a handler without `<reprompt>` (so the
-    /// prompts are not queued again).
-    fn next_iteration(&mut self) -> Result<bool, Leave> {
+    /// whether (and where) the last one ended in a handler without
+    /// `<reprompt>`, whose item's prompts are then not queued again.
+    fn next_iteration(&mut self) -> Result<Option<Option<usize>>, Leave> {
         self.step()?;
-        Ok(self
-            .form
-            .as_mut()
-            .is_some_and(|f| std::mem::take(&mut f.skip_prompts)))
+        Ok(self.form.as_mut().and_then(|f| f.quiet.take()))
     }
 
     /// Settles a jump out of a form item's visit: `Ok(Some(i))` goes to item
@@ -230,7 +234,7 @@ impl Interpreter {
                 Jump::Throw(e) => match self.handle(e, layers, at).await {
                     Ok(reprompt) => {
                         if let Some(f) = self.form.as_mut() {
-                            f.skip_prompts = !reprompt;
+                            f.quiet = (!reprompt).then_some(at);
                         }
                         return Ok(None);
                     }
@@ -562,7 +566,7 @@ impl Interpreter {
             .collect();
         loop {
             let skip = match self.next_iteration() {
-                Ok(skip) => skip,
+                Ok(quiet) => quiet.is_some(),
                 Err(leave) => return leave,
             };
             let count = self.form.as_ref().map_or(1, |f| f.prompts);
@@ -590,7 +594,7 @@ impl Interpreter {
             match self.settle(result, &layers, None).await {
                 Ok(reprompt) => {
                     if let Some(f) = self.form.as_mut() {
-                        f.skip_prompts = !reprompt;
+                        f.quiet = (!reprompt).then_some(None);
                     }
                 }
                 Err(leave) => return leave,
