@@ -23,6 +23,35 @@ pub struct Config {
     /// `[preload]`: name → URL, fetched before the first call.
     pub preload: BTreeMap<String, String>,
     pub cookies: CookieConfig,
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: what stops a runaway call. Each bound ends the misbehaving
+/// step with an error event instead of a hang (see `interp`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Document loads (goto, submit, subdialog, application roots excepted)
+    /// one call may make; the next one fails with `error.badfetch`.
+    pub max_document_transitions: u32,
+    /// Form items visited and events handled in a row without the caller
+    /// saying anything: beyond it the call ends with `error.semantic`
+    /// (a `<goto nextitem>` or a handler rethrowing its own event loops so).
+    pub max_steps_without_input: u32,
+    /// Loop iterations one script function activation may run.
+    pub script_loop_iterations: u64,
+    /// Nested script calls.
+    pub script_recursion: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_document_transitions: 1000,
+            max_steps_without_input: 10_000,
+            script_loop_iterations: 1_000_000,
+            script_recursion: 400,
+        }
+    }
 }
 
 /// `[fetch]`.
@@ -136,6 +165,7 @@ impl Default for Config {
                 scope: CookieScope::PerCall,
                 remove: Vec::new(),
             },
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -274,6 +304,17 @@ struct RawConfig {
     preload: BTreeMap<String, String>,
     #[serde(default)]
     cookies: RawCookies,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_document_transitions: Option<u32>,
+    max_steps_without_input: Option<u32>,
+    script_loop_iterations: Option<u64>,
+    script_recursion: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -366,6 +407,24 @@ impl RawConfig {
             cookies: CookieConfig {
                 scope: self.cookies.scope.unwrap_or(d.cookies.scope),
                 remove: self.cookies.remove.unwrap_or_default(),
+            },
+            limits: LimitsConfig {
+                max_document_transitions: self
+                    .limits
+                    .max_document_transitions
+                    .unwrap_or(d.limits.max_document_transitions),
+                max_steps_without_input: self
+                    .limits
+                    .max_steps_without_input
+                    .unwrap_or(d.limits.max_steps_without_input),
+                script_loop_iterations: self
+                    .limits
+                    .script_loop_iterations
+                    .unwrap_or(d.limits.script_loop_iterations),
+                script_recursion: self
+                    .limits
+                    .script_recursion
+                    .unwrap_or(d.limits.script_recursion),
             },
         }
     }
@@ -555,6 +614,32 @@ remove = ["JSESSIONID"]
     fn syntax_error_has_a_line() {
         let e = error_text("[fetch]\ntimeout = \n");
         assert!(e.starts_with("vxb.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn limits_are_read_and_default() {
+        let c = parse("").expect("empty config");
+        assert_eq!(c.limits, LimitsConfig::default());
+        assert_eq!(c.limits.max_document_transitions, 1000);
+        assert_eq!(c.limits.script_loop_iterations, 1_000_000);
+        let c = parse(
+            "[limits]\nmax_document_transitions = 5\nmax_steps_without_input = 50\nscript_loop_iterations = 1000\nscript_recursion = 20\n",
+        )
+        .expect("limits parse");
+        assert_eq!(
+            c.limits,
+            LimitsConfig {
+                max_document_transitions: 5,
+                max_steps_without_input: 50,
+                script_loop_iterations: 1000,
+                script_recursion: 20,
+            }
+        );
+        let e = error_text("[limits]\nmax_transitions = 5\n");
+        assert!(e.starts_with("vxb.toml:2:"), "{e}");
+        assert!(e.contains("max_transitions"), "{e}");
+        let e = error_text("[limits]\nscript_recursion = -1\n");
+        assert!(e.contains("limits.script_recursion"), "{e}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod fetch;
 pub mod grammar;
+pub mod interp;
 pub mod proxy;
 pub mod resource;
 pub mod script;

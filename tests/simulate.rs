@@ -123,6 +123,7 @@ fn event(name: &str) -> EventRecord {
         name: name.to_string(),
         message: None,
         caught: true,
+        default_handler: false,
     }
 }
 

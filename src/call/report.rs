@@ -25,6 +25,10 @@ pub struct CallReport {
     pub events: Vec<EventRecord>,
     /// Every fetch, in order, with its cache decision.
     pub fetches: Vec<FetchRecord>,
+    /// Things the platform worked around, one line each (an `<audio>` that
+    /// could not be played, so its fallback content was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The value returned by `<exit expr|namelist>`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_value: Option<serde_json::Value>,
@@ -133,8 +137,14 @@ pub struct EventRecord {
     /// `_message`: file, line and cause for errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Whether a handler (author's or default) caught it.
+    /// Whether a handler (author's or default) caught it. `false` when the
+    /// event ended the call with nowhere to be handled (the first document
+    /// failed to load, a limit stopped the call).
     pub caught: bool,
+    /// Whether the platform's default handler (§5.2.5), not the author's,
+    /// handled it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default_handler: bool,
 }
 
 fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -171,7 +181,9 @@ mod tests {
                 name: "error.badfetch.http.404".into(),
                 message: None,
                 caught: false,
+                default_handler: false,
             }],
+            warnings: Vec::new(),
             fetches: Vec::new(),
             exit_value: None,
             elapsed: Duration::from_millis(3),
@@ -186,6 +198,11 @@ mod tests {
         assert_eq!(json["logs"][0]["label"], "debug");
         assert_eq!(json["events"][0]["caught"], false);
         assert!(json.get("exit_value").is_none());
+        assert!(
+            json.get("warnings").is_none(),
+            "empty warnings are left out"
+        );
+        assert!(json["events"][0].get("default_handler").is_none());
         assert_eq!(report.ended.kind(), "error");
     }
 

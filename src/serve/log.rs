@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
+use bytes::Bytes;
 use http::{Method, StatusCode};
 
 /// One request and its answer.
@@ -17,6 +18,10 @@ pub struct LogRecord {
     pub if_modified_since: Option<String>,
     /// The `Cookie` header, if any (not printed; for cookie tests).
     pub cookie: Option<String>,
+    /// The request's `Content-Type`, if any (not printed).
+    pub content_type: Option<String>,
+    /// The request body (a POST's form data; up to 1 MiB; not printed).
+    pub body: Bytes,
     pub status: StatusCode,
     /// Body bytes sent (0 for HEAD and 304).
     pub bytes: u64,
@@ -126,6 +131,8 @@ mod tests {
             if_none_match: inm.map(str::to_string),
             if_modified_since: None,
             cookie: None,
+            content_type: None,
+            body: Bytes::new(),
             status: StatusCode::from_u16(status).expect("test status"),
             bytes,
         }

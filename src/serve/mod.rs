@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use http::header::{CONTENT_TYPE, COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use http::{Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -37,6 +37,9 @@ pub use rules::{Effect, Rules};
 
 use crate::config::ConfigError;
 use crate::server::Server;
+
+/// Request bodies up to this size are kept in the log.
+const MAX_LOGGED_BODY: usize = 1 << 20;
 
 /// What to serve and how.
 #[derive(Clone, Debug)]
@@ -146,7 +149,14 @@ impl Origin {
 
 impl State {
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let (parts, _body) = req.into_parts();
+        let (parts, body) = req.into_parts();
+        // Kept for the log (tests check what a submit sent); a body too large
+        // or broken is logged as empty rather than failing the answer.
+        let body =
+            http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_LOGGED_BODY))
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
         let raw_path = parts.uri.path();
         let effect = self.rules.effect(&files::decoded_path(raw_path));
         if !effect.delay.is_zero() {
@@ -170,6 +180,8 @@ impl State {
             if_none_match: text(parts.headers.get(IF_NONE_MATCH)),
             if_modified_since: text(parts.headers.get(IF_MODIFIED_SINCE)),
             cookie: text(parts.headers.get(COOKIE)),
+            content_type: text(parts.headers.get(CONTENT_TYPE)),
+            body,
             status: answer.status,
             bytes: sent,
         };

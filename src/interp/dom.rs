@@ -1,0 +1,422 @@
+//! `<data>` (VoiceXML 2.1 §2): fetched XML, kept parsed in the cache, and
+//! handed to scripts as a read-only DOM.
+//!
+//! [`DataParser`] turns the body into an [`XmlTree`] (owned, `Send + Sync`:
+//! the cache keeps it, so a hit neither reparses nor re-decodes). Each time
+//! a `<data>` names a variable, [`build`] makes the DOM objects for this
+//! call's script engine: a builder written in JavaScript (compiled once per
+//! engine) walks a flat list of the tree's nodes, so neither side recurses
+//! over the document's depth. Every node is frozen.
+//!
+//! What the DOM offers (the subset of DOM Level 2 Core the VoiceXML 2.1
+//! examples walk): on every node `nodeType`, `nodeName`, `nodeValue`,
+//! `childNodes` (an array with `item(i)` and `length`), `firstChild`,
+//! `lastChild`, `parentNode`, `nextSibling`, `previousSibling`,
+//! `hasChildNodes()`, `ownerDocument` and `textContent`; on the document
+//! `documentElement` and `getElementsByTagName(name)` (`*` for all); on
+//! elements `tagName`, `localName`, `namespaceURI`, `attributes` (with
+//! `item`, `length`, `getNamedItem`), `getAttribute(name)` (`""` when
+//! absent), `hasAttribute(name)`, `getElementsByTagName(name)`; on text,
+//! CDATA and comment nodes `data` and `length`. The links between nodes are
+//! not enumerable, so converting a node to JSON-like data (an `<exit
+//! namelist>`) sees a tree, not a cycle.
+
+use std::sync::Arc;
+
+use boa_engine::object::builtins::JsArray;
+use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsString, JsValue, Source};
+use bytes::Bytes;
+use url::Url;
+
+use crate::fetch::{BodyParser, ParseFailure, ParsedBody};
+
+/// Documents deeper than this are refused (`error.badfetch`): nothing a
+/// voice application fetches nests so, and the bound keeps every walk cheap.
+const MAX_DEPTH: usize = 256;
+
+/// A parsed XML document: its nodes in document order.
+#[derive(Debug)]
+pub struct XmlTree {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+struct Node {
+    /// Index of the parent in `nodes`; `None` for children of the document.
+    parent: Option<usize>,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Element {
+        name: String,
+        local: String,
+        namespace: Option<String>,
+        attributes: Vec<(String, String)>,
+    },
+    Text(String),
+    Comment(String),
+    Instruction {
+        target: String,
+        data: String,
+    },
+}
+
+impl XmlTree {
+    /// Parses XML text. Errors name the line and column.
+    pub fn parse(text: &str) -> Result<XmlTree, ParseFailure> {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
+            let pos = e.pos();
+            ParseFailure::new(format!("column {}: not well-formed XML: {e}", pos.col))
+                .at_line(pos.row)
+        })?;
+        let mut nodes = Vec::new();
+        // Iterative pre-order walk: (node, parent index, depth).
+        let mut stack: Vec<(roxmltree::Node<'_, '_>, Option<usize>, usize)> =
+            doc.root().children().rev().map(|c| (c, None, 1)).collect();
+        while let Some((n, parent, depth)) = stack.pop() {
+            if depth > MAX_DEPTH {
+                let pos = doc.text_pos_at(n.range().start);
+                return Err(ParseFailure::new(format!(
+                    "column {}: elements nested more than {MAX_DEPTH} deep",
+                    pos.col
+                ))
+                .at_line(pos.row));
+            }
+            let kind = match n.node_type() {
+                roxmltree::NodeType::Element => {
+                    let tag = n.tag_name();
+                    let name = match tag.namespace().and_then(|ns| n.lookup_prefix(ns)) {
+                        Some(prefix) if !prefix.is_empty() => format!("{prefix}:{}", tag.name()),
+                        _ => tag.name().to_string(),
+                    };
+                    Kind::Element {
+                        name,
+                        local: tag.name().to_string(),
+                        namespace: tag.namespace().map(str::to_string),
+                        attributes: n
+                            .attributes()
+                            .map(|a| (a.name().to_string(), a.value().to_string()))
+                            .collect(),
+                    }
+                }
+                roxmltree::NodeType::Text => Kind::Text(n.text().unwrap_or_default().to_string()),
+                roxmltree::NodeType::Comment => {
+                    Kind::Comment(n.text().unwrap_or_default().to_string())
+                }
+                roxmltree::NodeType::PI => match n.pi() {
+                    Some(pi) => Kind::Instruction {
+                        target: pi.target.to_string(),
+                        data: pi.value.unwrap_or_default().to_string(),
+                    },
+                    None => continue,
+                },
+                roxmltree::NodeType::Root => continue,
+            };
+            let index = nodes.len();
+            nodes.push(Node { parent, kind });
+            for c in n.children().rev() {
+                stack.push((c, Some(index), depth + 1));
+            }
+        }
+        Ok(XmlTree { nodes })
+    }
+
+    /// How many nodes (elements, text, comments…) the document has.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The flat form the JavaScript builder reads: one array per node,
+    /// `[parent index or -1, nodeType, nodeName, nodeValue, [attr, value, …],
+    /// localName, namespaceURI]`.
+    fn flat(&self, ctx: &mut Context) -> JsValue {
+        let s = |v: &str| JsValue::new(JsString::from(v));
+        let items: Vec<JsValue> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let parent = n.parent.map_or(-1.0, |p| p as f64);
+                let (node_type, name, value, attrs, local, ns) = match &n.kind {
+                    Kind::Element {
+                        name,
+                        local,
+                        namespace,
+                        attributes,
+                    } => (
+                        1,
+                        s(name),
+                        JsValue::null(),
+                        attributes.iter().flat_map(|(k, v)| [s(k), s(v)]).collect(),
+                        s(local),
+                        namespace.as_deref().map_or(JsValue::null(), s),
+                    ),
+                    Kind::Text(t) => (
+                        3,
+                        s("#text"),
+                        s(t),
+                        Vec::new(),
+                        JsValue::null(),
+                        JsValue::null(),
+                    ),
+                    Kind::Comment(t) => (
+                        8,
+                        s("#comment"),
+                        s(t),
+                        Vec::new(),
+                        JsValue::null(),
+                        JsValue::null(),
+                    ),
+                    Kind::Instruction { target, data } => (
+                        7,
+                        s(target),
+                        s(data),
+                        Vec::new(),
+                        JsValue::null(),
+                        JsValue::null(),
+                    ),
+                };
+                let attrs: JsValue = JsArray::from_iter(attrs, ctx).into();
+                JsArray::from_iter(
+                    [
+                        JsValue::new(parent),
+                        JsValue::new(node_type),
+                        name,
+                        value,
+                        attrs,
+                        local,
+                        ns,
+                    ],
+                    ctx,
+                )
+                .into()
+            })
+            .collect();
+        JsArray::from_iter(items, ctx).into()
+    }
+}
+
+/// Parses `<data>` bodies for the cache (UTF-8, or UTF-16 with a BOM).
+#[derive(Debug, Default)]
+pub struct DataParser;
+
+impl BodyParser for DataParser {
+    fn parse(&self, _url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+        let text = decode(body)?;
+        XmlTree::parse(&text).map(ParsedBody::new)
+    }
+}
+
+fn decode(body: &[u8]) -> Result<String, ParseFailure> {
+    let utf16 = |bytes: &[u8], be: bool| {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| ParseFailure::new("not valid UTF-16"))
+    };
+    match body {
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, true),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, false),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest),
+        _ => utf8(body),
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, ParseFailure> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let before = &bytes[..e.utf8_error().valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        ParseFailure::new("not valid UTF-8").at_line(u32::try_from(line).unwrap_or(u32::MAX))
+    })
+}
+
+/// Builds the DOM of `tree` in `ctx`. `builder` caches the compiled builder
+/// function for the engine.
+pub(crate) fn build(
+    tree: &Arc<XmlTree>,
+    builder: &mut Option<JsObject>,
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    let function = match builder {
+        Some(f) => f.clone(),
+        None => {
+            let f = ctx
+                .eval(Source::from_bytes(BUILDER))?
+                .as_callable()
+                .ok_or_else(|| {
+                    JsNativeError::typ().with_message("DOM builder is not a function")
+                })?;
+            *builder = Some(f.clone());
+            f
+        }
+    };
+    let flat = tree.flat(ctx);
+    function.call(&JsValue::undefined(), &[flat], ctx)
+}
+
+/// The DOM builder: iterative, so the document's depth never becomes the
+/// script's recursion depth.
+const BUILDER: &str = r#"(function (flat) {
+  'use strict';
+  function hide(o, k, v) { Object.defineProperty(o, k, { value: v, enumerable: false }); }
+  function nodeList(items) {
+    hide(items, 'item', function (i) { return i >= 0 && i < items.length ? items[i] : null; });
+    return Object.freeze(items);
+  }
+  function descendants(node, name) {
+    var out = [];
+    var stack = node.childNodes.slice().reverse();
+    while (stack.length > 0) {
+      var n = stack.pop();
+      if (n.nodeType === 1) {
+        if (name === '*' || n.nodeName === name) { out.push(n); }
+        for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
+      }
+    }
+    return nodeList(out);
+  }
+  var proto = {};
+  hide(proto, 'hasChildNodes', function () { return this.childNodes.length > 0; });
+  hide(proto, 'getElementsByTagName', function (name) { return descendants(this, String(name)); });
+  hide(proto, 'getAttribute', function (name) {
+    var a = this.attributes ? this.attributes.getNamedItem(String(name)) : null;
+    return a === null ? '' : a.value;
+  });
+  hide(proto, 'hasAttribute', function (name) {
+    return this.attributes ? this.attributes.getNamedItem(String(name)) !== null : false;
+  });
+  Object.defineProperty(proto, 'textContent', { enumerable: false, get: function () {
+    if (this.nodeType === 3 || this.nodeType === 4 || this.nodeType === 8) { return this.nodeValue; }
+    var text = '';
+    var stack = this.childNodes.slice().reverse();
+    while (stack.length > 0) {
+      var n = stack.pop();
+      if (n.nodeType === 3 || n.nodeType === 4) { text += n.nodeValue; }
+      else if (n.nodeType === 1) {
+        for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
+      }
+    }
+    return text;
+  } });
+  Object.freeze(proto);
+
+  var doc = Object.create(proto);
+  doc.nodeType = 9; doc.nodeName = '#document'; doc.nodeValue = null;
+  var all = [];
+  var kids = [[]];
+  for (var i = 0; i < flat.length; i++) {
+    var f = flat[i];
+    var n = Object.create(proto);
+    n.nodeType = f[1]; n.nodeName = f[2]; n.nodeValue = f[3];
+    if (f[1] === 1) {
+      n.tagName = f[2]; n.localName = f[5]; n.namespaceURI = f[6];
+      var attrs = [];
+      for (var j = 0; j + 1 < f[4].length; j += 2) {
+        attrs.push(Object.freeze({ nodeType: 2, nodeName: f[4][j], name: f[4][j],
+          nodeValue: f[4][j + 1], value: f[4][j + 1] }));
+      }
+      hide(attrs, 'getNamedItem', function (name) {
+        for (var k = 0; k < this.length; k++) { if (this[k].name === name) { return this[k]; } }
+        return null;
+      });
+      n.attributes = nodeList(attrs);
+    } else {
+      n.data = f[3]; n.length = f[3].length;
+    }
+    all.push(n);
+    kids.push([]);
+    kids[f[0] + 1].push(n);
+  }
+  var parents = [doc].concat(all);
+  for (var p = 0; p < parents.length; p++) {
+    var node = parents[p];
+    var children = kids[p];
+    for (var c = 0; c < children.length; c++) {
+      hide(children[c], 'parentNode', node);
+      hide(children[c], 'previousSibling', c > 0 ? children[c - 1] : null);
+      hide(children[c], 'nextSibling', c + 1 < children.length ? children[c + 1] : null);
+    }
+    hide(node, 'childNodes', nodeList(children));
+    hide(node, 'firstChild', children.length > 0 ? children[0] : null);
+    hide(node, 'lastChild', children.length > 0 ? children[children.length - 1] : null);
+    hide(node, 'ownerDocument', p === 0 ? null : doc);
+  }
+  var root = null;
+  for (var r = 0; r < kids[0].length; r++) { if (kids[0][r].nodeType === 1) { root = kids[0][r]; } }
+  hide(doc, 'documentElement', root);
+  for (var q = 0; q < parents.length; q++) { Object.freeze(parents[q]); }
+  return doc;
+})"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_into_document_order_with_parents() {
+        let t = XmlTree::parse("<?xml version='1.0'?><a x='1'><b>hi</b><!--c--><b/></a>")
+            .expect("parses");
+        assert_eq!(t.len(), 5);
+        assert!(
+            matches!(&t.nodes[0].kind, Kind::Element { name, attributes, .. }
+            if name == "a" && attributes == &[("x".to_string(), "1".to_string())])
+        );
+        assert_eq!(t.nodes[1].parent, Some(0));
+        assert!(matches!(&t.nodes[2].kind, Kind::Text(s) if s == "hi"));
+        assert_eq!(t.nodes[2].parent, Some(1));
+        assert!(matches!(&t.nodes[3].kind, Kind::Comment(s) if s == "c"));
+    }
+
+    #[test]
+    fn malformed_and_too_deep_documents_are_refused_with_a_line() {
+        let e = XmlTree::parse("<a>\n<b></a>").expect_err("malformed");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("not well-formed"), "{}", e.message);
+        let deep = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        let e = XmlTree::parse(&deep).expect_err("too deep");
+        assert!(e.message.contains("nested more than"), "{}", e.message);
+        let e = DataParser
+            .parse(
+                &Url::parse("http://h/d.xml").expect("url"),
+                &Bytes::from_static(b"<a>\xff</a>"),
+            )
+            .expect_err("bad UTF-8");
+        assert!(e.message.contains("UTF-8"), "{}", e.message);
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_read() {
+        let mut body = vec![0xFF, 0xFE];
+        for u in "<a>é</a>".encode_utf16() {
+            body.extend_from_slice(&u.to_le_bytes());
+        }
+        let p = DataParser
+            .parse(
+                &Url::parse("http://h/d.xml").expect("url"),
+                &Bytes::from(body),
+            )
+            .expect("parses");
+        let t = p.parsed_as::<XmlTree>().expect("tree");
+        assert!(matches!(&t.nodes[1].kind, Kind::Text(s) if s == "é"));
+    }
+}

@@ -1,0 +1,414 @@
+//! The VoiceXML interpreter: one call, from its first document to its end.
+//!
+//! `run_call` drives a call: it fetches the start document, enters it and
+//! runs its dialogs by the form interpretation algorithm, following
+//! transitions from document to document, until the call ends; it returns
+//! the call's [`CallReport`]. It never talks HTTP itself: every document,
+//! application root, script, data and audio fetch goes through the call's
+//! [`CallFetcher`] with its resource type and fetch attributes, and the
+//! parse hooks of `load` make what the cache keeps already parsed.
+//!
+//! One `Interpreter` per call, on the worker thread that created its
+//! [`ScriptEngine`] (boa's values are not `Send`; see `call::runner`).
+//!
+//! Layout, one concern each:
+//! - `load`: the parse hooks (documents, audio) and a document's references.
+//! - `nav`: fetching documents and their application roots, entering them
+//!   (the scope changes of §1.5.2), the per-call document transition limit,
+//!   and the loop that follows transitions (`run_context`, which a
+//!   subdialog runs again, nested).
+//! - `fia`: Appendix C — form initialisation, select / collect / process,
+//!   blocks, subdialogs, `<filled>`, the step limit, menus; and the one
+//!   place (`Interpreter::recognize`) the input issue plugs recognition in.
+//! - `exec`: executable content (§5.3 and 2.1's `<data>`, `<foreach>`).
+//! - `events`: catch selection, counters, default handlers (pure).
+//! - `handler`: running the handler an event selects (or the default one).
+//! - `props`: properties by scope and fetch attributes → `FetchRequest`.
+//! - `prompts`: the prompt queue (§4.1.8): rendering text, `<value>`,
+//!   `<audio>` (fetched and decoded through the cache, fallback content on
+//!   failure), `<enumerate>`, `<foreach>`; flushed to the sink at input
+//!   collection and at the end of the call.
+//! - `namelist`: variables into submitted data (`<submit>`, `<subdialog>`,
+//!   `<data>`, `<exit>`, `<return>`).
+//! - `dom`: `<data>`'s parsed XML and the read-only DOM scripts walk.
+//!
+//! # What a call does and does not do yet
+//!
+//! Works: every element of issue 4 — documents and application roots,
+//! scopes, properties, blocks, prompts (text, `<value>`, `<audio>`),
+//! variables, conditions, scripts, logs, goto/submit/subdialog/return/exit/
+//! disconnect, throw/catch and the default handlers, `<data>` and
+//! `<foreach>`. At an input item (field, initial, record, menu) prompts are
+//! queued by count and played, and a caller token is taken: `noinput`,
+//! `nomatch` and `hangup` throw their events (so reprompting and the
+//! default handlers work), but **recognition of DTMF and speech is the
+//! input issue's**: a DTMF or `say:` token at an input item ends the call
+//! with `error.unsupported.<element>` and a message saying so, *without*
+//! throwing it to the application (no handler runs on a premise that is not
+//! true). `<transfer>` throws `error.unsupported.transfer` and `<object>`
+//! `error.unsupported.objectname`, both catchable, as §2.3.5/§2.3.7 allow.
+//! `<link>`s are not matched yet (they need recognition). `fetchhint` is
+//! accepted and has no effect (every fetch is made when it is needed);
+//! `fetchaudio` is not played.
+//!
+//! # Choices the spec leaves open
+//!
+//! - A document without an `application` attribute is its own application
+//!   root: its variables are application variables, so a leaf that names it
+//!   as root later finds them, and going back to it keeps them (§1.5.2's
+//!   leaf→root and root→leaf rows).
+//! - An event thrown while a document's or form's declarations are
+//!   initialised is handled by the handlers of that document (and root);
+//!   if the handler neither exits nor leaves, initialisation continues with
+//!   the next declaration.
+//! - `error.*`, `connection.disconnect.*` and every other event without a
+//!   handler end the call; the report's `ended` names the event (or says
+//!   hangup / disconnect).
+//! - After a hangup or `<disconnect>` the call is in final processing:
+//!   handlers run, prompts are discarded, and the next input collection
+//!   ends the call.
+//! - Runaway applications: scripts are bounded by the engine's loop and
+//!   recursion limits (`error.semantic`); document loads by
+//!   `limits.max_document_transitions` (the next one is `error.badfetch`);
+//!   form items visited and events handled without caller input by
+//!   `limits.max_steps_without_input` (the call ends with `error.semantic`);
+//!   subdialogs nest at most [`MAX_SUBDIALOG_DEPTH`] deep (`error.semantic`).
+
+mod dom;
+mod events;
+mod exec;
+mod fia;
+mod handler;
+mod load;
+mod namelist;
+mod nav;
+mod prompts;
+mod props;
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use boa_engine::JsObject;
+use url::Url;
+
+pub use dom::{DataParser, XmlTree};
+pub use load::{AudioParser, VxmlParser};
+
+use crate::audio::Sink;
+use crate::call::{CallEnd, CallObserver, CallReport, EventRecord, InputSource, LogRecord};
+use crate::config::LimitsConfig;
+use crate::fetch::{BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher};
+use crate::script::{Limits, ScriptEngine, ScriptError, Session};
+use crate::vxml::Span;
+
+use events::{Counters, Event};
+use fia::FormState;
+use nav::Here;
+use prompts::Queued;
+
+/// Subdialogs nested deeper than this throw `error.semantic`: each level
+/// keeps a calling context alive, and unbounded recursion must end.
+pub const MAX_SUBDIALOG_DEPTH: u32 = 32;
+
+/// The parse hooks every call shares (one set per process, so their
+/// counters count the process's parses).
+#[derive(Debug, Default)]
+pub(crate) struct Parsers {
+    pub vxml: VxmlParser,
+    pub data: DataParser,
+    pub audio: AudioParser,
+}
+
+/// Everything one call starts from.
+pub(crate) struct CallParts {
+    pub fetcher: Arc<Fetcher>,
+    pub parsers: Arc<Parsers>,
+    /// The start URL (absolute).
+    pub start: String,
+    pub input: Box<dyn InputSource>,
+    /// `None`: record what is heard without playing it.
+    pub sink: Option<Box<dyn Sink + Send>>,
+    pub observer: Option<Box<dyn CallObserver + Send>>,
+    pub session: Session,
+}
+
+/// Runs one call to its end. Must run on the thread that polls it to the
+/// end (the script engine is created here and is not `Send`).
+pub(crate) async fn run_call(parts: CallParts) -> CallReport {
+    let started = Instant::now();
+    let limits_config = parts.fetcher.config().limits.clone();
+    let mut report = CallReport {
+        start_url: parts.start.clone(),
+        ..CallReport::default()
+    };
+    let limits = Limits {
+        loop_iterations: limits_config.script_loop_iterations,
+        recursion: limits_config.script_recursion,
+        ..Limits::default()
+    };
+    let engine = match ScriptEngine::new(limits, &parts.session) {
+        Ok(e) => e,
+        Err(e) => {
+            report.ended = CallEnd::Error {
+                event: "error.noresource".into(),
+                message: format!("cannot start the script engine: {e}"),
+            };
+            return report;
+        }
+    };
+    let mut it = Interpreter {
+        engine,
+        fetch: parts.fetcher.call(),
+        parsers: parts.parsers,
+        input: parts.input,
+        sink: parts.sink,
+        observer: parts.observer,
+        report,
+        queue: Vec::new(),
+        limits: limits_config,
+        transitions: 0,
+        steps: 0,
+        hung_up: None,
+        here: None,
+        at: None,
+        form: None,
+        doc_counters: Counters::default(),
+        reprompted: false,
+        subdialog_depth: 0,
+        dom_builder: None,
+        hidden: 0,
+    };
+    let end = it.run(&parts.start).await;
+    it.finish(end, started).await
+}
+
+/// The document some content was written in: its name for messages and its
+/// base URL for the URIs in it.
+#[derive(Clone, Debug)]
+pub(crate) struct At {
+    pub name: Rc<str>,
+    pub base: Url,
+}
+
+/// One call's interpreter state.
+pub(crate) struct Interpreter {
+    engine: ScriptEngine,
+    fetch: CallFetcher,
+    parsers: Arc<Parsers>,
+    input: Box<dyn InputSource>,
+    /// `None`: record only (no blocking sink to drive).
+    sink: Option<Box<dyn Sink + Send>>,
+    observer: Option<Box<dyn CallObserver + Send>>,
+    report: CallReport,
+    /// Prompts queued and not yet played.
+    queue: Vec<Queued>,
+    limits: LimitsConfig,
+    /// Document loads so far.
+    transitions: u32,
+    /// Form items visited and events handled since the caller last spoke.
+    steps: u32,
+    /// Set once the caller hung up or the application disconnected: how the
+    /// call will end. The interpreter is then in final processing.
+    hung_up: Option<CallEnd>,
+    /// The current document (and root) of the current execution context.
+    here: Option<Here>,
+    /// The document of the content being executed (the root's, for a
+    /// root-level handler).
+    at: Option<At>,
+    /// The FIA state of the current form or menu.
+    form: Option<FormState>,
+    /// Event counters for events thrown outside any dialog (document
+    /// initialisation).
+    doc_counters: Counters,
+    /// Whether the handler being run executed `<reprompt>`.
+    reprompted: bool,
+    subdialog_depth: u32,
+    /// The compiled `<data>` DOM builder of this engine.
+    dom_builder: Option<JsObject>,
+    /// Counter for hidden helper variables (`<foreach>` arrays).
+    hidden: u32,
+}
+
+/// How control leaves the executable content being run.
+#[derive(Debug)]
+pub(crate) enum Jump {
+    /// An event to handle where it was thrown.
+    Throw(Event),
+    /// `<goto nextitem|expritem>`.
+    Item(String),
+    /// Leaves the dialog.
+    Leave(Leave),
+}
+
+/// How control leaves a dialog.
+#[derive(Debug)]
+pub(crate) enum Leave {
+    /// To another dialog (same or another document).
+    Dialog(Box<nav::Transition>),
+    /// `<return>` from a subdialog.
+    Return(Returned),
+    /// The call ends.
+    End(CallEnd),
+}
+
+/// What a subdialog returns.
+#[derive(Debug)]
+pub(crate) enum Returned {
+    Values(Vec<(String, crate::script::Value)>),
+    Event(Event),
+}
+
+impl From<Event> for Jump {
+    fn from(e: Event) -> Jump {
+        Jump::Throw(e)
+    }
+}
+
+impl From<Leave> for Jump {
+    fn from(l: Leave) -> Jump {
+        Jump::Leave(l)
+    }
+}
+
+impl Interpreter {
+    /// The whole call: the start document, then wherever it leads.
+    async fn run(&mut self, start: &str) -> CallEnd {
+        let req = match crate::fetch::location::parse(start) {
+            Ok(url) => FetchRequest::get(url, crate::resource::ResourceType::Document),
+            Err(e) => return self.fatal(Event::from_fetch(&e)),
+        };
+        let first = match self.load(req).await {
+            Ok(t) => t,
+            Err(e) => return self.fatal(e),
+        };
+        match self.run_context(first, None).await {
+            nav::ContextEnd::End(end) => end,
+            // `<return>` outside a subdialog is refused where it is executed.
+            nav::ContextEnd::Return(_) => CallEnd::Exit,
+        }
+    }
+
+    /// Ends the report: prompts still queued are played (unless the caller
+    /// is gone), and the outcome, fetches and time are filled in.
+    async fn finish(mut self, end: CallEnd, started: Instant) -> CallReport {
+        self.flush().await;
+        self.drain_fetch_records();
+        self.report.ended = match self.hung_up.take() {
+            Some(h) => h,
+            None => end,
+        };
+        self.report.elapsed = started.elapsed();
+        tracing::debug!(
+            target: "vxb::call",
+            start = %self.report.start_url,
+            compilations = self.engine.compilations(),
+            fetches = self.report.fetches.len(),
+            "call ended"
+        );
+        self.report
+    }
+
+    /// An event that ends the call with no handler to run: recorded, uncaught.
+    fn fatal(&mut self, e: Event) -> CallEnd {
+        self.record_event(&e, false, false);
+        CallEnd::Error {
+            message: e.message_text(),
+            event: e.name,
+        }
+    }
+
+    // ----- report ------------------------------------------------------------------
+
+    fn record_event(&mut self, e: &Event, caught: bool, default_handler: bool) {
+        let record = EventRecord {
+            name: e.name.clone(),
+            message: e.message.clone(),
+            caught,
+            default_handler,
+        };
+        tracing::debug!(target: "vxb::event", name = %record.name, message = record.message.as_deref().unwrap_or(""), caught, "event");
+        if let Some(o) = self.observer.as_mut() {
+            o.event(&record);
+        }
+        self.report.events.push(record);
+    }
+
+    fn record_log(&mut self, record: LogRecord) {
+        tracing::info!(target: "vxb::log", label = record.label.as_deref().unwrap_or(""), "{}", record.message);
+        if let Some(o) = self.observer.as_mut() {
+            o.log(&record);
+        }
+        self.report.logs.push(record);
+    }
+
+    fn warn(&mut self, warning: String) {
+        tracing::warn!(target: "vxb::call", "{warning}");
+        self.report.warnings.push(warning);
+    }
+
+    fn drain_fetch_records(&mut self) {
+        for record in self.fetch.take_records() {
+            if let Some(o) = self.observer.as_mut() {
+                o.fetch(&record);
+            }
+            self.report.fetches.push(record);
+        }
+    }
+
+    /// Fetches through the call's fetcher, reporting the fetch at once.
+    async fn fetch(
+        &mut self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+    ) -> Result<Fetched, FetchError> {
+        let result = self.fetch.fetch(req, parser).await;
+        self.drain_fetch_records();
+        result
+    }
+
+    // ----- where we are ------------------------------------------------------------
+
+    /// The document the running content belongs to, for messages.
+    fn source(&self) -> Rc<str> {
+        match &self.at {
+            Some(at) => Rc::clone(&at.name),
+            None => Rc::from(self.report.start_url.as_str()),
+        }
+    }
+
+    /// `error.semantic` for a failed expression or script of the element at
+    /// `span`: `file:line:column: <element>: cause`.
+    fn script_event(&self, span: Span, element: &str, e: ScriptError) -> Event {
+        let e = match e {
+            // A script error that already names its document and position.
+            e @ ScriptError::Syntax {
+                origin: Some(_), ..
+            } => return Event::semantic(e.to_string()),
+            ScriptError::Runtime { name, message, .. } => ScriptError::Runtime {
+                origin: None,
+                name,
+                message,
+            },
+            ScriptError::Undeclared { name, .. } => ScriptError::Undeclared { origin: None, name },
+            ScriptError::Limit { kind, .. } => ScriptError::Limit { origin: None, kind },
+            other => other,
+        };
+        Event::semantic(format!("{}:{span}: <{element}>: {e}", self.source()))
+    }
+
+    /// Counts one step (a form item visited, an event handled) towards
+    /// `limits.max_steps_without_input`.
+    fn step(&mut self) -> Result<(), Leave> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps_without_input {
+            let e = Event::semantic(format!(
+                "{}: {} form items and events in a row without caller input (limits.max_steps_without_input): the application loops",
+                self.source(),
+                self.limits.max_steps_without_input
+            ));
+            return Err(Leave::End(self.fatal(e)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,366 @@
+//! Moving between documents (VoiceXML 2.0 §1.5.2, §5.3.7–§5.3.9): fetching
+//! a document and its application root, entering it with the right scope
+//! changes, and the loop that follows one transition after another.
+//!
+//! A fetch for a transition happens while the old dialog is still current,
+//! so its failure (`error.badfetch…`) is thrown there, where the author's
+//! handlers can catch it (§5.2.6). Only a document that arrived is entered.
+//!
+//! Entering (`ScriptEngine::enter_application` decides whether the
+//! application scope survives):
+//! - a leaf of the application we are in: its root's variables live on;
+//!   only the leaf's declarations run;
+//! - the root itself (a leaf went back to it, or it reloads): the
+//!   application scope is kept and is the document scope; nothing re-runs;
+//! - any other document: a fresh application scope, the root's
+//!   declarations (when it has a separate root), then the document's.
+//!
+//! `#dialog` transitions stay in the document: no fetch, no
+//! re-initialisation. Each document load counts towards
+//! `limits.max_document_transitions`; beyond it the load fails with
+//! `error.badfetch`, so a goto loop between two documents ends.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use url::Url;
+
+use super::events::{Event, Layers, Owner};
+use super::{At, Interpreter, Jump, Leave, Returned};
+use crate::call::CallEnd;
+use crate::fetch::{FetchRequest, effective_base, resolve};
+use crate::resource::ResourceType;
+use crate::script::{AppTransition, DocumentScope, Value};
+use crate::vxml::{Declaration, Dialog, Document};
+
+/// A loaded document and its separate application root, if any.
+#[derive(Clone, Debug)]
+pub(crate) struct Here {
+    /// Where the document came from (after redirects, without fragment).
+    pub url: Url,
+    /// Its base for relative URIs (`xml:base` applied).
+    pub base: Url,
+    pub doc: Arc<Document>,
+    /// The application root, when it is another document.
+    pub root: Option<Root>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Root {
+    pub url: Url,
+    pub base: Url,
+    pub doc: Arc<Document>,
+}
+
+impl Here {
+    /// The application root's URL: the separate root's, or the document's own.
+    pub fn app_url(&self) -> &Url {
+        self.root.as_ref().map_or(&self.url, |r| &r.url)
+    }
+
+    pub fn at(&self) -> At {
+        At {
+            name: Rc::from(self.url.as_str()),
+            base: self.base.clone(),
+        }
+    }
+
+    pub fn root_at(&self) -> Option<At> {
+        self.root.as_ref().map(|r| At {
+            name: Rc::from(r.url.as_str()),
+            base: r.base.clone(),
+        })
+    }
+}
+
+/// Where to go next: a document (or the current one) and the dialog in it.
+#[derive(Debug)]
+pub(crate) struct Transition {
+    pub here: Here,
+    /// The `#fragment`: a dialog id; `None`: the first dialog.
+    pub dialog: Option<String>,
+    /// A `#dialog` jump inside the current document: nothing is re-entered.
+    pub same_document: bool,
+}
+
+/// How an execution context (the call, or one subdialog) ended.
+#[derive(Debug)]
+pub(crate) enum ContextEnd {
+    Return(Returned),
+    End(CallEnd),
+}
+
+impl Interpreter {
+    /// Fetches the document of `req` (and its root) for a transition from
+    /// the current place. The request's fragment names the dialog.
+    pub(crate) async fn load(&mut self, req: FetchRequest) -> Result<Transition, Event> {
+        self.transitions += 1;
+        if self.transitions > self.limits.max_document_transitions {
+            return Err(Event::badfetch(format!(
+                "{}: refused: more than {} document loads in this call (limits.max_document_transitions)",
+                req.url, self.limits.max_document_transitions
+            )));
+        }
+        let fragment = req
+            .url
+            .fragment()
+            .filter(|f| !f.is_empty())
+            .map(str::to_string);
+        let (url, base, doc) = self.fetch_vxml(&req).await?;
+        let root = match &doc.application {
+            None => None,
+            Some(app) => {
+                let mut root_url = resolve(&base, app).map_err(|e| Event::from_fetch(&e))?;
+                root_url.set_fragment(None);
+                if root_url == url {
+                    None
+                } else {
+                    Some(self.load_root(root_url, &req, &url).await?)
+                }
+            }
+        };
+        if let Some(f) = &fragment
+            && doc.dialog(f).is_none()
+        {
+            return Err(Event::badfetch(format!("{url}: no dialog with id `{f}`")));
+        }
+        Ok(Transition {
+            here: Here {
+                url,
+                base,
+                doc,
+                root,
+            },
+            dialog: fragment,
+            same_document: false,
+        })
+    }
+
+    /// The application root at `url`: the one already loaded when it is the
+    /// same, else fetched as `context` with the document request's
+    /// freshness and timeout.
+    async fn load_root(
+        &mut self,
+        url: Url,
+        doc_req: &FetchRequest,
+        leaf: &Url,
+    ) -> Result<Root, Event> {
+        if let Some(here) = &self.here {
+            if let Some(root) = here.root.as_ref().filter(|r| r.url == url) {
+                return Ok(root.clone());
+            }
+            if here.url == url && here.doc.application.is_none() {
+                return Ok(Root {
+                    url,
+                    base: here.base.clone(),
+                    doc: Arc::clone(&here.doc),
+                });
+            }
+        }
+        let mut req = FetchRequest::get(url, ResourceType::Context).referrer(leaf.clone());
+        req.max_age = doc_req.max_age;
+        req.max_stale = doc_req.max_stale;
+        req.timeout = doc_req.timeout;
+        let (url, base, doc) = self.fetch_vxml(&req).await?;
+        if doc.application.is_some() {
+            return Err(Event::badfetch(format!(
+                "{url}: an application root document cannot name an application root itself (named by {leaf})"
+            )));
+        }
+        Ok(Root { url, base, doc })
+    }
+
+    /// Fetches a VoiceXML document through the parse hook: where it came
+    /// from (after redirects, without fragment), its base, and its parsed form.
+    async fn fetch_vxml(&mut self, req: &FetchRequest) -> Result<(Url, Url, Arc<Document>), Event> {
+        let parsers = Arc::clone(&self.parsers);
+        let fetched = self
+            .fetch(req, Some(&parsers.vxml))
+            .await
+            .map_err(|e| Event::from_fetch(&e))?;
+        let doc = fetched
+            .parsed_as::<Document>()
+            .ok_or_else(|| Event::badfetch(format!("{}: not a VoiceXML document", fetched.url)))?;
+        let mut url = fetched.final_url.clone();
+        url.set_fragment(None);
+        let base = effective_base(&url, doc.base.as_deref()).map_err(|e| Event::from_fetch(&e))?;
+        Ok((url, base, doc))
+    }
+
+    /// A `#dialog` transition inside the current document.
+    pub(crate) fn same_document(&self, dialog: &str) -> Result<Transition, Event> {
+        let here = self
+            .here
+            .clone()
+            .ok_or_else(|| Event::badfetch(format!("#{dialog}: no current document")))?;
+        if here.doc.dialog(dialog).is_none() {
+            return Err(Event::badfetch(format!(
+                "{}: no dialog with id `{dialog}`",
+                here.url
+            )));
+        }
+        Ok(Transition {
+            here,
+            dialog: Some(dialog.to_string()),
+            same_document: true,
+        })
+    }
+
+    /// Runs an execution context from `first` until it returns (a subdialog)
+    /// or the call ends. `params` go to the first dialog (a subdialog's).
+    pub(crate) fn run_context<'a>(
+        &'a mut self,
+        first: Transition,
+        params: Option<Vec<(String, Value)>>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ContextEnd> + 'a>> {
+        Box::pin(async move {
+            let mut next = first;
+            let mut params = params;
+            loop {
+                if !next.same_document {
+                    match self.enter(next.here.clone()).await {
+                        Ok(()) => {}
+                        Err(Leave::Dialog(t)) => {
+                            next = *t;
+                            continue;
+                        }
+                        Err(Leave::Return(r)) => return ContextEnd::Return(r),
+                        Err(Leave::End(e)) => return ContextEnd::End(e),
+                    }
+                }
+                let doc = Arc::clone(&next.here.doc);
+                let index = match &next.dialog {
+                    Some(id) => doc.dialogs.iter().position(|d| d.id() == Some(id.as_str())),
+                    None => (!doc.dialogs.is_empty()).then_some(0),
+                };
+                // A document with no dialog (or a vanished one, which `load`
+                // rules out) has nothing to run: the call exits.
+                let Some(index) = index else {
+                    return ContextEnd::End(CallEnd::Exit);
+                };
+                let leave = match &doc.dialogs[index] {
+                    Dialog::Form(form) => self.run_form(&doc, form, index, params.take()).await,
+                    Dialog::Menu(menu) => self.run_menu(&doc, menu, index).await,
+                };
+                match leave {
+                    Leave::Dialog(t) => next = *t,
+                    Leave::Return(r) => return ContextEnd::Return(r),
+                    Leave::End(e) => return ContextEnd::End(e),
+                }
+            }
+        })
+    }
+
+    /// Makes `here` the current document: scopes, then declarations.
+    async fn enter(&mut self, here: Here) -> Result<(), Leave> {
+        let setup = |e: crate::script::ScriptError| {
+            Leave::End(CallEnd::Error {
+                event: "error.semantic".into(),
+                message: format!("{}: cannot set up the document's scopes: {e}", here.url),
+            })
+        };
+        let transition = self
+            .engine
+            .enter_application(Some(here.app_url().as_str()))
+            .map_err(setup)?;
+        self.here = Some(here.clone());
+        self.form = None;
+        self.doc_counters = Default::default();
+        let doc = Arc::clone(&here.doc);
+        let root = here.root.as_ref().map(|r| Arc::clone(&r.doc));
+        match (transition, &root) {
+            (AppTransition::Reset, Some(root_doc)) => {
+                // The root's declarations run as the root's content: its
+                // properties and its URL (the referrer) apply, not the leaf's.
+                if let Some(r) = &here.root {
+                    self.here = Some(Here {
+                        url: r.url.clone(),
+                        base: r.base.clone(),
+                        doc: Arc::clone(&r.doc),
+                        root: None,
+                    });
+                }
+                self.at = here.root_at();
+                let declared = self
+                    .declare_all(&root_doc.declarations, &doc, root.as_deref())
+                    .await;
+                self.here = Some(here.clone());
+                declared?;
+                self.engine
+                    .enter_document(DocumentScope::Own)
+                    .map_err(setup)?;
+            }
+            (AppTransition::Reset, None) => {
+                self.engine
+                    .enter_document(DocumentScope::ApplicationRoot)
+                    .map_err(setup)?;
+            }
+            (AppTransition::Kept, Some(_)) => {
+                self.engine
+                    .enter_document(DocumentScope::Own)
+                    .map_err(setup)?;
+            }
+            (AppTransition::Kept, None) => {
+                // Back at the root: its variables are the application's, kept.
+                self.engine
+                    .enter_document(DocumentScope::ApplicationRoot)
+                    .map_err(setup)?;
+                self.at = Some(here.at());
+                return Ok(());
+            }
+        }
+        self.at = Some(here.at());
+        self.declare_all(&doc.declarations, &doc, root.as_deref())
+            .await
+    }
+
+    /// Runs document-level declarations in order, handling their events with
+    /// the document's (and root's) handlers.
+    async fn declare_all(
+        &mut self,
+        decls: &[Declaration],
+        doc: &Document,
+        root: Option<&Document>,
+    ) -> Result<(), Leave> {
+        for d in decls {
+            let result = match d {
+                Declaration::Var(v) => self.var(v),
+                Declaration::Script(s) => self.script(s).await,
+                Declaration::Data(data) => self.data(data).await,
+            };
+            let Err(jump) = result else { continue };
+            let mut layers = Layers::default();
+            layers.push(&doc.catches, Owner::Document);
+            if let Some(r) = root {
+                layers.push(&r.catches, Owner::Root);
+            }
+            self.settle(jump, &layers, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Handles a jump outside any form item: events go to `layers`' handlers
+    /// until one completes; `<goto nextitem>` here is an error.
+    pub(crate) async fn settle(
+        &mut self,
+        mut jump: Jump,
+        layers: &Layers<'_>,
+        item: Option<usize>,
+    ) -> Result<bool, Leave> {
+        loop {
+            match jump {
+                Jump::Leave(l) => return Err(l),
+                Jump::Item(name) => {
+                    jump = Jump::Throw(Event::badfetch(format!(
+                        "{}: <goto nextitem=\"{name}\"> outside a form",
+                        self.source()
+                    )));
+                }
+                Jump::Throw(e) => match self.handle(e, layers, item).await {
+                    Ok(reprompt) => return Ok(reprompt),
+                    Err(j) => jump = j,
+                },
+            }
+        }
+    }
+}
