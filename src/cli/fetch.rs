@@ -112,7 +112,7 @@ pub fn run(args: FetchArgs) -> u8 {
 }
 
 /// The URL named on the command line: a URL, or an existing local path.
-fn target(arg: &str) -> Result<Url, FetchError> {
+pub(crate) fn target(arg: &str) -> Result<Url, FetchError> {
     match location::parse(arg) {
         Ok(u) => Ok(u),
         Err(e) => std::fs::canonicalize(arg)

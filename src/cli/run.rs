@@ -1,0 +1,168 @@
+//! `vxb run`: one call to a VoiceXML application with a scripted caller,
+//! printing what the caller hears, each fetch, logs and events as they
+//! happen, and how the call ended.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::call::report::{EventRecord, LogRecord, PromptRecord};
+use crate::call::{Browser, CallEnd, CallObserver, CallOptions, CallerInput};
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::fetch::FetchRecord;
+use crate::simulate::listing::cache_listing;
+
+/// The arguments of `vxb run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The start document: a URL (http, https, file) or a local path.
+    pub start: String,
+    /// The caller's input, comma- or space-separated (spec §1). Without it
+    /// the caller says nothing and hangs up when asked for input.
+    #[arg(long)]
+    pub input: Option<String>,
+    /// The TOML configuration file (spec §2).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the call's report as JSON (spec §5) to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Print the cache's entries and statistics after the call.
+    #[arg(long)]
+    pub show_cache: bool,
+}
+
+/// Loads `--config`, or the defaults.
+pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, String> {
+    match path {
+        Some(p) => Config::load(p).map_err(|e| e.to_string()),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Runs `vxb run`; returns the exit code.
+pub fn run(args: RunArgs) -> u8 {
+    let input = match CallerInput::parse_list(args.input.as_deref().unwrap_or("")) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("vxb run: --input: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vxb run: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let url = match super::fetch::target(&args.start) {
+        Ok(u) => u,
+        Err(_) if !args.start.contains(':') && !Path::new(&args.start).exists() => {
+            eprintln!("vxb run: {}: no such file", args.start);
+            return EXIT_USAGE;
+        }
+        Err(e) => {
+            eprintln!("vxb run: {}: {e}", args.start);
+            return EXIT_USAGE;
+        }
+    };
+    // Spec §2: file: URLs are confined to the start document's directory
+    // unless fetch.file_root says otherwise.
+    let start_dir = url
+        .to_file_path()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let browser = match Browser::new(config, Arc::new(SystemClock), start_dir.as_deref()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("vxb run: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vxb run: cannot start the async runtime: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let report = runtime.block_on(async {
+        for outcome in browser.preload().await {
+            if let Err(e) = &outcome.result {
+                println!("preload {} failed: {} ({e})", outcome.name, outcome.url);
+            }
+        }
+        let options = CallOptions {
+            observer: Some(Box::new(Printer)),
+            ..CallOptions::default()
+        };
+        browser.call(url.as_str(), input, options).await
+    });
+    match &report.ended {
+        CallEnd::Error { event, message } => println!("ended: error {event}: {message}"),
+        ended => println!("ended: {}", ended.kind()),
+    }
+    if args.show_cache {
+        let fetcher = browser.fetcher();
+        print!(
+            "{}",
+            cache_listing(
+                fetcher.store(),
+                &fetcher.config().cache,
+                fetcher.clock().now()
+            )
+        );
+    }
+    if let Some(path) = &args.json {
+        let written = serde_json::to_string_pretty(&report)
+            .map_err(|e| e.to_string())
+            .and_then(|json| std::fs::write(path, json + "\n").map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("vxb run: cannot write {}: {e}", path.display());
+            return EXIT_FAILED;
+        }
+    }
+    match report.ended {
+        CallEnd::Error { .. } => EXIT_FAILED,
+        CallEnd::Exit | CallEnd::Hangup | CallEnd::Disconnect => EXIT_OK,
+    }
+}
+
+/// Prints the call's report entries to stdout as they are made.
+struct Printer;
+
+impl CallObserver for Printer {
+    fn fetch(&mut self, r: &FetchRecord) {
+        let decision = r.decision.map_or("failed", |d| d.as_str());
+        let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+        println!("fetch {decision} {status} {}", r.url);
+    }
+
+    fn prompt(&mut self, p: &PromptRecord) {
+        match p {
+            PromptRecord::Text { text, .. } => println!("prompt: {text}"),
+            PromptRecord::Audio { src, .. } => println!("prompt: [audio {src}]"),
+        }
+    }
+
+    fn log(&mut self, l: &LogRecord) {
+        match &l.label {
+            Some(label) => println!("log [{label}]: {}", l.message),
+            None => println!("log: {}", l.message),
+        }
+    }
+
+    fn event(&mut self, e: &EventRecord) {
+        match &e.message {
+            Some(m) => println!("event {}: {m}", e.name),
+            None => println!("event {}", e.name),
+        }
+    }
+}
