@@ -2,14 +2,17 @@
 //! printing what the caller hears, each fetch, logs and events as they
 //! happen, and how the call ended.
 
+use std::future::{Future, ready};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use clap::Args;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::call::report::{EventRecord, LogRecord, PromptRecord};
-use crate::call::{Browser, CallEnd, CallObserver, CallOptions, CallerInput};
+use crate::call::{Browser, CallEnd, CallObserver, CallOptions, CallerInput, InputSource, Token};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::fetch::FetchRecord;
@@ -20,8 +23,10 @@ use crate::simulate::listing::cache_listing;
 pub struct RunArgs {
     /// The start document: a URL (http, https, file) or a local path.
     pub start: String,
-    /// The caller's input, comma- or space-separated (spec §1). Without it
-    /// the caller says nothing and hangs up when asked for input.
+    /// The caller's input, comma- or space-separated (spec §1). Without it,
+    /// tokens are read from standard input one line at a time when it is not
+    /// a terminal; from a terminal the caller hangs up when asked for input
+    /// (an interactive mode comes later).
     #[arg(long)]
     pub input: Option<String>,
     /// The TOML configuration file (spec §2).
@@ -45,12 +50,16 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, String> {
 
 /// Runs `vxb run`; returns the exit code.
 pub fn run(args: RunArgs) -> u8 {
-    let input = match CallerInput::parse_list(args.input.as_deref().unwrap_or("")) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("vxb run: --input: {e}");
-            return EXIT_USAGE;
-        }
+    let input = match args.input.as_deref() {
+        Some(list) => match CallerInput::parse_list(list) {
+            Ok(i) => Caller::Script(i),
+            Err(e) => {
+                eprintln!("vxb run: --input: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None if !std::io::stdin().is_terminal() => Caller::Stdin,
+        None => Caller::Script(CallerInput::new([])),
     };
     let config = match load_config(args.config.as_deref()) {
         Ok(c) => c,
@@ -132,6 +141,41 @@ pub fn run(args: RunArgs) -> u8 {
     match report.ended {
         CallEnd::Error { .. } => EXIT_FAILED,
         CallEnd::Exit | CallEnd::Hangup | CallEnd::Disconnect => EXIT_OK,
+    }
+}
+
+/// Who the caller is: a script from `--input`, or lines of standard input.
+enum Caller {
+    Script(CallerInput),
+    Stdin,
+}
+
+impl InputSource for Caller {
+    fn next_token(&mut self) -> Pin<Box<dyn Future<Output = Token> + '_>> {
+        match self {
+            Caller::Script(script) => InputSource::next_token(script),
+            Caller::Stdin => Box::pin(ready(stdin_token())),
+        }
+    }
+}
+
+/// The next token from standard input, read only when the call asks for
+/// one (so a pipe can follow the call). Blocking is fine: the call has its
+/// worker to itself and has nothing else to do until the caller answers.
+/// Blank lines are skipped and a bad token is reported and skipped; the
+/// end of input hangs up.
+fn stdin_token() -> Token {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(0) | Err(_) => return Token::Hangup,
+            Ok(_) if line.trim().is_empty() => continue,
+            Ok(_) => match line.parse::<Token>() {
+                Ok(token) => return token,
+                Err(e) => eprintln!("vxb run: stdin: {e}"),
+            },
+        }
     }
 }
 
