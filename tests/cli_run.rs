@@ -73,6 +73,20 @@ fn run_plays_the_hello_sample_and_writes_its_report() {
 }
 
 #[test]
+fn run_shows_the_cache_after_the_call() {
+    let out = vxb(&["run", "vxml-samples/hello/index.vxml", "--show-cache"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let listing = &text[text.find("ended: exit").expect("ended line")..];
+    assert!(listing.contains("hello/welcome.wav"), "{text}");
+    let audio = listing
+        .lines()
+        .find(|l| l.starts_with("audio ") && !l.contains("file:"))
+        .expect("an audio statistics row");
+    assert_eq!(audio.split_whitespace().nth(1), Some("2"), "{audio}");
+}
+
+#[test]
 fn run_of_a_missing_file_is_a_usage_error_naming_it() {
     let out = vxb(&["run", "vxml-samples/no-such-sample.vxml"]);
     assert_eq!(out.status.code(), Some(2));

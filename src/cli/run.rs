@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::fetch::{runtime, start_dir, target};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::call::report::{EventRecord, LogRecord, PromptRecord};
 use crate::call::{Browser, CallEnd, CallObserver, CallOptions, CallerInput, InputSource, Token};
@@ -68,7 +69,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let url = match super::fetch::target(&args.start) {
+    let url = match target(&args.start) {
         Ok(u) => u,
         Err(_) if !args.start.contains(':') && !Path::new(&args.start).exists() => {
             eprintln!("vxb run: {}: no such file", args.start);
@@ -79,12 +80,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    // Spec §2: file: URLs are confined to the start document's directory
-    // unless fetch.file_root says otherwise.
-    let start_dir = url
-        .to_file_path()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let start_dir = start_dir(&url);
     let browser = match Browser::new(config, Arc::new(SystemClock), start_dir.as_deref()) {
         Ok(b) => b,
         Err(e) => {
@@ -92,15 +88,8 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vxb run: cannot start the async runtime: {e}");
-            return EXIT_FAILED;
-        }
+    let Some(runtime) = runtime("run") else {
+        return EXIT_FAILED;
     };
     let report = runtime.block_on(async {
         for outcome in browser.preload().await {
@@ -119,15 +108,7 @@ pub fn run(args: RunArgs) -> u8 {
         ended => println!("ended: {}", ended.kind()),
     }
     if args.show_cache {
-        let fetcher = browser.fetcher();
-        print!(
-            "{}",
-            cache_listing(
-                fetcher.store(),
-                &fetcher.config().cache,
-                fetcher.clock().now()
-            )
-        );
+        print_cache(&browser);
     }
     if let Some(path) = &args.json {
         let written = serde_json::to_string_pretty(&report)
@@ -142,6 +123,16 @@ pub fn run(args: RunArgs) -> u8 {
         CallEnd::Error { .. } => EXIT_FAILED,
         CallEnd::Exit | CallEnd::Hangup | CallEnd::Disconnect => EXIT_OK,
     }
+}
+
+/// `--show-cache`: the browser's cache entries and statistics, now.
+pub(crate) fn print_cache(browser: &Browser) {
+    let fetcher = browser.fetcher();
+    let now = fetcher.clock().now();
+    print!(
+        "{}",
+        cache_listing(fetcher.store(), &fetcher.config().cache, now)
+    );
 }
 
 /// Who the caller is: a script from `--input`, or lines of standard input.

@@ -9,10 +9,11 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
+use super::fetch::runtime;
+use super::run::print_cache;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::call::{Browser, CallOptions, CallReport, CallerInput};
 use crate::clock::SystemClock;
-use crate::simulate::listing::cache_listing;
 use crate::simulate::report::{call_summary, wait_line};
 use crate::simulate::{Dialer, Scenario, StepOutcome, junit, simulate};
 
@@ -74,15 +75,8 @@ pub fn run(args: SimulateArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vxb simulate: cannot start the async runtime: {e}");
-            return EXIT_FAILED;
-        }
+    let Some(runtime) = runtime("simulate") else {
+        return EXIT_FAILED;
     };
     let result =
         runtime.block_on(simulate(
@@ -105,15 +99,7 @@ pub fn run(args: SimulateArgs) -> u8 {
         println!("{totals}");
     }
     if args.show_cache {
-        let fetcher = browser.fetcher();
-        print!(
-            "{}",
-            cache_listing(
-                fetcher.store(),
-                &fetcher.config().cache,
-                fetcher.clock().now()
-            )
-        );
+        print_cache(&browser);
     }
     if let Some(path) = &args.json {
         let json = report.to_json().map_err(|e| e.to_string());
