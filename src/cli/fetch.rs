@@ -81,12 +81,7 @@ pub fn run(args: FetchArgs) -> u8 {
             return EXIT_FAILED;
         }
     };
-    // Spec §2: file: URLs are confined to the start document's directory
-    // unless fetch.file_root says otherwise.
-    let start_dir = url
-        .to_file_path()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let start_dir = start_dir(&url);
     let fetcher = match Fetcher::new(
         Arc::new(config),
         Arc::new(SystemClock),
@@ -98,21 +93,14 @@ pub fn run(args: FetchArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vxb fetch: cannot start the async runtime: {e}");
-            return EXIT_FAILED;
-        }
+    let Some(runtime) = runtime("fetch") else {
+        return EXIT_FAILED;
     };
     runtime.block_on(repeat(&fetcher, &args, url))
 }
 
 /// The URL named on the command line: a URL, or an existing local path.
-fn target(arg: &str) -> Result<Url, FetchError> {
+pub(crate) fn target(arg: &str) -> Result<Url, FetchError> {
     match location::parse(arg) {
         Ok(u) => Ok(u),
         Err(e) => std::fs::canonicalize(arg)
@@ -120,6 +108,24 @@ fn target(arg: &str) -> Result<Url, FetchError> {
             .and_then(|p| Url::from_file_path(p).ok())
             .ok_or(e),
     }
+}
+
+/// Spec §2: `file:` URLs are confined to the start document's directory
+/// unless `fetch.file_root` says otherwise.
+pub(crate) fn start_dir(url: &Url) -> Option<PathBuf> {
+    url.to_file_path()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
+/// The single-threaded runtime a subcommand runs on, or `None` (said on
+/// stderr, as `vxb CMD: …`) when it cannot be had.
+pub(crate) fn runtime(cmd: &str) -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| eprintln!("vxb {cmd}: cannot start the async runtime: {e}"))
+        .ok()
 }
 
 async fn repeat(fetcher: &Arc<Fetcher>, args: &FetchArgs, url: Url) -> u8 {

@@ -5,6 +5,8 @@
 pub mod bench;
 pub mod fetch;
 pub mod proxy;
+pub mod run;
+pub mod simulate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +42,12 @@ pub enum Command {
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
     Proxy(proxy::ProxyArgs),
+    /// Place one call to a VoiceXML application with a scripted caller,
+    /// printing prompts, fetches, logs and events as they happen.
+    Run(run::RunArgs),
+    /// Run a scenario's calls through one shared cache and check their
+    /// expectations (spec §4).
+    Simulate(simulate::SimulateArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     Serve {
@@ -89,6 +97,8 @@ fn run(cli: Cli) -> u8 {
         Command::Bench(args) => bench::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
 }

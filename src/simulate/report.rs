@@ -114,7 +114,8 @@ impl SimulationReport {
     }
 }
 
-fn wait_line(w: &WaitOutcome) -> String {
+/// A wait step, one line.
+pub fn wait_line(w: &WaitOutcome) -> String {
     format!(
         "step {} (line {}): wait {}",
         w.step,
