@@ -7,7 +7,6 @@
 //! time gives an apparent age of zero (RFC 9111 §4.2.3: `max(0, …)`), so a
 //! stored copy's age is exactly how far the test advanced the clock.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,37 +27,16 @@ use vxb::fetch::{
     ParsedBody,
 };
 use vxb::resource::ResourceType::{self, Audio, Context, Data, Document, Script};
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::{origin, site, write};
 
 // ------------------------------------------------------------ fixtures ----
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
-}
-
-/// A directory holding `files`.
-fn site(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, body) in files {
-        write(dir.path(), name, body);
-    }
-    dir
-}
-
-fn write(dir: &Path, name: &str, body: &str) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, body).expect("write fixture");
-}
-
-async fn origin(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("test rules parse"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin starts")
 }
 
 /// Rules giving every path `Cache-Control: max-age=60`.

@@ -11,9 +11,12 @@ use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::Origin;
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 #[path = "support/interp.rs"]
 mod support;
-use support::{logs, origin, vxml, write};
+use fixtures::{origin, write};
+use support::{logs, vxml};
 
 // ------------------------------------------------------------ harness ----
 

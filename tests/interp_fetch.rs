@@ -20,9 +20,12 @@ use vxb::config::Config;
 use vxb::resource::ResourceType;
 use vxb::serve::Origin;
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 #[path = "support/interp.rs"]
 mod support;
-use support::{logs, origin, vxml, write};
+use fixtures::{origin, write};
+use support::{logs, vxml};
 
 struct World {
     dir: TempDir,
@@ -403,7 +406,7 @@ async fn audio_plays_decoded_from_the_cache_or_its_fallback_with_a_warning() {
         &rule("/*.wav", "max-age=600"),
     )
     .await;
-    write(w.dir.path(), "tone.wav", &wav(4000));
+    write(w.dir.path(), "tone.wav", wav(4000));
     write(w.dir.path(), "bad.wav", b"RIFF....WAVEjunk");
     let options = CallOptions {
         // A sink of its own: played on the blocking pool.

@@ -12,7 +12,6 @@
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,37 +28,16 @@ use vxb::config::{Config, MaxAgeMode};
 use vxb::fetch::{Fetcher, HttpClient, HttpRequest, HttpResponse};
 use vxb::proxy::{Proxy, ProxyOptions, ProxyThreads, Upstream};
 use vxb::resource::ResourceType;
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::{origin, site, write};
 use vxb::server::Server;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 // ------------------------------------------------------------ fixtures ----
-
-/// A directory holding `files`.
-fn site(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, body) in files {
-        write(dir.path(), name, body);
-    }
-    dir
-}
-
-fn write(dir: &Path, name: &str, body: &str) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, body).expect("write fixture");
-}
-
-async fn origin(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("test rules parse"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin starts")
-}
 
 /// A rule giving `path` the response header `name: value`.
 fn header_rule(path: &str, name: &str, value: &str) -> String {

@@ -1,28 +1,7 @@
-//! What the interpreter's end-to-end tests share: writing a site, serving
-//! it, wrapping a document, reading a report.
-
-use std::path::Path;
+//! What the interpreter's end-to-end tests share besides `fixtures.rs`:
+//! wrapping a document, reading a report.
 
 use vxb::call::CallReport;
-use vxb::serve::{Origin, Rules, ServeOptions};
-
-/// Writes `body` at `name` under `dir`, making directories as needed.
-pub fn write(dir: &Path, name: &str, body: &[u8]) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, body).expect("write fixture");
-}
-
-/// Serves `dir` on 127.0.0.1 with the rules file text `rules`.
-pub async fn origin(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("rules"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin")
-}
 
 /// A VoiceXML 2.1 document around `body` (which starts on line 3).
 pub fn vxml(body: &str) -> String {
