@@ -3,7 +3,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 const RULES: &str = r#"
 [[rule]]
@@ -12,11 +15,7 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "sid=1" }
 "#;
 
 async fn origin(dir: &Path) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(RULES, Path::new("rules.toml")).expect("test rules parse"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin starts")
+    fixtures::origin(dir, RULES).await
 }
 
 /// Runs `vxb` with `args` off the runtime's threads, so the origin keeps

@@ -19,23 +19,16 @@ use vxb::fetch::{
     CookieJar, Cookies, FetchError, FileRoot, HttpClient, HttpRequest, HttpResponse, check_access,
     effective_base, file, resolve,
 };
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::Origin;
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::origin;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("app.vxml"), "<vxml/>").expect("write");
-    std::fs::write(dir.path().join("b.vxml"), "<vxml>b</vxml>").expect("write");
-    dir
-}
-
-async fn origin(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("test rules"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin starts")
+    fixtures::site(&[("app.vxml", "<vxml/>"), ("b.vxml", "<vxml>b</vxml>")])
 }
 
 fn client() -> HttpClient {

@@ -14,34 +14,26 @@ use http::{Method, StatusCode};
 use tempfile::TempDir;
 use vxb::clock::SystemClock;
 use vxb::fetch::{HttpClient, HttpRequest, HttpResponse};
-use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::serve::{Origin, ServeOptions};
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A directory with a few sample files.
 fn site() -> TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let write = |rel: &str, body: &[u8]| {
-        let path = dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(path, body).expect("write fixture");
-    };
-    write("app.vxml", b"<vxml version=\"2.1\"/>");
-    write("audio/hello.wav", b"RIFF....WAVE");
-    write("audio/deep/bye.wav", b"RIFF..bye");
-    write("script.js", b"var x = 1;");
-    write("grammar.grxml", b"<grammar/>");
-    dir
+    fixtures::site(&[
+        ("app.vxml", "<vxml version=\"2.1\"/>"),
+        ("audio/hello.wav", "RIFF....WAVE"),
+        ("audio/deep/bye.wav", "RIFF..bye"),
+        ("script.js", "var x = 1;"),
+        ("grammar.grxml", "<grammar/>"),
+    ])
 }
 
 async fn start(dir: &Path, rules: &str) -> Origin {
-    let options = ServeOptions {
-        rules: Rules::parse(rules, Path::new("rules.toml")).expect("test rules parse"),
-        ..ServeOptions::new(dir)
-    };
-    Origin::start(options).await.expect("origin starts")
+    fixtures::origin(dir, rules).await
 }
 
 fn client() -> HttpClient {
