@@ -19,4 +19,4 @@ mod speaker;
 
 pub use decode::{AudioFormat, DecodeError, DecodedAudio, Encoding, decode};
 pub use riff::{ChunkId, HeaderPart};
-pub use sink::{Heard, NullSink, Sink, open_sink, speech_duration};
+pub use sink::{Heard, HeardLog, Mark, NullSink, Sink, Speech, open_sink, speech_duration};

@@ -1,14 +1,22 @@
 //! Sinks: where the prompts of a call go, in the order the caller hears them.
 //!
-//! Text is not synthesized: a sink is told the text and gives it a duration
-//! estimated from its word count ([`speech_duration`]). Audio clips arrive
-//! decoded, and their duration is exact. Every sink answers each item with a
-//! [`Heard`] record, which is what reports and expectations are built from.
+//! Text is not synthesized: a sink is told the text with the duration the
+//! prompt layer estimated for it ([`Speech`]: words at
+//! [`SPEECH_WORDS_PER_MINUTE`], scaled by `<prosody rate>`, plus the
+//! silences of `<break>`; the `<mark>`s it passes, with their offsets).
+//! Audio clips arrive decoded, and their duration is exact. Every sink
+//! answers each item with a [`Heard`] record, which is what reports and
+//! expectations are built from; the record says whether the caller could
+//! barge in on it (`bargein`).
 //!
 //! A sink blocks for as long as the item plays when it plays in real time
 //! (the speaker, or the null sink with `realtime`); callers on an async
-//! runtime run it on a blocking thread.
+//! runtime run it on a blocking thread. Fetch audio is the exception: it
+//! plays while a fetch is under way, for as long as the interpreter decided
+//! (the fetch's own wait), so a sink is told of it afterwards and does not
+//! block for it.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use url::Url;
@@ -26,13 +34,58 @@ pub fn speech_duration(text: &str) -> Duration {
     Duration::from_millis(words * 60_000 / SPEECH_WORDS_PER_MINUTE)
 }
 
+/// Text to be spoken, with the time it takes (SSML timing included) and
+/// the marks it passes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Speech {
+    /// What TTS would say, whitespace normalized.
+    pub text: String,
+    /// How long it takes, silences included.
+    pub duration: Duration,
+    /// `<mark>`s in order, each at its offset from the start of the speech.
+    pub marks: Vec<Mark>,
+}
+
+impl Speech {
+    /// Plain text at the default rate, without breaks or marks.
+    pub fn plain(text: &str) -> Speech {
+        Speech {
+            text: text.to_owned(),
+            duration: speech_duration(text),
+            marks: Vec::new(),
+        }
+    }
+}
+
+/// A `<mark>` reached while speaking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub name: String,
+    /// Offset from the start of its speech.
+    pub at: Duration,
+}
+
 /// One item a caller heard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Heard {
     /// Text spoken by the (unsynthesized) TTS, with its estimated duration.
-    Speech { text: String, duration: Duration },
+    Speech {
+        text: String,
+        duration: Duration,
+        marks: Vec<Mark>,
+        /// Whether the caller could interrupt it (`bargein`).
+        bargein: bool,
+    },
     /// An audio clip, with the URL it came from and its exact duration.
     Audio {
+        source: Url,
+        format: AudioFormat,
+        duration: Duration,
+        bargein: bool,
+    },
+    /// `fetchaudio` played while a fetch was under way: `duration` is how
+    /// long it played (at most the clip's length; it is not repeated).
+    FetchAudio {
         source: Url,
         format: AudioFormat,
         duration: Duration,
@@ -40,38 +93,89 @@ pub enum Heard {
 }
 
 impl Heard {
-    /// The record of speaking `text`.
-    pub fn speech(text: &str) -> Heard {
+    /// The record of speaking `speech`.
+    pub fn speech(speech: &Speech, bargein: bool) -> Heard {
         Heard::Speech {
-            text: text.to_owned(),
-            duration: speech_duration(text),
+            text: speech.text.clone(),
+            duration: speech.duration,
+            marks: speech.marks.clone(),
+            bargein,
         }
     }
 
     /// The record of playing `audio`, fetched from `source`.
-    pub fn audio(source: &Url, audio: &DecodedAudio) -> Heard {
+    pub fn audio(source: &Url, audio: &DecodedAudio, bargein: bool) -> Heard {
         Heard::Audio {
             source: source.clone(),
             format: audio.format(),
             duration: audio.duration(),
+            bargein,
+        }
+    }
+
+    /// The record of fetch audio that played for `played` (cut to the clip's length).
+    pub fn fetch_audio(source: &Url, audio: &DecodedAudio, played: Duration) -> Heard {
+        Heard::FetchAudio {
+            source: source.clone(),
+            format: audio.format(),
+            duration: played.min(audio.duration()),
         }
     }
 
     /// How long the item took (or would take) to hear.
     pub fn duration(&self) -> Duration {
         match self {
-            Heard::Speech { duration, .. } | Heard::Audio { duration, .. } => *duration,
+            Heard::Speech { duration, .. }
+            | Heard::Audio { duration, .. }
+            | Heard::FetchAudio { duration, .. } => *duration,
+        }
+    }
+
+    /// Whether the caller could barge in on it (fetch audio: no, no input
+    /// is collected during a fetch).
+    pub fn bargein(&self) -> bool {
+        match self {
+            Heard::Speech { bargein, .. } | Heard::Audio { bargein, .. } => *bargein,
+            Heard::FetchAudio { .. } => false,
         }
     }
 }
 
 /// Receives what a caller hears, in order.
 pub trait Sink: Send {
-    /// Speaks `text`. Returns the record of it.
-    fn speak(&mut self, text: &str) -> Heard;
+    /// Speaks `speech`. Returns the record of it.
+    fn speak(&mut self, speech: &Speech, bargein: bool) -> Heard;
 
     /// Plays a decoded clip that was fetched from `source`. Returns the record of it.
-    fn play(&mut self, source: &Url, audio: &DecodedAudio) -> Heard;
+    fn play(&mut self, source: &Url, audio: &DecodedAudio, bargein: bool) -> Heard;
+
+    /// Fetch audio that has played for `played` while a fetch was under
+    /// way (the wait already happened: this does not block).
+    fn fetch_audio(&mut self, source: &Url, audio: &DecodedAudio, played: Duration) -> Heard {
+        Heard::fetch_audio(source, audio, played)
+    }
+}
+
+/// A shared view of what a [`NullSink`] has recorded, readable after the
+/// sink was handed to a call.
+#[derive(Clone, Debug, Default)]
+pub struct HeardLog(Arc<Mutex<Vec<Heard>>>);
+
+impl HeardLog {
+    /// Everything heard so far, in order.
+    pub fn heard(&self) -> Vec<Heard> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn push(&self, heard: Heard) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(heard);
+    }
 }
 
 /// A sink that plays nothing and records everything. With `realtime` it
@@ -80,7 +184,7 @@ pub trait Sink: Send {
 #[derive(Debug, Default)]
 pub struct NullSink {
     realtime: bool,
-    heard: Vec<Heard>,
+    log: HeardLog,
 }
 
 impl NullSink {
@@ -88,31 +192,42 @@ impl NullSink {
     pub fn new(realtime: bool) -> NullSink {
         NullSink {
             realtime,
-            heard: Vec::new(),
+            log: HeardLog::default(),
         }
     }
 
     /// Everything heard so far, in order.
-    pub fn heard(&self) -> &[Heard] {
-        &self.heard
+    pub fn heard(&self) -> Vec<Heard> {
+        self.log.heard()
+    }
+
+    /// A handle on the record that outlives handing the sink to a call.
+    pub fn log(&self) -> HeardLog {
+        self.log.clone()
     }
 
     fn hear(&mut self, heard: Heard) -> Heard {
         if self.realtime {
             std::thread::sleep(heard.duration());
         }
-        self.heard.push(heard.clone());
+        self.log.push(heard.clone());
         heard
     }
 }
 
 impl Sink for NullSink {
-    fn speak(&mut self, text: &str) -> Heard {
-        self.hear(Heard::speech(text))
+    fn speak(&mut self, speech: &Speech, bargein: bool) -> Heard {
+        self.hear(Heard::speech(speech, bargein))
     }
 
-    fn play(&mut self, source: &Url, audio: &DecodedAudio) -> Heard {
-        self.hear(Heard::audio(source, audio))
+    fn play(&mut self, source: &Url, audio: &DecodedAudio, bargein: bool) -> Heard {
+        self.hear(Heard::audio(source, audio, bargein))
+    }
+
+    fn fetch_audio(&mut self, source: &Url, audio: &DecodedAudio, played: Duration) -> Heard {
+        let heard = Heard::fetch_audio(source, audio, played);
+        self.log.push(heard.clone());
+        heard
     }
 }
 
@@ -121,8 +236,8 @@ impl Sink for NullSink {
 ///
 /// When `play` was asked for but the speaker could not be used, the second
 /// value is one line saying why, for the caller to print once; nothing is
-/// printed here.
-pub fn open_sink(play: bool, realtime: bool) -> (Box<dyn Sink>, Option<String>) {
+/// printed here. The sink is `Send`: calls run on worker threads.
+pub fn open_sink(play: bool, realtime: bool) -> (Box<dyn Sink + Send>, Option<String>) {
     if !play {
         return (Box::new(NullSink::new(realtime)), None);
     }
@@ -133,14 +248,14 @@ pub fn open_sink(play: bool, realtime: bool) -> (Box<dyn Sink>, Option<String>) 
 }
 
 #[cfg(feature = "speaker")]
-fn open_speaker() -> Result<Box<dyn Sink>, String> {
+fn open_speaker() -> Result<Box<dyn Sink + Send>, String> {
     super::speaker::SpeakerSink::open()
-        .map(|speaker| Box::new(speaker) as Box<dyn Sink>)
+        .map(|speaker| Box::new(speaker) as Box<dyn Sink + Send>)
         .map_err(|why| format!("cannot open the speaker: {why}; audio is not played"))
 }
 
 #[cfg(not(feature = "speaker"))]
-fn open_speaker() -> Result<Box<dyn Sink>, String> {
+fn open_speaker() -> Result<Box<dyn Sink + Send>, String> {
     Err(WITHOUT_SPEAKER_FEATURE.to_owned())
 }
 
@@ -182,35 +297,58 @@ mod tests {
         let menu = clip(25_681);
         let beep = decode(&testwav::pcm16(16_000, 2, &[0; 6])).unwrap();
 
-        let first = sink.speak("Hello caller");
-        let second = sink.play(&url("menu.wav"), &menu);
-        let third = sink.play(&url("beep.wav"), &beep);
-        let fourth = sink.speak("Goodbye");
+        let log = sink.log();
+        let first = sink.speak(&Speech::plain("Hello caller"), true);
+        let second = sink.play(&url("menu.wav"), &menu, false);
+        let third = sink.play(&url("beep.wav"), &beep, true);
+        let timed = Speech {
+            text: "Goodbye".into(),
+            duration: Duration::from_millis(900),
+            marks: vec![Mark {
+                name: "end".into(),
+                at: Duration::from_millis(400),
+            }],
+        };
+        let fourth = sink.speak(&timed, false);
+        let fifth = sink.fetch_audio(&url("hold.wav"), &menu, Duration::from_secs(1));
 
         let expected = vec![
             Heard::Speech {
                 text: "Hello caller".into(),
                 duration: Duration::from_millis(800),
+                marks: Vec::new(),
+                bargein: true,
             },
             Heard::Audio {
                 source: url("menu.wav"),
                 format: menu.format(),
                 // 25681 / 8000 s.
                 duration: Duration::from_nanos(3_210_125_000),
+                bargein: false,
             },
             Heard::Audio {
                 source: url("beep.wav"),
                 format: beep.format(),
                 // 3 frames / 16000 Hz.
                 duration: Duration::from_nanos(187_500),
+                bargein: true,
             },
             Heard::Speech {
                 text: "Goodbye".into(),
-                duration: Duration::from_millis(400),
+                duration: Duration::from_millis(900),
+                marks: timed.marks.clone(),
+                bargein: false,
+            },
+            Heard::FetchAudio {
+                source: url("hold.wav"),
+                format: menu.format(),
+                duration: Duration::from_secs(1),
             },
         ];
-        assert_eq!(sink.heard(), &expected[..]);
-        assert_eq!(vec![first, second, third, fourth], expected);
+        assert_eq!(sink.heard(), expected);
+        assert_eq!(log.heard(), expected, "the shared log sees the same");
+        assert_eq!(vec![first, second, third, fourth, fifth], expected);
+        assert!(!expected[4].bargein());
     }
 
     #[test]
@@ -218,20 +356,30 @@ mod tests {
         let mut sink = NullSink::new(true);
         let clip = clip(400); // 50 ms
         let started = Instant::now();
-        let heard = sink.play(&url("short.wav"), &clip);
+        let heard = sink.play(&url("short.wav"), &clip, true);
         assert_eq!(heard.duration(), Duration::from_millis(50));
         assert!(started.elapsed() >= Duration::from_millis(50));
 
         let started = Instant::now();
-        let heard = sink.speak("one");
+        let heard = sink.speak(&Speech::plain("one"), true);
         assert!(started.elapsed() >= heard.duration());
+
+        // Fetch audio was waited for by the fetch itself: no second wait.
+        let started = Instant::now();
+        let heard = sink.fetch_audio(&url("hold.wav"), &clip, Duration::from_secs(5));
+        assert_eq!(
+            heard.duration(),
+            Duration::from_millis(50),
+            "cut to the clip"
+        );
+        assert!(started.elapsed() < Duration::from_millis(50));
     }
 
     #[test]
     fn open_sink_without_play_is_a_silent_null_sink() {
         let (mut sink, why) = open_sink(false, false);
         assert_eq!(why, None);
-        let heard = sink.play(&url("a.wav"), &clip(8));
+        let heard = sink.play(&url("a.wav"), &clip(8), true);
         assert_eq!(heard.duration(), Duration::from_millis(1));
     }
 
@@ -245,7 +393,8 @@ mod tests {
         // The fallback is a working, non-realtime null sink.
         let started = Instant::now();
         assert_eq!(
-            sink.speak("a b c d e f g h i j").duration(),
+            sink.speak(&Speech::plain("a b c d e f g h i j"), true)
+                .duration(),
             Duration::from_secs(4)
         );
         assert!(started.elapsed() < Duration::from_secs(4));
@@ -261,7 +410,7 @@ mod tests {
             assert!(why.starts_with("cannot open the speaker: "), "{why}");
             assert!(!why.contains('\n'), "{why}");
         }
-        let heard = sink.play(&url("short.wav"), &clip(80));
+        let heard = sink.play(&url("short.wav"), &clip(80), true);
         assert_eq!(heard.duration(), Duration::from_millis(10));
     }
 }

@@ -12,10 +12,11 @@ use rodio::{DeviceSinkBuilder, DeviceSinkError, MixerDeviceSink, Player};
 use url::Url;
 
 use super::decode::DecodedAudio;
-use super::sink::{Heard, Sink};
+use super::sink::{Heard, Sink, Speech};
 
 /// Plays clips one after another and waits for each to end; text, which is
-/// not synthesized, is a silence of its estimated length.
+/// not synthesized, is a silence of its estimated length. Fetch audio is
+/// recorded, not played: it is told of once its fetch has ended.
 pub(crate) struct SpeakerSink {
     player: Player,
     // Dropping the device stops playback, so it lives as long as the player.
@@ -61,13 +62,13 @@ impl SpeakerSink {
 }
 
 impl Sink for SpeakerSink {
-    fn speak(&mut self, text: &str) -> Heard {
-        let heard = Heard::speech(text);
+    fn speak(&mut self, speech: &Speech, bargein: bool) -> Heard {
+        let heard = Heard::speech(speech, bargein);
         std::thread::sleep(heard.duration());
         heard
     }
 
-    fn play(&mut self, source: &Url, audio: &DecodedAudio) -> Heard {
+    fn play(&mut self, source: &Url, audio: &DecodedAudio, bargein: bool) -> Heard {
         let format = audio.format();
         let samples: Vec<f32> = audio
             .samples()
@@ -86,7 +87,7 @@ impl Sink for SpeakerSink {
         if let Some(rest) = audio.duration().checked_sub(started.elapsed()) {
             std::thread::sleep(rest);
         }
-        Heard::audio(source, audio)
+        Heard::audio(source, audio, bargein)
     }
 }
 
@@ -146,13 +147,13 @@ mod tests {
         let clip = decode(&testwav::pcm16(8000, 1, &[1000; 400])).unwrap();
 
         let started = Instant::now();
-        let heard = speaker.play(&source, &clip);
+        let heard = speaker.play(&source, &clip, true);
         assert!(started.elapsed() >= Duration::from_millis(50));
-        assert_eq!(heard, Heard::audio(&source, &clip));
+        assert_eq!(heard, Heard::audio(&source, &clip, true));
 
         let started = Instant::now();
-        let heard = speaker.speak("one");
-        assert_eq!(heard, Heard::speech("one"));
+        let heard = speaker.speak(&Speech::plain("one"), false);
+        assert_eq!(heard, Heard::speech(&Speech::plain("one"), false));
         assert!(started.elapsed() >= Duration::from_millis(400));
     }
 

@@ -85,6 +85,14 @@ pub enum PromptRecord {
         #[serde(rename = "duration_ms", serialize_with = "millis")]
         duration: Duration,
     },
+    /// `fetchaudio` played while a slow fetch was under way, for as long as
+    /// it played (at most the clip's length).
+    #[serde(rename = "fetchaudio")]
+    FetchAudio {
+        src: String,
+        #[serde(rename = "duration_ms", serialize_with = "millis")]
+        duration: Duration,
+    },
 }
 
 impl PromptRecord {
@@ -92,14 +100,16 @@ impl PromptRecord {
     pub fn text(&self) -> &str {
         match self {
             PromptRecord::Text { text, .. } => text,
-            PromptRecord::Audio { src, .. } => src,
+            PromptRecord::Audio { src, .. } | PromptRecord::FetchAudio { src, .. } => src,
         }
     }
 
     /// How long it played.
     pub fn duration(&self) -> Duration {
         match self {
-            PromptRecord::Text { duration, .. } | PromptRecord::Audio { duration, .. } => *duration,
+            PromptRecord::Text { duration, .. }
+            | PromptRecord::Audio { duration, .. }
+            | PromptRecord::FetchAudio { duration, .. } => *duration,
         }
     }
 }
@@ -107,13 +117,19 @@ impl PromptRecord {
 impl From<&Heard> for PromptRecord {
     fn from(h: &Heard) -> PromptRecord {
         match h {
-            Heard::Speech { text, duration } => PromptRecord::Text {
+            Heard::Speech { text, duration, .. } => PromptRecord::Text {
                 text: text.clone(),
                 duration: *duration,
             },
             Heard::Audio {
                 source, duration, ..
             } => PromptRecord::Audio {
+                src: source.to_string(),
+                duration: *duration,
+            },
+            Heard::FetchAudio {
+                source, duration, ..
+            } => PromptRecord::FetchAudio {
                 src: source.to_string(),
                 duration: *duration,
             },
@@ -208,7 +224,7 @@ mod tests {
 
     #[test]
     fn prompts_convert_from_what_the_sink_heard() {
-        let heard = Heard::speech("hello there");
+        let heard = Heard::speech(&crate::audio::Speech::plain("hello there"), true);
         let p = PromptRecord::from(&heard);
         assert_eq!(p.text(), "hello there");
         assert_eq!(p.duration(), heard.duration());

@@ -39,6 +39,15 @@ pub struct RunArgs {
     /// Print the cache's entries and statistics after the call.
     #[arg(long)]
     pub show_cache: bool,
+    /// Play the prompts' audio on the speaker (a build with the `speaker`
+    /// feature); when it cannot be opened, one line says why and the call
+    /// goes on silently.
+    #[arg(long)]
+    pub play: bool,
+    /// Without `--play` (or when the speaker is unavailable), take as long
+    /// as each prompt would take to play.
+    #[arg(long)]
+    pub realtime: bool,
 }
 
 /// Loads `--config`, or the defaults.
@@ -97,8 +106,14 @@ pub fn run(args: RunArgs) -> u8 {
                 println!("preload {} failed: {} ({e})", outcome.name, outcome.url);
             }
         }
+        let (sink, why) = crate::audio::open_sink(args.play, args.realtime);
+        if let Some(why) = why {
+            eprintln!("vxb run: {why}");
+        }
         let options = CallOptions {
             observer: Some(Box::new(Printer)),
+            // Only a sink that plays or takes time is worth driving.
+            sink: (args.play || args.realtime).then_some(sink),
             ..CallOptions::default()
         };
         browser.call(url.as_str(), input, options).await
@@ -184,6 +199,7 @@ impl CallObserver for Printer {
         match p {
             PromptRecord::Text { text, .. } => println!("prompt: {text}"),
             PromptRecord::Audio { src, .. } => println!("prompt: [audio {src}]"),
+            PromptRecord::FetchAudio { src, .. } => println!("prompt: [fetch audio {src}]"),
         }
     }
 

@@ -413,7 +413,7 @@ impl Interpreter {
     /// A request for `url` as `rtype` from the running content, with the
     /// element's fetch attributes and the properties in force.
     pub(crate) fn request(
-        &self,
+        &mut self,
         url: url::Url,
         rtype: ResourceType,
         attrs: &FetchAttrs,
@@ -421,6 +421,7 @@ impl Interpreter {
         let mut req = FetchRequest::get(url, rtype);
         self.properties().apply(&mut req, attrs)?;
         req.referrer = self.here.as_ref().map(|h| h.url.clone());
+        self.plan_fetch_audio(&req, attrs)?;
         Ok(req)
     }
 }

@@ -48,8 +48,9 @@
 //! true). `<transfer>` throws `error.unsupported.transfer` and `<object>`
 //! `error.unsupported.objectname`, both catchable, as §2.3.5/§2.3.7 allow.
 //! `<link>`s are not matched yet (they need recognition). `fetchhint` is
-//! accepted and has no effect (every fetch is made when it is needed);
-//! `fetchaudio` is not played.
+//! accepted and has no effect (every fetch is made when it is needed).
+//! `fetchaudio` plays while a slow document or `<data>` fetch is under way
+//! (see `prompts`).
 //!
 //! # Choices the spec leaves open
 //!
@@ -105,7 +106,7 @@ use crate::vxml::Span;
 use events::{Counters, Event};
 use fia::FormState;
 use nav::Here;
-use prompts::Queued;
+use prompts::{FetchAudioPlan, Queued};
 
 /// Subdialogs nested deeper than this throw `error.semantic`: each level
 /// keeps a calling context alive, and unbounded recursion must end.
@@ -178,6 +179,7 @@ pub(crate) async fn run_call(parts: CallParts) -> CallReport {
         subdialog_depth: 0,
         dom_builder: None,
         hidden: 0,
+        fetch_audio: None,
     };
     let end = it.run(&parts.start).await;
     it.finish(end, started).await
@@ -228,6 +230,8 @@ pub(crate) struct Interpreter {
     dom_builder: Option<JsObject>,
     /// Counter for hidden helper variables (`<foreach>` arrays).
     hidden: u32,
+    /// The fetch audio of the document or data request just made.
+    fetch_audio: Option<FetchAudioPlan>,
 }
 
 /// How control leaves the executable content being run.
@@ -362,7 +366,10 @@ impl Interpreter {
         req: &FetchRequest,
         parser: Option<&dyn BodyParser>,
     ) -> Result<Fetched, FetchError> {
-        let result = self.fetch.fetch(req, parser).await;
+        let result = match self.take_fetch_audio(req) {
+            Some(plan) => self.fetch_playing(req, parser, plan).await,
+            None => self.fetch.fetch(req, parser).await,
+        };
         self.drain_fetch_records();
         result
     }

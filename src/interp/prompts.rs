@@ -5,68 +5,230 @@
 //!
 //! Text is what TTS would say: the text and values of the prompt with runs
 //! of whitespace made one space; SSML containers contribute their content
-//! (`<sub>` its `alias`; `<desc>`, `<metadata>`, `<lexicon>` nothing). An
-//! `<audio>` clip is fetched as `audio` with its fetch attributes (or the
+//! (`<sub>` its `alias`; `<desc>`, `<metadata>`, `<lexicon>` nothing). It is
+//! not synthesized but timed ([`Speech`]): 400 ms a word
+//! ([`speech_duration`]), divided by the `<prosody rate>` in force, a
+//! `<prosody duration>` replacing the time of its content, plus the silence
+//! of each `<break>` (its `time`, else its `strength`: none 0, x-weak
+//! 100 ms, weak 200 ms, medium — the default — 400 ms, strong 700 ms,
+//! x-strong 1 s). A `<mark>` is recorded with its offset in the speech it
+//! falls in. `<emphasis>`, `<say-as>`, `<voice>`, `<phoneme>`, `<s>` and
+//! `<p>` shape speech only: their text counts, at the rate in force.
+//!
+//! An `<audio>` clip is fetched as `audio` with its fetch attributes (or the
 //! `audiomaxage`… properties), decoded once by the cache's parse hook, and
-//! queued as a clip; if it cannot be fetched or decoded its fallback
-//! content is queued instead and the reason goes to the report's warnings
-//! (§4.1.3). An `expr` that evaluates to `undefined` or `null` leaves the
-//! element out (2.1 §4.1.3). `<enumerate>` lists the menu's choices or the
-//! field's options (`For <choice>, press <n>.` when there is no template).
+//! queued as a clip. If it cannot be fetched or decoded its fallback
+//! content is queued instead and the reason — with the event a fetch
+//! failure names, `error.badfetch.http.404`… — goes to the report's
+//! warnings. The event is not thrown: §4.1.3 says the alternate content is
+//! played instead, and with no alternate content "no audio is played and no
+//! error event is thrown". An `expr` that evaluates to `undefined` or `null`
+//! leaves the element out (2.1 §4.1.3). `<enumerate>` lists the menu's
+//! choices or the field's options (`For <choice>, press <n>.` when there is
+//! no template).
+//!
+//! # Barge-in
+//!
+//! Every item carries whether the caller may barge in on it: the prompt's
+//! `bargein` attribute, else the `bargein` property in force, else true
+//! (§4.1.5, §6.3.2); `bargeintype` is parsed and does not change anything
+//! here. A scripted caller (`--input`, scenarios) is a *patient* caller: its
+//! token is taken once every queued prompt has played, bargeable or not, so
+//! a scenario's expectations see every prompt the application queued; the
+//! sink's records ([`Heard`]) say which items were bargeable. (A caller who
+//! answers at once would cut every bargeable menu at its first word, which
+//! makes the prompts untestable; live barge-in needs an input source that
+//! can answer while a real-time sink plays, which `vxb run` does not have.)
+//!
+//! # Fetch audio
+//!
+//! A document or `<data>` fetch made for an element with `fetchaudio` (or
+//! under the `fetchaudio` property) waits `fetchaudiodelay` (default 2 s);
+//! if the fetch is still under way then, the clip is fetched as `audio`,
+//! the queued prompts play, and the clip "plays" until the fetch ends but
+//! at least `fetchaudiominimum` (default 5 s) — the fetch's result is held
+//! back until then (§6.1.1). It is heard once, not repeated: the record
+//! ([`Heard::FetchAudio`], `fetchaudio` in the report) has the time it
+//! played, at most the clip's length. A fetch audio clip that cannot be
+//! fetched is a warning; the fetch goes on.
 //!
 //! A sink that plays in real time blocks; it runs on the blocking pool so
 //! the worker's other calls go on meanwhile. With no sink, what is heard
 //! is recorded directly.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
 use super::exec::LocalFuture;
 use super::{Interpreter, Jump};
-use crate::audio::{DecodedAudio, Heard};
-use crate::call::PromptRecord;
+use crate::audio::{DecodedAudio, Heard, Mark, Sink, Speech, speech_duration};
+use crate::call::{CallObserver, CallReport, PromptRecord};
+use crate::fetch::{BodyParser, FetchError, FetchRequest, Fetched};
 use crate::resource::ResourceType;
 use crate::script::{ScopeKind, Value};
-use crate::vxml::prompt::{Audio, SsmlKind};
-use crate::vxml::{Prompt, PromptNode, ValueOrExpr};
+use crate::vxml::prompt::{Audio, BreakStrength, Ssml, SsmlKind};
+use crate::vxml::{FetchAttrs, Prompt, PromptNode, ValueOrExpr};
 
-/// One thing queued to be heard.
+/// `fetchaudiodelay` when neither attribute nor property gives one (the
+/// spec's example value).
+pub(crate) const DEFAULT_FETCH_AUDIO_DELAY: Duration = Duration::from_secs(2);
+/// `fetchaudiominimum` when neither attribute nor property gives one (the
+/// spec's example value).
+pub(crate) const DEFAULT_FETCH_AUDIO_MINIMUM: Duration = Duration::from_secs(5);
+
+/// One thing queued to be heard, and whether the caller may barge in on it.
 #[derive(Clone, Debug)]
-pub(crate) enum Queued {
-    Speech(String),
+pub(crate) struct Queued {
+    item: Item,
+    bargein: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Item {
+    Speech(Speech),
     Audio { url: Url, audio: Arc<DecodedAudio> },
 }
 
-/// A prompt being rendered: finished items, and text not yet cut into one.
-#[derive(Default)]
+/// A prompt being rendered: finished items, and speech not yet cut into one.
 struct Render {
     items: Vec<Queued>,
+    bargein: bool,
+    /// The text of the current speech item, segments already timed.
     text: String,
+    /// Text since the last timing boundary, spoken at `rate`.
+    segment: String,
+    /// Speaking rate relative to the default (`<prosody rate>`).
+    rate: f64,
+    /// Time of the current speech item's timed segments and breaks.
+    duration: Duration,
+    marks: Vec<Mark>,
 }
 
 impl Render {
-    fn text(&mut self, t: &str) {
-        self.text.push_str(t);
+    fn new(bargein: bool) -> Render {
+        Render {
+            items: Vec::new(),
+            bargein,
+            text: String::new(),
+            segment: String::new(),
+            rate: 1.0,
+            duration: Duration::ZERO,
+            marks: Vec::new(),
+        }
     }
 
-    /// Ends the current run of text (before a clip, and at the end).
+    fn text(&mut self, t: &str) {
+        self.segment.push_str(t);
+    }
+
+    /// Times the text since the last boundary at the rate in force.
+    fn close_segment(&mut self) {
+        let at_default = speech_duration(&self.segment);
+        self.duration += at_default.div_f64(self.rate);
+        self.text.push_str(&self.segment);
+        self.segment.clear();
+    }
+
+    /// `<break>`: silence, which also separates words.
+    fn silence(&mut self, d: Duration) {
+        self.close_segment();
+        self.duration += d;
+        self.text.push(' ');
+    }
+
+    fn mark(&mut self, name: String) {
+        self.close_segment();
+        self.marks.push(Mark {
+            name,
+            at: self.duration,
+        });
+    }
+
+    /// Ends the current speech (before a clip, and at the end). A break or
+    /// mark alone is an item too: silence is heard, a mark is reached.
     fn cut(&mut self) {
+        self.close_segment();
         let text = normalize(&self.text);
         self.text.clear();
-        if !text.is_empty() {
-            self.items.push(Queued::Speech(text));
+        let duration = std::mem::take(&mut self.duration);
+        let marks = std::mem::take(&mut self.marks);
+        if !text.is_empty() || !duration.is_zero() || !marks.is_empty() {
+            self.items.push(Queued {
+                item: Item::Speech(Speech {
+                    text,
+                    duration,
+                    marks,
+                }),
+                bargein: self.bargein,
+            });
         }
     }
 
     fn audio(&mut self, url: Url, audio: Arc<DecodedAudio>) {
         self.cut();
-        self.items.push(Queued::Audio { url, audio });
+        self.items.push(Queued {
+            item: Item::Audio { url, audio },
+            bargein: self.bargein,
+        });
     }
+}
+
+/// The silence of a `<break>` (SSML 1.0 §3.2.3): `time` wins, else the
+/// strength, else medium.
+fn break_time(time: Option<Duration>, strength: Option<BreakStrength>) -> Duration {
+    if let Some(t) = time {
+        return t;
+    }
+    Duration::from_millis(match strength.unwrap_or(BreakStrength::Medium) {
+        BreakStrength::None => 0,
+        BreakStrength::XWeak => 100,
+        BreakStrength::Weak => 200,
+        BreakStrength::Medium => 400,
+        BreakStrength::Strong => 700,
+        BreakStrength::XStrong => 1000,
+    })
+}
+
+/// The speaking rate inside `<prosody rate>`, from the rate around it:
+/// labels are absolute (x-slow 0.5, slow 0.75, medium/default 1, fast 1.5,
+/// x-fast 2), a number multiplies (SSML 1.1), `N%` is N hundredths and
+/// `+N%` / `-N%` a relative change (SSML 1.0). A value that is none of
+/// these, or not above zero, leaves the rate as it was.
+fn prosody_rate(value: &str, around: f64) -> f64 {
+    let v = value.trim();
+    let rate = match v {
+        "x-slow" => Some(0.5),
+        "slow" => Some(0.75),
+        "medium" | "default" => Some(1.0),
+        "fast" => Some(1.5),
+        "x-fast" => Some(2.0),
+        _ => match v.strip_suffix('%') {
+            Some(p) if p.starts_with(['+', '-']) => p
+                .parse::<f64>()
+                .ok()
+                .map(|change| around * (1.0 + change / 100.0)),
+            Some(p) => p.parse::<f64>().ok().map(|pct| around * pct / 100.0),
+            None => v.parse::<f64>().ok().map(|m| around * m),
+        },
+    };
+    rate.filter(|r| r.is_finite() && *r > 0.0).unwrap_or(around)
 }
 
 fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What a document or `<data>` fetch plays while it is slow.
+#[derive(Debug)]
+pub(crate) struct FetchAudioPlan {
+    /// The fetch it is for.
+    for_url: Url,
+    /// The clip, as an `audio` request.
+    clip: FetchRequest,
+    delay: Duration,
+    minimum: Duration,
 }
 
 /// The text of prompt content with no interpretation (choice labels).
@@ -109,7 +271,11 @@ impl Interpreter {
 
     /// Renders a prompt and queues what it says.
     pub(crate) async fn render_prompt(&mut self, p: &Prompt) -> Result<(), Jump> {
-        let mut out = Render::default();
+        let bargein = match p.bargein {
+            Some(b) => b,
+            None => self.bargein_property()?,
+        };
+        let mut out = Render::new(bargein);
         self.render(&p.content, &mut out).await?;
         out.cut();
         if self.hung_up.is_none() {
@@ -135,10 +301,12 @@ impl Interpreter {
                         out.text(&v);
                     }
                     PromptNode::Audio(a) => self.audio(a, out).await?,
-                    PromptNode::Break { .. } => out.text(" "),
+                    PromptNode::Break { time, strength, .. } => {
+                        out.silence(break_time(*time, *strength));
+                    }
                     PromptNode::Mark { name, span } => {
-                        // Evaluated for its errors; marks matter to barge-in only.
-                        self.value_or_expr(name, *span, "mark")?;
+                        let name = self.value_or_expr(name, *span, "mark")?;
+                        out.mark(name);
                     }
                     PromptNode::Enumerate { content, span } => {
                         let choices = self
@@ -197,12 +365,52 @@ impl Interpreter {
                             self.render(&s.children, out).await?;
                             out.text(" ");
                         }
+                        SsmlKind::Prosody => self.prosody(s, out).await?,
                         _ => self.render(&s.children, out).await?,
                     },
                 }
             }
             Ok(())
         })
+    }
+
+    /// `<prosody>`: its content at its `rate`; with a `duration`, taking
+    /// exactly that long (when it holds no clip, which has its own length).
+    async fn prosody(&mut self, s: &Ssml, out: &mut Render) -> Result<(), Jump> {
+        out.close_segment();
+        let around = out.rate;
+        if let Some(rate) = s.attribute("rate") {
+            out.rate = prosody_rate(rate, around);
+        }
+        let items = out.items.len();
+        let before = out.duration;
+        let result = self.render(&s.children, out).await;
+        out.close_segment();
+        out.rate = around;
+        let fixed = s.attribute("duration").and_then(crate::vxml::parse_time);
+        if let Some(d) = fixed
+            && out.items.len() == items
+        {
+            out.duration = before + d;
+        }
+        result
+    }
+
+    /// The `bargein` property in force (§6.3.2): true unless it says false.
+    fn bargein_property(&mut self) -> Result<bool, Jump> {
+        let found = self
+            .properties()
+            .get("bargein")
+            .map(|(source, p)| (source.to_owned(), p.span, p.value.trim().to_owned()));
+        match found {
+            None => Ok(true),
+            Some((_, _, v)) if v == "true" => Ok(true),
+            Some((_, _, v)) if v == "false" => Ok(false),
+            Some((source, span, v)) => Err(super::events::Event::semantic(format!(
+                "{source}:{span}: <property name=\"bargein\" value=\"{v}\">: expected true or false"
+            ))
+            .into()),
+        }
     }
 
     /// `<audio>`: the decoded clip, or its fallback content.
@@ -218,14 +426,19 @@ impl Interpreter {
                 v => super::namelist::text(&v),
             },
         };
-        match self.fetch_audio(&src, a).await {
+        match self.fetch_audio(&src, &a.fetch).await {
             Ok((url, audio)) => {
                 out.audio(url, audio);
                 Ok(())
             }
             Err(why) => {
+                let instead = if a.fallback.is_empty() {
+                    "it has no fallback content (no event is thrown, §4.1.3)"
+                } else {
+                    "playing its fallback content"
+                };
                 let warning = format!(
-                    "{}:{}: <audio src=\"{src}\"> not played ({why}); playing its fallback content",
+                    "{}:{}: <audio src=\"{src}\"> not played ({why}); {instead}",
                     self.source(),
                     a.span
                 );
@@ -239,24 +452,19 @@ impl Interpreter {
         }
     }
 
+    /// Fetches and decodes a clip; the error names the event a fetch
+    /// failure would throw, and why.
     async fn fetch_audio(
         &mut self,
         src: &str,
-        a: &Audio,
+        attrs: &FetchAttrs,
     ) -> Result<(Url, Arc<DecodedAudio>), String> {
-        let url = self.resolve_uri(src).map_err(|e| e.message_text())?;
-        let req = self
-            .request(url, ResourceType::Audio, &a.fetch)
-            .map_err(|e| e.message_text())?;
+        let why = |e: super::events::Event| format!("{}: {}", e.name, e.message_text());
+        let url = self.resolve_uri(src).map_err(why)?;
+        let req = self.request(url, ResourceType::Audio, attrs).map_err(why)?;
         let parsers = Arc::clone(&self.parsers);
-        let fetched = self
-            .fetch(&req, Some(&parsers.audio))
-            .await
-            .map_err(|e| e.to_string())?;
-        let audio = fetched
-            .parsed_as::<DecodedAudio>()
-            .ok_or_else(|| "not decoded".to_string())?;
-        Ok((fetched.final_url.clone(), audio))
+        let fetched = self.fetch(&req, Some(&parsers.audio)).await;
+        decoded(fetched)
     }
 
     /// Plays everything queued. After a hangup (or disconnect) nothing is
@@ -266,46 +474,209 @@ impl Interpreter {
         if items.is_empty() || self.hung_up.is_some() {
             return;
         }
-        let heard: Vec<Heard> = match self.sink.take() {
-            None => items
-                .iter()
-                .map(|item| match item {
-                    Queued::Speech(t) => Heard::speech(t),
-                    Queued::Audio { url, audio } => Heard::audio(url, audio),
-                })
-                .collect(),
-            Some(mut sink) => {
-                let played = tokio::task::spawn_blocking(move || {
-                    let heard: Vec<Heard> = items
-                        .iter()
-                        .map(|item| match item {
-                            Queued::Speech(t) => sink.speak(t),
-                            Queued::Audio { url, audio } => sink.play(url, audio),
-                        })
-                        .collect();
-                    (sink, heard)
-                })
-                .await;
-                match played {
-                    Ok((sink, heard)) => {
-                        self.sink = Some(sink);
-                        heard
-                    }
-                    Err(e) => {
-                        self.warn(format!(
-                            "the sink failed ({e}); prompts are only recorded from now on"
-                        ));
-                        Vec::new()
-                    }
-                }
+        let (heard, failure) = play(&mut self.sink, items).await;
+        if let Some(w) = failure {
+            self.warn(w);
+        }
+        record(&mut self.report, &mut self.observer, &heard);
+    }
+
+    /// Notes the fetch audio of a document or `<data>` request about to be
+    /// made for an element with fetch attributes `attrs` (or under the
+    /// `fetchaudio…` properties); [`Interpreter::fetch`] plays it.
+    pub(crate) fn plan_fetch_audio(
+        &mut self,
+        req: &FetchRequest,
+        attrs: &FetchAttrs,
+    ) -> Result<(), super::events::Event> {
+        self.fetch_audio = None;
+        if !matches!(req.rtype, ResourceType::Document | ResourceType::Data) {
+            return Ok(());
+        }
+        let props = self.properties();
+        let src = match &attrs.fetchaudio {
+            Some(s) => Some(s.clone()),
+            None => props.get("fetchaudio").map(|(_, p)| p.value.clone()),
+        };
+        let Some(src) = src.filter(|s| !s.trim().is_empty()) else {
+            return Ok(());
+        };
+        let delay = match attrs.fetchaudiodelay {
+            Some(d) => d,
+            None => props
+                .time("fetchaudiodelay")?
+                .unwrap_or(DEFAULT_FETCH_AUDIO_DELAY),
+        };
+        let minimum = match attrs.fetchaudiominimum {
+            Some(d) => d,
+            None => props
+                .time("fetchaudiominimum")?
+                .unwrap_or(DEFAULT_FETCH_AUDIO_MINIMUM),
+        };
+        let url = self.resolve_uri(&src)?;
+        let clip = self.request(url, ResourceType::Audio, &FetchAttrs::default())?;
+        self.fetch_audio = Some(FetchAudioPlan {
+            for_url: req.url.clone(),
+            clip,
+            delay,
+            minimum,
+        });
+        Ok(())
+    }
+
+    /// The fetch audio planned for `req`, if any (taken: it plays once).
+    pub(crate) fn take_fetch_audio(&mut self, req: &FetchRequest) -> Option<FetchAudioPlan> {
+        self.fetch_audio.take().filter(|p| p.for_url == req.url)
+    }
+
+    /// Fetches `req` with `plan`'s fetch audio playing if it is slow (see
+    /// the module doc). Fetch records are drained by the caller.
+    pub(crate) async fn fetch_playing(
+        &mut self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+        plan: FetchAudioPlan,
+    ) -> Result<Fetched, FetchError> {
+        let parsers = Arc::clone(&self.parsers);
+        // Split borrows: the fetch runs on `fetch` while the queue plays.
+        let Interpreter {
+            fetch,
+            sink,
+            queue,
+            report,
+            observer,
+            hung_up,
+            ..
+        } = self;
+        let main = fetch.fetch(req, parser);
+        tokio::pin!(main);
+        tokio::select! {
+            biased;
+            r = &mut main => return r,
+            () = tokio::time::sleep(plan.delay) => {}
+        }
+        if hung_up.is_some() {
+            return main.await;
+        }
+        // Slow: fetch the clip while the fetch goes on.
+        let clip = fetch.fetch(&plan.clip, Some(&parsers.audio));
+        tokio::pin!(clip);
+        let clip = tokio::select! {
+            biased;
+            r = &mut main => return r,
+            c = &mut clip => decoded(c),
+        };
+        let (url, audio) = match clip {
+            Ok(c) => c,
+            Err(why) => {
+                let w = format!(
+                    "fetchaudio {} not played while fetching {} ({why})",
+                    plan.clip.url, req.url
+                );
+                tracing::warn!(target: "vxb::call", "{w}");
+                report.warnings.push(w);
+                return main.await;
             }
         };
-        for h in &heard {
-            let record = PromptRecord::from(h);
-            if let Some(o) = self.observer.as_mut() {
-                o.prompt(&record);
-            }
-            self.report.prompts.push(record);
+        // The queued prompts play first, the fetch going on meanwhile.
+        let mut done = None;
+        let items = std::mem::take(queue);
+        if !items.is_empty() {
+            let playing = play(sink, items);
+            tokio::pin!(playing);
+            let (heard, failure) = loop {
+                tokio::select! {
+                    r = &mut main, if done.is_none() => done = Some(r),
+                    played = &mut playing => break played,
+                }
+            };
+            report.warnings.extend(failure);
+            record(report, observer, &heard);
         }
+        let started = Instant::now();
+        let result = match done {
+            Some(r) => r,
+            None => main.await,
+        };
+        tokio::time::sleep_until((started + plan.minimum).into()).await;
+        let played = started.elapsed();
+        let heard = match sink {
+            Some(s) => s.fetch_audio(&url, &audio, played),
+            None => Heard::fetch_audio(&url, &audio, played),
+        };
+        record(report, observer, std::slice::from_ref(&heard));
+        result
+    }
+}
+
+/// A fetched clip's decoded audio, or why there is none.
+fn decoded(fetched: Result<Fetched, FetchError>) -> Result<(Url, Arc<DecodedAudio>), String> {
+    let fetched = fetched.map_err(|e| format!("{}: {e}", e.event()))?;
+    let audio = fetched
+        .parsed_as::<DecodedAudio>()
+        .ok_or_else(|| "error.badfetch: not decoded".to_string())?;
+    Ok((fetched.final_url.clone(), audio))
+}
+
+/// Plays `items` on `sink` (on the blocking pool), or records them when
+/// there is none. A sink that panicked is dropped; the second value says so.
+async fn play(
+    sink: &mut Option<Box<dyn Sink + Send>>,
+    items: Vec<Queued>,
+) -> (Vec<Heard>, Option<String>) {
+    let Some(mut s) = sink.take() else {
+        let heard = items
+            .iter()
+            .map(|q| match &q.item {
+                Item::Speech(speech) => Heard::speech(speech, q.bargein),
+                Item::Audio { url, audio } => Heard::audio(url, audio, q.bargein),
+            })
+            .collect();
+        return (heard, None);
+    };
+    let played = tokio::task::spawn_blocking(move || {
+        let heard: Vec<Heard> = items
+            .iter()
+            .map(|q| match &q.item {
+                Item::Speech(speech) => s.speak(speech, q.bargein),
+                Item::Audio { url, audio } => s.play(url, audio, q.bargein),
+            })
+            .collect();
+        (s, heard)
+    })
+    .await;
+    match played {
+        Ok((s, heard)) => {
+            *sink = Some(s);
+            (heard, None)
+        }
+        Err(e) => (
+            Vec::new(),
+            Some(format!(
+                "the sink failed ({e}); prompts are only recorded from now on"
+            )),
+        ),
+    }
+}
+
+/// Adds what was heard to the report (a mark alone, no text and no time,
+/// is the sink's record only) and tells the observer.
+fn record(
+    report: &mut CallReport,
+    observer: &mut Option<Box<dyn CallObserver + Send>>,
+    heard: &[Heard],
+) {
+    for h in heard {
+        if let Heard::Speech { text, duration, .. } = h
+            && text.is_empty()
+            && duration.is_zero()
+        {
+            continue;
+        }
+        let r = PromptRecord::from(h);
+        if let Some(o) = observer.as_mut() {
+            o.prompt(&r);
+        }
+        report.prompts.push(r);
     }
 }
