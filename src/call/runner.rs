@@ -98,6 +98,11 @@ impl Browser {
         &self.parsers.vxml
     }
 
+    /// The `<audio>` decode hook every call uses (its count of decodes).
+    pub fn audio_parser(&self) -> &crate::interp::AudioParser {
+        &self.parsers.audio
+    }
+
     /// How many worker threads run calls.
     pub fn workers(&self) -> usize {
         self.pool.threads()

@@ -108,12 +108,23 @@ fn references(doc: &Document, url: &Url) -> Vec<(ResourceType, String)> {
 }
 
 /// Decodes `<audio>` clips for the cache: the decoded samples are kept with
-/// the entry, so a clip is decoded once however often it plays.
+/// the entry, so a clip is decoded once however often it plays. Counts its
+/// decodes, as [`VxmlParser`] counts its parses.
 #[derive(Debug, Default)]
-pub struct AudioParser;
+pub struct AudioParser {
+    decodes: AtomicU64,
+}
+
+impl AudioParser {
+    /// How many bodies this parser has decoded (successfully or not).
+    pub fn decodes(&self) -> u64 {
+        self.decodes.load(Ordering::Relaxed)
+    }
+}
 
 impl BodyParser for AudioParser {
     fn parse(&self, _url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+        self.decodes.fetch_add(1, Ordering::Relaxed);
         audio::decode(body)
             .map(ParsedBody::new)
             .map_err(|e| ParseFailure::new(format!("cannot play: {e}")))
@@ -185,10 +196,12 @@ mod tests {
 
     #[test]
     fn audio_is_decoded_or_refused() {
-        let e = AudioParser
+        let p = AudioParser::default();
+        let e = p
             .parse(&url("http://h/a.wav"), &Bytes::from_static(b"not a wave"))
             .expect_err("not audio");
         assert_eq!(e.event, "error.badfetch");
         assert!(e.message.starts_with("cannot play"), "{}", e.message);
+        assert_eq!(p.decodes(), 1);
     }
 }
