@@ -125,8 +125,10 @@ impl Render {
 
     /// Times the text since the last boundary at the rate in force.
     fn close_segment(&mut self) {
-        let at_default = speech_duration(&self.segment);
-        self.duration += at_default.div_f64(self.rate);
+        let at_default = speech_duration(&self.segment).as_secs_f64();
+        // The rate is clamped (see `prosody_rate`), so this cannot fail.
+        let at_rate = Duration::try_from_secs_f64(at_default / self.rate).unwrap_or(Duration::MAX);
+        self.duration = self.duration.saturating_add(at_rate);
         self.text.push_str(&self.segment);
         self.segment.clear();
     }
@@ -134,7 +136,7 @@ impl Render {
     /// `<break>`: silence, which also separates words.
     fn silence(&mut self, d: Duration) {
         self.close_segment();
-        self.duration += d;
+        self.duration = self.duration.saturating_add(d);
         self.text.push(' ');
     }
 
@@ -195,7 +197,9 @@ fn break_time(time: Option<Duration>, strength: Option<BreakStrength>) -> Durati
 /// labels are absolute (x-slow 0.5, slow 0.75, medium/default 1, fast 1.5,
 /// x-fast 2), a number multiplies (SSML 1.1), `N%` is N hundredths and
 /// `+N%` / `-N%` a relative change (SSML 1.0). A value that is none of
-/// these, or not above zero, leaves the rate as it was.
+/// these, or not above zero, leaves the rate as it was. Rates are kept
+/// within [`MIN_RATE`, `MAX_RATE`]: beyond them a duration estimate means
+/// nothing, and an absurd value must not overflow one.
 fn prosody_rate(value: &str, around: f64) -> f64 {
     let v = value.trim();
     let rate = match v {
@@ -213,8 +217,14 @@ fn prosody_rate(value: &str, around: f64) -> f64 {
             None => v.parse::<f64>().ok().map(|m| around * m),
         },
     };
-    rate.filter(|r| r.is_finite() && *r > 0.0).unwrap_or(around)
+    rate.filter(|r| r.is_finite() && *r > 0.0)
+        .map_or(around, |r| r.clamp(MIN_RATE, MAX_RATE))
 }
+
+/// The slowest speaking rate timed: a tenth of the default.
+const MIN_RATE: f64 = 0.1;
+/// The fastest speaking rate timed: ten times the default.
+const MAX_RATE: f64 = 10.0;
 
 fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -391,7 +401,7 @@ impl Interpreter {
         if let Some(d) = fixed
             && out.items.len() == items
         {
-            out.duration = before + d;
+            out.duration = before.saturating_add(d);
         }
         result
     }
@@ -598,7 +608,7 @@ impl Interpreter {
             Some(r) => r,
             None => main.await,
         };
-        tokio::time::sleep_until((started + plan.minimum).into()).await;
+        tokio::time::sleep(plan.minimum.saturating_sub(started.elapsed())).await;
         let played = started.elapsed();
         let heard = match sink {
             Some(s) => s.fetch_audio(&url, &audio, played),
@@ -678,5 +688,59 @@ fn record(
             o.prompt(&r);
         }
         report.prompts.push(r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prosody_rates_by_label_number_and_percentage() {
+        assert_eq!(prosody_rate("x-slow", 1.0), 0.5);
+        assert_eq!(prosody_rate("fast", 0.5), 1.5, "labels are absolute");
+        assert_eq!(prosody_rate("default", 2.0), 1.0);
+        assert_eq!(prosody_rate("1.5", 2.0), 3.0, "numbers multiply");
+        assert_eq!(prosody_rate("50%", 2.0), 1.0);
+        assert_eq!(prosody_rate("+10%", 1.0), 1.1);
+        assert_eq!(prosody_rate("-50%", 1.0), 0.5);
+        for bad in ["", "quick", "-1", "0", "-100%", "NaN", "inf"] {
+            assert_eq!(prosody_rate(bad, 1.25), 1.25, "{bad:?} leaves the rate");
+        }
+        assert_eq!(prosody_rate("1e-300", 1.0), MIN_RATE);
+        assert_eq!(prosody_rate("1e300", 1.0), MAX_RATE);
+    }
+
+    #[test]
+    fn break_time_wins_over_strength_and_medium_is_the_default() {
+        let ms = Duration::from_millis;
+        assert_eq!(
+            break_time(Some(ms(30)), Some(BreakStrength::XStrong)),
+            ms(30)
+        );
+        assert_eq!(break_time(None, None), ms(400));
+        assert_eq!(break_time(None, Some(BreakStrength::None)), Duration::ZERO);
+        assert_eq!(break_time(None, Some(BreakStrength::Weak)), ms(200));
+    }
+
+    #[test]
+    fn extreme_timing_saturates_instead_of_panicking() {
+        let mut r = Render::new(true);
+        r.rate = MIN_RATE;
+        r.text("one two three");
+        r.silence(Duration::MAX);
+        r.text("four");
+        r.cut();
+        let [
+            Queued {
+                item: Item::Speech(s),
+                ..
+            },
+        ] = &r.items[..]
+        else {
+            panic!("one speech item: {:?}", r.items);
+        };
+        assert_eq!(s.duration, Duration::MAX);
+        assert_eq!(s.text, "one two three four");
     }
 }
