@@ -372,6 +372,96 @@ async fn a_cache_hit_does_not_decode_again() {
     assert_eq!(no_store.browser.audio_parser().decodes(), 2);
 }
 
+// ------------------------------------------- audiomaxage, audiomaxstale ----
+
+#[tokio::test]
+async fn clips_fetch_as_audio_under_audiomaxage_and_audiomaxstale() {
+    let clip = pcm(8000, 1, 16, 800);
+    let play = |props: &str, attrs: &str, src: &str| {
+        vxml(&format!(
+            r#"{props}<form><block><audio src="{src}" {attrs}/></block></form>"#
+        ))
+    };
+    let fresh = play("", "", "fresh.wav");
+    let maxage_prop = play(
+        r#"<property name="audiomaxage" value="0"/>"#,
+        "",
+        "fresh.wav",
+    );
+    // The attribute wins over the property.
+    let maxage_attr = play(
+        r#"<property name="audiomaxage" value="600"/>"#,
+        r#"maxage="0""#,
+        "fresh.wav",
+    );
+    // `documentmaxage` is not the audio's property.
+    let other_type = play(
+        r#"<property name="documentmaxage" value="0"/>"#,
+        "",
+        "fresh.wav",
+    );
+    let stale = play("", "", "stale.wav");
+    let maxstale_prop = play(
+        r#"<property name="audiomaxstale" value="60"/>"#,
+        "",
+        "stale.wav",
+    );
+    let rules = "[[rule]]\npath = \"/fresh.wav\"\nheaders = { \"Cache-Control\" = \"max-age=600\" }\n\
+                 [[rule]]\npath = \"/stale.wav\"\nheaders = { \"Cache-Control\" = \"max-age=0\" }\n";
+    let w = world_with(
+        &[
+            ("fresh.vxml", fresh.as_bytes()),
+            ("maxage-prop.vxml", maxage_prop.as_bytes()),
+            ("maxage-attr.vxml", maxage_attr.as_bytes()),
+            ("other-type.vxml", other_type.as_bytes()),
+            ("stale.vxml", stale.as_bytes()),
+            ("maxstale-prop.vxml", maxstale_prop.as_bytes()),
+            ("fresh.wav", &clip),
+            ("stale.wav", &clip),
+        ],
+        rules,
+    )
+    .await;
+    let mut decisions = Vec::new();
+    for page in [
+        "fresh.vxml",
+        "fresh.vxml",
+        "maxage-prop.vxml",
+        "maxage-attr.vxml",
+        "other-type.vxml",
+        "stale.vxml",
+        "stale.vxml",
+        "maxstale-prop.vxml",
+    ] {
+        let r = w.call(page, &[]).await;
+        assert_eq!(r.prompts.len(), 1, "{page}: {r:?}");
+        assert_eq!(r.prompts[0].duration(), Duration::from_millis(100));
+        let audio: Vec<_> = r
+            .fetches
+            .iter()
+            .filter(|f| f.rtype == ResourceType::Audio)
+            .map(|f| f.decision)
+            .collect();
+        decisions.push((page, audio));
+    }
+    let one = |d: Decision| vec![Some(d)];
+    assert_eq!(
+        decisions,
+        vec![
+            ("fresh.vxml", one(Decision::Miss)),
+            ("fresh.vxml", one(Decision::Hit)),
+            ("maxage-prop.vxml", one(Decision::Revalidated)),
+            ("maxage-attr.vxml", one(Decision::Revalidated)),
+            ("other-type.vxml", one(Decision::Hit)),
+            ("stale.vxml", one(Decision::Miss)),
+            ("stale.vxml", one(Decision::Revalidated)),
+            ("maxstale-prop.vxml", one(Decision::Stale)),
+        ]
+    );
+    // A 304 keeps the decoded clip with the entry.
+    assert_eq!(w.browser.audio_parser().decodes(), 2);
+}
+
 // -------------------------------------------------------------- order ----
 
 #[tokio::test]
