@@ -836,3 +836,30 @@ async fn run_with_play_says_in_one_line_why_it_is_silent_and_completes_the_call(
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn run_with_realtime_takes_as_long_as_the_prompts() {
+    let doc =
+        vxml(r#"<form><block><prompt>Wait <break time="700ms"/> for it.</prompt></block></form>"#);
+    let w = world_with(&[("a.vxml", doc.as_bytes())], "").await;
+    let url = w.url("a.vxml");
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vxb"))
+            .args(["run", &url, "--realtime", "--input", "hangup"])
+            .output()
+            .expect("vxb runs")
+    })
+    .await
+    .expect("joined");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("prompt: Wait for it."), "{stdout}");
+    // Three words and the break: 1.9 s of prompt.
+    assert!(started.elapsed() >= Duration::from_millis(1900));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
