@@ -20,9 +20,10 @@
 //! queued as a clip. If it cannot be fetched or decoded its fallback
 //! content is queued instead and the reason — with the event a fetch
 //! failure names, `error.badfetch.http.404`… — goes to the report's
-//! warnings. The event is not thrown: §4.1.3 says the alternate content is
-//! played instead, and with no alternate content "no audio is played and no
-//! error event is thrown". An `expr` that evaluates to `undefined` or `null`
+//! warnings. The event is not thrown: §4.1.3 has the alternate content
+//! played instead, and with no alternate content nothing is played and no
+//! error event is thrown (an audio failure is unrelated to the dialog the
+//! author's handlers are written for). An `expr` that evaluates to `undefined` or `null`
 //! leaves the element out (2.1 §4.1.3). `<enumerate>` lists the menu's
 //! choices or the field's options (`For <choice>, press <n>.` when there is
 //! no template).
