@@ -47,8 +47,9 @@ pub enum Command {
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
     Proxy(proxy::ProxyArgs),
-    /// Place one call to a VoiceXML application with a scripted caller,
-    /// printing prompts, fetches, logs and events as they happen.
+    /// Place one call to a VoiceXML application — interactive at a
+    /// terminal, else scripted (`--input`) or read from a pipe — printing
+    /// prompts, fetches, logs and events as they happen.
     Run(run::RunArgs),
     /// Run a scenario's calls through one shared cache and check their
     /// expectations (spec §4).
