@@ -179,6 +179,31 @@ fn run_shows_the_cache_after_the_call() {
     assert_eq!((cells[3], cells[4]), ("0", "2"), "{audio}");
 }
 
+#[test]
+fn play_sends_the_prompts_to_the_speaker_or_says_why_not() {
+    let hello = "vxml-samples/hello/index.vxml";
+    let silent = vxb(&["run", hello]);
+    let played = vxb(&["run", hello, "--play"]);
+    assert_eq!(played.status.code(), Some(0), "{}", stderr(&played));
+    // The same call, heard the same way.
+    assert_eq!(stdout(&played), stdout(&silent));
+    if !cfg!(feature = "speaker") {
+        assert_eq!(
+            stderr(&played),
+            "vxb run: --play: vxb was built without the `speaker` feature; audio is not \
+             played (rebuild with `cargo build --features speaker`)\n"
+        );
+    } else if !stderr(&played).is_empty() {
+        // A machine without a sound card says so, once.
+        let err = stderr(&played);
+        assert!(
+            err.starts_with("vxb run: --play: cannot open the speaker"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
 // ----- run: the caller at a terminal, on a pipe ------------------------------------
 
 /// A pseudo-terminal: `vxb run` sees a terminal on stdin, stdout and
