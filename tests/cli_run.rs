@@ -553,6 +553,37 @@ fn run_with_a_bad_config_names_its_file_line_and_key() {
 }
 
 #[test]
+fn run_of_a_malformed_start_document_names_its_line() {
+    let site = fixtures::site(&[(
+        "bad.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n\
+         <form><block><prompt>Hi</block></form></vxml>\n",
+    )]);
+    let path = site.path().join("bad.vxml");
+    let err = usage_error(&vxb(&["run", arg(&path)]));
+    let url = format!("file://{}", path.display());
+    assert!(
+        err.starts_with(&format!("vxb run: cannot start the call: {url}:3: ")),
+        "{err}"
+    );
+    assert!(err.contains("malformed XML"), "{err}");
+}
+
+#[test]
+fn a_fetch_failing_later_is_a_failed_call_not_bad_input() {
+    let site = fixtures::site(&[(
+        "goto.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n\
+         <form><block><goto next=\"nope.vxml\"/></block></form></vxml>\n",
+    )]);
+    let out = vxb(&["run", arg(&site.path().join("goto.vxml"))]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("fetch failed - file://"), "{text}");
+    assert!(text.contains("ended: error error.badfetch: "), "{text}");
+}
+
+#[test]
 fn run_of_an_unreachable_start_url_is_one_line() {
     let url = format!("http://127.0.0.1:{}/app.vxml", closed_port());
     let err = usage_error(&vxb(&["run", &url]));
