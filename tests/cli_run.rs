@@ -218,6 +218,19 @@ mod pty {
     use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
     use std::time::{Duration, Instant};
 
+    /// A child process that is killed if the test fails before it ends,
+    /// so a stuck call does not outlive the test.
+    pub struct Reaped(pub std::process::Child);
+
+    impl Drop for Reaped {
+        fn drop(&mut self) {
+            if let Ok(None) = self.0.try_wait() {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+
     /// The terminal's master side: what the program writes is read here,
     /// what is written here is typed.
     pub struct Terminal {
@@ -309,7 +322,7 @@ mod pty {
 fn run_on_a_terminal_is_interactive() {
     let site = fixtures::site(&[("ask.vxml", ASK)]);
     let (mut term, slave) = pty::open();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vxb"))
+    let child = Command::new(env!("CARGO_BIN_EXE_vxb"))
         .args(["run", arg(&site.path().join("ask.vxml"))])
         .env_remove("RUST_LOG")
         .stdin(slave.try_clone().expect("slave"))
@@ -317,6 +330,7 @@ fn run_on_a_terminal_is_interactive() {
         .stderr(slave)
         .spawn()
         .expect("vxb runs");
+    let mut child = pty::Reaped(child);
 
     // The fetch and the first prompt are shown before the caller is asked.
     let shown = term.expect("> ");
@@ -358,7 +372,7 @@ fn run_on_a_terminal_is_interactive() {
         shown.contains("event connection.disconnect.hangup"),
         "{shown:?}"
     );
-    let status = child.wait().expect("vxb ends");
+    let status = child.0.wait().expect("vxb ends");
     assert_eq!(status.code(), Some(0));
 }
 
