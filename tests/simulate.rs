@@ -1635,7 +1635,7 @@ call = "{origin}/a.vxml"
     let e = simulate(&scenario, &mut dialer, |s| seen.push(s.clone()))
         .await
         .expect_err("the scenario names a document that is not there");
-    let SimulateError::Unreachable { step, line, cause } = &e else {
+    let SimulateError::StartFailed { step, line, cause } = &e else {
         panic!("{e:?}")
     };
     assert_eq!((*step, *line, e.line()), (2, 8, Some(8)));

@@ -63,7 +63,7 @@ pub enum SimulateError {
     /// A call's start document could not be fetched (and the step did not
     /// expect an error): the scenario names something that is not there.
     #[error("step {step}: cannot start the call: {cause}")]
-    Unreachable {
+    StartFailed {
         step: usize,
         line: usize,
         cause: String,
@@ -74,7 +74,7 @@ impl SimulateError {
     /// The scenario line the error is at, when it is at one.
     pub fn line(&self) -> Option<usize> {
         match self {
-            SimulateError::Unreachable { line, .. } => Some(*line),
+            SimulateError::StartFailed { line, .. } => Some(*line),
             SimulateError::Origin(_) | SimulateError::NoOrigin { .. } => None,
         }
     }
@@ -125,7 +125,7 @@ pub async fn simulate<D: Dialer>(
                 if !c.expect.expects_error()
                     && let Some(failed) = start_failure(&report)
                 {
-                    failure = Some(SimulateError::Unreachable {
+                    failure = Some(SimulateError::StartFailed {
                         step: n,
                         line: c.line,
                         cause: failed.error.clone().unwrap_or_default(),
