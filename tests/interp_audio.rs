@@ -3,7 +3,7 @@
 //! 127.0.0.1: exact durations of every WAVE format, fallback content and
 //! its warnings, decoding once per cache entry, the order a caller hears
 //! things in, SSML timing, barge-in flags, fetch audio during slow fetches,
-//! and `vxb run --play` in a build without the speaker.
+//! and `vxb run --realtime`.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -809,33 +809,8 @@ async fn fetch_audio_that_cannot_be_fetched_is_a_warning_and_the_fetch_goes_on()
     );
 }
 
-// ------------------------------------------------------- vxb run --play ----
-
-#[cfg(not(feature = "speaker"))]
-#[tokio::test]
-async fn run_with_play_says_in_one_line_why_it_is_silent_and_completes_the_call() {
-    let doc = vxml(r#"<form><block>Hello there.</block></form>"#);
-    let w = world_with(&[("a.vxml", doc.as_bytes())], "").await;
-    let url = w.url("a.vxml");
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vxb"))
-            .args(["run", &url, "--play", "--input", "hangup"])
-            .output()
-            .expect("vxb runs")
-    })
-    .await
-    .expect("joined");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("prompt: Hello there."), "{stdout}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(
-        lines[0].contains("built without the `speaker` feature"),
-        "{stderr}"
-    );
-}
+// ---------------------------------------------------- vxb run --realtime ----
+// (`--play` itself is tested in `cli_run.rs`.)
 
 #[tokio::test]
 async fn run_with_realtime_takes_as_long_as_the_prompts() {

@@ -1582,9 +1582,6 @@ expect_fetch = { "{origin}/a.wav" = "miss" }
 
 [[step]]
 call = "{origin}/missing.vxml"
-
-[[step]]
-call = "{origin}/missing.vxml"
 expect_end = "error.badfetch.http.404"
 "#,
     )
@@ -1593,7 +1590,7 @@ expect_end = "error.badfetch.http.404"
     let report = simulate(&scenario, &mut dialer, |_| {})
         .await
         .expect("runs");
-    assert_eq!((report.passed(), report.failed()), (1, 2));
+    assert_eq!((report.passed(), report.failed()), (1, 1));
     let calls: Vec<&CallOutcome> = report.calls().collect();
     assert_eq!(outcomes(&calls[0].expectations), [false, true, true]);
     let Outcome::Failed { actual, .. } = &calls[0].expectations[0].outcome else {
@@ -1602,11 +1599,55 @@ expect_end = "error.badfetch.http.404"
     assert_eq!(actual.len(), 1);
     assert!(actual[0].ends_with("/a.wav"), "{actual:?}");
     assert!(
-        !calls[1].passed(),
-        "an error end fails a call without expect_end"
+        calls[1].passed(),
+        "a start document that is not there, when expected"
     );
-    assert!(calls[2].passed(), "unless it is expected");
-    assert!(report.summary().ends_with("3 calls: 1 passed, 2 failed\n"));
+    assert!(report.summary().ends_with("2 calls: 1 passed, 1 failed\n"));
+}
+
+#[tokio::test]
+async fn a_start_document_that_cannot_be_fetched_stops_the_simulation_at_its_line() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "app/a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form/></vxml>",
+    );
+    let scenario = parse_in(
+        site.path(),
+        r#"
+[origin]
+serve = "app"
+
+[[step]]
+call = "{origin}/a.vxml"
+
+[[step]]
+call = "{origin}/missing.vxml"
+
+[[step]]
+call = "{origin}/a.vxml"
+"#,
+    )
+    .expect("valid");
+    let mut dialer = fetching_dialer(Config::default());
+    let mut seen = Vec::new();
+    let e = simulate(&scenario, &mut dialer, |s| seen.push(s.clone()))
+        .await
+        .expect_err("the scenario names a document that is not there");
+    let SimulateError::StartFailed { step, line, cause } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!((*step, *line, e.line()), (2, 8, Some(8)));
+    assert!(
+        cause.ends_with("/missing.vxml: HTTP 404 Not Found"),
+        "{cause}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("step 2: cannot start the call: {cause}")
+    );
+    assert_eq!(seen.len(), 1, "step 1 ran, step 3 did not");
 }
 
 #[tokio::test]

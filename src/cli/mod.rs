@@ -8,6 +8,7 @@ pub mod proxy;
 pub mod run;
 pub mod simulate;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,10 @@ use crate::serve::{Origin, ServeOptions, load_rules};
 #[derive(Parser, Debug)]
 #[command(name = "vxb", version, about, long_about = None)]
 pub struct Cli {
+    /// Trace on stderr: `-v` each fetch and log, `-vv` debug, `-vvv` trace.
+    /// `RUST_LOG` (an env-filter, e.g. `vxb::fetch=debug`), when set, wins.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,8 +47,9 @@ pub enum Command {
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
     Proxy(proxy::ProxyArgs),
-    /// Place one call to a VoiceXML application with a scripted caller,
-    /// printing prompts, fetches, logs and events as they happen.
+    /// Place one call to a VoiceXML application — interactive at a
+    /// terminal, else scripted (`--input`) or read from a pipe — printing
+    /// prompts, fetches, logs and events as they happen.
     Run(run::RunArgs),
     /// Run a scenario's calls through one shared cache and check their
     /// expectations (spec §4).
@@ -79,7 +85,28 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    init_tracing(cli.verbose);
     ExitCode::from(run(cli))
+}
+
+/// Tracing goes to stderr, so stdout (and `--json` files) stay clean:
+/// `RUST_LOG` when set, else warnings only, or more with each `-v`.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
+        _ => EnvFilter::new(match verbose {
+            0 => "warn",
+            1 => "warn,vxb=info",
+            2 => "warn,vxb=debug",
+            _ => "info,vxb=trace",
+        }),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 fn run(cli: Cli) -> u8 {

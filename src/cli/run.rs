@@ -1,9 +1,10 @@
-//! `vxb run`: one call to a VoiceXML application with a scripted caller,
-//! printing what the caller hears, each fetch, logs and events as they
-//! happen, and how the call ended.
+//! `vxb run`: one call to a VoiceXML application. The caller is a script
+//! (`--input`), a person at a terminal (a `>` prompt; interactive), or lines
+//! piped to standard input. What the caller hears, each fetch with its cache
+//! decision, logs and events are printed as they happen, then how the call
+//! ended.
 
-use std::future::{Future, ready};
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufReader, IsTerminal, Stderr, Stdin};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,22 +13,26 @@ use clap::Args;
 
 use super::fetch::{runtime, start_dir, target};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::audio::open_sink;
 use crate::call::report::{EventRecord, LogRecord, PromptRecord};
+use crate::call::source::LineCaller;
 use crate::call::{Browser, CallEnd, CallObserver, CallOptions, CallerInput, InputSource, Token};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::fetch::FetchRecord;
 use crate::simulate::listing::cache_listing;
+use crate::simulate::start_failure;
 
 /// The arguments of `vxb run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The start document: a URL (http, https, file) or a local path.
     pub start: String,
-    /// The caller's input, comma- or space-separated (spec §1). Without it,
-    /// tokens are read from standard input one line at a time when it is not
-    /// a terminal; from a terminal the caller hangs up when asked for input
-    /// (an interactive mode comes later).
+    /// The caller's input, comma- or space-separated (spec §1): DTMF keys,
+    /// `say:<words>`, `noinput`, `nomatch`, `hangup`. The call runs
+    /// unattended and the caller hangs up when the list runs out. Without
+    /// it, a terminal is interactive (type a token at the `>` prompt; end of
+    /// input hangs up) and a pipe is read one token a line.
     #[arg(long)]
     pub input: Option<String>,
     /// The TOML configuration file (spec §2).
@@ -36,18 +41,17 @@ pub struct RunArgs {
     /// Write the call's report as JSON (spec §5) to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Play the prompts through the speaker (needs a build with the
+    /// `speaker` feature).
+    #[arg(long)]
+    pub play: bool,
+    /// Without `--play` (or when the speaker cannot be used), take as long
+    /// as each prompt would take to hear.
+    #[arg(long)]
+    pub realtime: bool,
     /// Print the cache's entries and statistics after the call.
     #[arg(long)]
     pub show_cache: bool,
-    /// Play the prompts' audio on the speaker (a build with the `speaker`
-    /// feature); when it cannot be opened, one line says why and the call
-    /// goes on silently.
-    #[arg(long)]
-    pub play: bool,
-    /// Without `--play` (or when the speaker is unavailable), take as long
-    /// as each prompt would take to play.
-    #[arg(long)]
-    pub realtime: bool,
 }
 
 /// Loads `--config`, or the defaults.
@@ -68,8 +72,15 @@ pub fn run(args: RunArgs) -> u8 {
                 return EXIT_USAGE;
             }
         },
-        None if !std::io::stdin().is_terminal() => Caller::Stdin,
-        None => Caller::Script(CallerInput::new([])),
+        None => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            Caller::Lines(LineCaller::new(
+                BufReader::new(stdin),
+                std::io::stderr(),
+                interactive,
+            ))
+        }
     };
     let config = match load_config(args.config.as_deref()) {
         Ok(c) => c,
@@ -78,6 +89,13 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    if Path::new(&args.start).is_dir() {
+        eprintln!(
+            "vxb run: {}: is a directory, not a VoiceXML document",
+            args.start
+        );
+        return EXIT_USAGE;
+    }
     let url = match target(&args.start) {
         Ok(u) => u,
         Err(_) if !args.start.contains(':') && !Path::new(&args.start).exists() => {
@@ -97,6 +115,13 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let sink = (args.play || args.realtime).then(|| {
+        let (sink, why_silent) = open_sink(args.play, args.realtime);
+        if let Some(why) = why_silent {
+            eprintln!("vxb run: --play: {why}");
+        }
+        sink
+    });
     let Some(runtime) = runtime("run") else {
         return EXIT_FAILED;
     };
@@ -106,25 +131,13 @@ pub fn run(args: RunArgs) -> u8 {
                 println!("preload {} failed: {} ({e})", outcome.name, outcome.url);
             }
         }
-        let (sink, why) = crate::audio::open_sink(args.play, args.realtime);
-        if let Some(why) = why {
-            eprintln!("vxb run: {why}");
-        }
         let options = CallOptions {
-            observer: Some(Box::new(Printer)),
-            // Only a sink that plays or takes time is worth driving.
-            sink: (args.play || args.realtime).then_some(sink),
+            observer: Some(Box::new(Printer::default())),
+            sink,
             ..CallOptions::default()
         };
         browser.call(url.as_str(), input, options).await
     });
-    match &report.ended {
-        CallEnd::Error { event, message } => println!("ended: error {event}: {message}"),
-        ended => println!("ended: {}", ended.kind()),
-    }
-    if args.show_cache {
-        print_cache(&browser);
-    }
     if let Some(path) = &args.json {
         let written = serde_json::to_string_pretty(&report)
             .map_err(|e| e.to_string())
@@ -133,6 +146,20 @@ pub fn run(args: RunArgs) -> u8 {
             eprintln!("vxb run: cannot write {}: {e}", path.display());
             return EXIT_FAILED;
         }
+    }
+    if let Some(failed) = start_failure(&report) {
+        // The call never began: bad input (exit 2), one line, like a
+        // missing file.
+        let cause = failed.error.as_deref().unwrap_or("cannot fetch");
+        eprintln!("vxb run: cannot start the call: {cause}");
+        return EXIT_USAGE;
+    }
+    match &report.ended {
+        CallEnd::Error { event, message } => println!("ended: error {event}: {message}"),
+        ended => println!("ended: {}", ended.kind()),
+    }
+    if args.show_cache {
+        print_cache(&browser);
     }
     match report.ended {
         CallEnd::Error { .. } => EXIT_FAILED,
@@ -150,46 +177,41 @@ pub(crate) fn print_cache(browser: &Browser) {
     );
 }
 
-/// Who the caller is: a script from `--input`, or lines of standard input.
+/// Who the caller is: a script from `--input`, or lines of standard input
+/// (typed at a terminal, with hints on standard error, or piped).
 enum Caller {
     Script(CallerInput),
-    Stdin,
+    Lines(LineCaller<BufReader<Stdin>, Stderr>),
 }
 
 impl InputSource for Caller {
     fn next_token(&mut self) -> Pin<Box<dyn Future<Output = Token> + '_>> {
         match self {
             Caller::Script(script) => InputSource::next_token(script),
-            Caller::Stdin => Box::pin(ready(stdin_token())),
+            Caller::Lines(lines) => lines.next_token(),
         }
     }
 }
 
-/// The next token from standard input, read only when the call asks for
-/// one (so a pipe can follow the call). Blocking is fine: the call has its
-/// worker to itself and has nothing else to do until the caller answers.
-/// Blank lines are skipped and a bad token is reported and skipped; the
-/// end of input hangs up.
-fn stdin_token() -> Token {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) | Err(_) => return Token::Hangup,
-            Ok(_) if line.trim().is_empty() => continue,
-            Ok(_) => match line.parse::<Token>() {
-                Ok(token) => return token,
-                Err(e) => eprintln!("vxb run: stdin: {e}"),
-            },
-        }
-    }
+/// Prints the call's report entries to stdout as they are made, so a
+/// person at the terminal sees them before the `>` prompt.
+#[derive(Default)]
+struct Printer {
+    /// The start document could not be fetched: the call never began and
+    /// `run` says so in one line at the end, so nothing is printed.
+    silent: bool,
+    /// A fetch has been seen (the first is the start document's).
+    started: bool,
 }
-
-/// Prints the call's report entries to stdout as they are made.
-struct Printer;
 
 impl CallObserver for Printer {
     fn fetch(&mut self, r: &FetchRecord) {
+        if !std::mem::replace(&mut self.started, true) && r.error.is_some() {
+            self.silent = true;
+        }
+        if self.silent {
+            return;
+        }
         let decision = r.decision.map_or("failed", |d| d.as_str());
         let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
         println!("fetch {decision} {status} {}", r.url);
@@ -198,8 +220,15 @@ impl CallObserver for Printer {
     fn prompt(&mut self, p: &PromptRecord) {
         match p {
             PromptRecord::Text { text, .. } => println!("prompt: {text}"),
-            PromptRecord::Audio { src, .. } => println!("prompt: [audio {src}]"),
-            PromptRecord::FetchAudio { src, .. } => println!("prompt: [fetch audio {src}]"),
+            PromptRecord::Audio { src, duration } => {
+                println!("prompt: [audio {src}, {:.2}s]", duration.as_secs_f64());
+            }
+            PromptRecord::FetchAudio { src, duration } => {
+                println!(
+                    "prompt: [fetch audio {src}, {:.2}s]",
+                    duration.as_secs_f64()
+                );
+            }
         }
     }
 
@@ -211,6 +240,9 @@ impl CallObserver for Printer {
     }
 
     fn event(&mut self, e: &EventRecord) {
+        if self.silent {
+            return;
+        }
         match &e.message {
             Some(m) => println!("event {}: {m}", e.name),
             None => println!("event {}", e.name),

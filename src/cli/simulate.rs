@@ -90,7 +90,11 @@ pub fn run(args: SimulateArgs) -> u8 {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("vxb simulate: {}: {e}", args.scenario.display());
+            let at = match e.line() {
+                Some(line) => format!("{}:{line}", args.scenario.display()),
+                None => args.scenario.display().to_string(),
+            };
+            eprintln!("vxb simulate: {at}: {e}");
             return EXIT_USAGE;
         }
     };

@@ -63,6 +63,18 @@ pub enum EndExpectation {
     NotError,
 }
 
+impl Expectations {
+    /// Whether the call is expected to end in an error (`expect_end` is
+    /// `error` or an event name): then a start document that cannot be
+    /// fetched is the thing under test, not a broken scenario.
+    pub fn expects_error(&self) -> bool {
+        matches!(
+            self.end,
+            Some(EndExpectation::Error | EndExpectation::Event(_))
+        )
+    }
+}
+
 impl FromStr for EndExpectation {
     type Err = String;
 

@@ -28,7 +28,9 @@ pub use expect::{Expectations, check};
 pub use report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
 pub use scenario::{CallStep, CallTarget, Scenario, Step};
 
-use crate::call::{CallReport, CallerInput};
+use crate::call::{CallEnd, CallReport, CallerInput};
+use crate::fetch::FetchRecord;
+use crate::resource::ResourceType;
 use crate::serve::{Origin, ServeError};
 
 /// Places the calls of a simulation. All calls of one simulation go through
@@ -58,6 +60,36 @@ pub enum SimulateError {
     /// ([`Scenario::load`] refuses those).
     #[error("step {step}: `{target}` names {{origin}} but the scenario has no [origin]")]
     NoOrigin { step: usize, target: String },
+    /// A call's start document could not be fetched (and the step did not
+    /// expect an error): the scenario names something that is not there.
+    #[error("step {step}: cannot start the call: {cause}")]
+    StartFailed {
+        step: usize,
+        line: usize,
+        cause: String,
+    },
+}
+
+impl SimulateError {
+    /// The scenario line the error is at, when it is at one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            SimulateError::StartFailed { line, .. } => Some(*line),
+            SimulateError::Origin(_) | SimulateError::NoOrigin { .. } => None,
+        }
+    }
+}
+
+/// The start document's failed fetch, when that is what ended the call: the
+/// call never began (a missing file, an unreachable server, a 404), which
+/// the command line reports as bad input rather than as a failed call.
+pub fn start_failure(report: &CallReport) -> Option<&FetchRecord> {
+    // The first fetch of a call is its start document (preloads are not in
+    // the call's report).
+    let first = report.fetches.first()?;
+    let ended_by_it = matches!(&report.ended, CallEnd::Error { event, .. }
+        if first.event.as_ref() == Some(event));
+    (ended_by_it && first.rtype == ResourceType::Document && first.error.is_some()).then_some(first)
 }
 
 /// Runs `scenario`: starts its `[origin]` if it has one, then each step in
@@ -90,6 +122,16 @@ pub async fn simulate<D: Dialer>(
                 let report = dialer
                     .call(&url, CallerInput::new(c.input.iter().cloned()))
                     .await;
+                if !c.expect.expects_error()
+                    && let Some(failed) = start_failure(&report)
+                {
+                    failure = Some(SimulateError::StartFailed {
+                        step: n,
+                        line: c.line,
+                        cause: failed.error.clone().unwrap_or_default(),
+                    });
+                    break;
+                }
                 let expect = bind_origin(&c.expect, base.as_ref());
                 StepOutcome::Call(Box::new(CallOutcome {
                     step: n,
