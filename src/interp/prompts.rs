@@ -23,10 +23,10 @@
 //! warnings. The event is not thrown: §4.1.3 has the alternate content
 //! played instead, and with no alternate content nothing is played and no
 //! error event is thrown (an audio failure is unrelated to the dialog the
-//! author's handlers are written for). An `expr` that evaluates to `undefined` or `null`
-//! leaves the element out (2.1 §4.1.3). `<enumerate>` lists the menu's
-//! choices or the field's options (`For <choice>, press <n>.` when there is
-//! no template).
+//! author's handlers are written for). An `expr` that evaluates to
+//! `undefined` or `null` leaves the element out (2.1 §4.1.3).
+//! `<enumerate>` lists the menu's choices or the field's options
+//! (`For <choice>, press <n>.` when there is no template).
 //!
 //! # Barge-in
 //!
@@ -38,13 +38,16 @@
 //! a scenario's expectations see every prompt the application queued; the
 //! sink's records ([`Heard`]) say which items were bargeable. (A caller who
 //! answers at once would cut every bargeable menu at its first word, which
-//! makes the prompts untestable; live barge-in needs an input source that
-//! can answer while a real-time sink plays, which `vxb run` does not have.)
+//! makes the prompts untestable. Live barge-in — a person at `vxb run
+//! --play` typing while a prompt plays — would need the interpreter to
+//! listen for input while the sink plays, which it does not do yet: the
+//! queue plays to its end, then the token is read.)
 //!
 //! # Fetch audio
 //!
 //! A document or `<data>` fetch made for an element with `fetchaudio` (or
-//! under the `fetchaudio` property) waits `fetchaudiodelay` (default 2 s);
+//! under the `fetchaudio` property) waits `fetchaudiodelay` (default 2 s,
+//! the spec's example, as is the minimum's);
 //! if the fetch is still under way then, the clip is fetched as `audio`,
 //! the queued prompts play, and the clip "plays" until the fetch ends but
 //! at least `fetchaudiominimum` (default 5 s) — the fetch's result is held
