@@ -37,6 +37,7 @@ mod error;
 mod link;
 mod matcher;
 mod model;
+mod phrases;
 mod sisr;
 mod srgs;
 mod tokens;
@@ -47,6 +48,7 @@ use url::Url;
 pub use error::{Cause, GrammarError, Pos};
 pub use link::{ActiveGrammar, GrammarLoader};
 pub use model::{Grammar, Mode, TagFormat};
+pub use phrases::Phrase;
 
 use builtin::Builtin;
 use model::{Node, Rule};

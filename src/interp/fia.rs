@@ -30,6 +30,7 @@ use std::sync::Arc;
 use super::events::{Counters, Event, HANGUP, Layers, Owner};
 use super::nav::ContextEnd;
 use super::props::Properties;
+use super::recognize::{Scene, menu_keys};
 use super::{Interpreter, Jump, Leave, MAX_SUBDIALOG_DEPTH, Returned};
 use crate::call::{CallEnd, Token};
 use crate::script::Value;
@@ -93,11 +94,15 @@ impl Interpreter {
         index: usize,
         params: Option<Vec<(String, Value)>>,
     ) -> Leave {
-        let root = match self.enter_dialog(index, form.items().count()) {
+        let root_doc = match self.enter_dialog(index, form.items().count()) {
             Ok(root) => root,
             Err(leave) => return leave,
         };
-        let root = root.as_deref();
+        let scene = Scene {
+            doc,
+            root: root_doc.as_ref(),
+        };
+        let root = root_doc.as_deref();
         let items: Vec<&FormItem> = form.items().collect();
 
         // Initialisation.
@@ -168,7 +173,7 @@ impl Interpreter {
                     // Appendix C: no prompts after a handler without
                     // <reprompt> — when the FIA comes back to that same item.
                     let skip_prompts = quiet == Some(Some(i));
-                    self.visit(form, &items, i, skip_prompts)
+                    self.visit(scene, form, &items, i, skip_prompts)
                         .await
                         .map_err(|j| (j, Some(i)))
                 }
@@ -270,10 +275,11 @@ impl Interpreter {
     }
 
     /// The collect and process phases for item `i`.
-    async fn visit(
+    async fn visit<'d>(
         &mut self,
-        form: &Form,
-        items: &[&FormItem],
+        scene: Scene<'d>,
+        form: &'d Form,
+        items: &[&'d FormItem],
         i: usize,
         skip_prompts: bool,
     ) -> Result<(), Jump> {
@@ -287,7 +293,7 @@ impl Interpreter {
             }
             FormItem::Subdialog(s) => {
                 self.subdialog(s).await?;
-                self.filled(form, items, i).await
+                self.filled(form, items, &[i]).await
             }
             FormItem::Transfer(t) => Err(Event::unsupported(
                 "transfer",
@@ -334,8 +340,8 @@ impl Interpreter {
                     s.prompts += 1;
                 }
                 let token = self.collect(prompts, count, choices, skip_prompts).await?;
-                self.recognize(item, token)?;
-                self.filled(form, items, i).await
+                let filled = self.recognize(scene, form, items, i, token).await?;
+                self.filled(form, items, &filled).await
             }
         }
     }
@@ -388,33 +394,26 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Where a DTMF or spoken token meets the active grammars. Recognition
-    /// is the input issue's work: until then such a token ends the call
-    /// with `error.unsupported.<element>`, reported and not thrown to the
-    /// application (no handler should run on a premise that is not true).
-    fn recognize(&mut self, item: &FormItem, token: Token) -> Result<(), Jump> {
-        let element = item.element_name();
-        let end = self.fatal(Event::unsupported(
-            element,
-            format!(
-                "{}:{}: caller input `{token}` at <{element}>: recognition of DTMF and speech is not implemented in this build",
-                self.source(),
-                item.common().span
-            ),
-        ));
-        Err(Leave::End(end).into())
-    }
-
-    /// The process phase after item `i` got a value: its `<filled>`s, then
-    /// the form's (§2.4). A form-level `<filled>`'s events are the form's.
-    async fn filled(&mut self, form: &Form, items: &[&FormItem], i: usize) -> Result<(), Jump> {
-        let item = items[i];
-        if let Some(input) = item.input() {
-            for f in &input.filled {
-                self.scoped(&f.content).await?;
+    /// The process phase after items `just` (in document order) got values:
+    /// their own `<filled>`s, then the form's whose namelist names one of
+    /// them (§2.4). A form-level `<filled>`'s events are the form's.
+    async fn filled(
+        &mut self,
+        form: &Form,
+        items: &[&FormItem],
+        just: &[usize],
+    ) -> Result<(), Jump> {
+        for &i in just {
+            if let Some(input) = items[i].input() {
+                for f in &input.filled {
+                    self.scoped(&f.content).await?;
+                }
             }
         }
-        let name = &item.common().name;
+        let just: Vec<&str> = just
+            .iter()
+            .map(|&i| items[i].common().name.as_str())
+            .collect();
         for f in &form.filled {
             let names: Vec<&str> = match &f.namelist {
                 Some(n) => n.iter().map(String::as_str).collect(),
@@ -424,7 +423,7 @@ impl Interpreter {
                     .map(|i| i.common().name.as_str())
                     .collect(),
             };
-            if !names.contains(&name.as_str()) {
+            if !names.iter().any(|n| just.contains(n)) {
                 continue;
             }
             if f.mode == crate::vxml::FilledMode::All {
@@ -534,11 +533,15 @@ impl Interpreter {
         menu: &Menu,
         index: usize,
     ) -> Leave {
-        let root = match self.enter_dialog(index, 0) {
+        let root_doc = match self.enter_dialog(index, 0) {
             Ok(root) => root,
             Err(leave) => return leave,
         };
-        let root = root.as_deref();
+        let scene = Scene {
+            doc,
+            root: root_doc.as_ref(),
+        };
+        let root = root_doc.as_deref();
         let mut layers = Layers::default();
         layers.push(&menu.catches, Owner::Document);
         layers.push(&doc.catches, Owner::Document);
@@ -555,14 +558,8 @@ impl Interpreter {
         let choices: Vec<(String, Option<String>)> = menu
             .choices
             .iter()
-            .enumerate()
-            .map(|(n, c)| {
-                let dtmf = c
-                    .dtmf
-                    .clone()
-                    .or_else(|| menu.dtmf.then(|| (n + 1).to_string()));
-                (super::prompts::plain_text(&c.content), dtmf)
-            })
+            .zip(menu_keys(menu))
+            .map(|(c, dtmf)| (super::prompts::plain_text(&c.content), dtmf))
             .collect();
         loop {
             let skip = match self.next_iteration() {
@@ -577,18 +574,7 @@ impl Interpreter {
                 .collect(&menu.prompts, count, choices.clone(), skip)
                 .await
             {
-                Ok(token) => {
-                    let element = "menu";
-                    let end = self.fatal(Event::unsupported(
-                        element,
-                        format!(
-                            "{}:{}: caller input `{token}` at <menu>: recognition of DTMF and speech is not implemented in this build",
-                            self.source(),
-                            menu.span
-                        ),
-                    ));
-                    return Leave::End(end);
-                }
+                Ok(token) => self.recognize_menu(scene, menu, index, token).await,
                 Err(j) => j,
             };
             match self.settle(result, &layers, None).await {

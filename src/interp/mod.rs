@@ -78,12 +78,14 @@ mod dom;
 mod events;
 mod exec;
 mod fia;
+mod grammars;
 mod handler;
 mod load;
 mod namelist;
 mod nav;
 mod prompts;
 mod props;
+mod recognize;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -93,6 +95,7 @@ use boa_engine::JsObject;
 use url::Url;
 
 pub use dom::{DataParser, XmlTree};
+pub use grammars::GrammarParser;
 pub use load::{AudioParser, VxmlParser};
 
 use crate::audio::Sink;
@@ -118,6 +121,7 @@ pub(crate) struct Parsers {
     pub vxml: VxmlParser,
     pub data: DataParser,
     pub audio: AudioParser,
+    pub grammar: GrammarParser,
 }
 
 /// Everything one call starts from.

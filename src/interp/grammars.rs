@@ -1,0 +1,228 @@
+//! Compiled grammars for the interpreter, made once and shared by every
+//! call of the process:
+//!
+//! - [`GrammarParser`] is the fetcher's parse hook for `<grammar src>`: the
+//!   cache keeps the compiled grammar with the entry, so a hit never
+//!   compiles, and a grammar that does not compile is never stored (the
+//!   fetch fails with `error.badfetch`, naming URL, line and cause).
+//! - Grammars written in a document — inline SRGS, a field's `type`, its
+//!   `<option>`s, a menu's `<choice>`s, `dtmf` attributes — are compiled the
+//!   first time a call needs them and kept, per cached document, in the
+//!   parser's memo. The memo holds its documents weakly: when the cache
+//!   drops a document, its grammars go with the next clean-up.
+//!
+//! A grammar with external `<ruleref>`s cannot be linked until they are
+//! fetched, so [`Prepared`] keeps it unlinked; the others are kept linked.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use bytes::Bytes;
+use url::Url;
+
+use crate::fetch::{BodyParser, ParseFailure, ParsedBody};
+use crate::grammar::{ActiveGrammar, Grammar, GrammarError, Mode, Pos};
+use crate::resource::ResourceType;
+use crate::vxml::xml::{XmlElement, XmlNode};
+use crate::vxml::{Document, GrammarMode};
+
+use super::events::Event;
+
+/// A compiled grammar, linked already when it references no other grammar.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub grammar: Arc<Grammar>,
+    /// `None`: it has external references, to fetch and link per use.
+    pub active: Option<ActiveGrammar>,
+}
+
+impl Prepared {
+    pub fn new(grammar: Grammar) -> Result<Prepared, GrammarError> {
+        let grammar = Arc::new(grammar);
+        let active = if grammar.external_refs().is_empty() {
+            Some(ActiveGrammar::new(Arc::clone(&grammar))?)
+        } else {
+            None
+        };
+        Ok(Prepared { grammar, active })
+    }
+}
+
+/// What one element of a document compiles to: its grammars, or why not.
+pub(crate) type Compiled = Result<Arc<[Prepared]>, GrammarError>;
+
+/// The memo of one document: compiled grammars by element address.
+struct DocMemo {
+    doc: Weak<Document>,
+    elements: HashMap<usize, Compiled>,
+}
+
+/// The grammar parse hook and the memo of document grammars.
+#[derive(Default)]
+pub struct GrammarParser {
+    memo: Mutex<HashMap<usize, DocMemo>>,
+    compilations: AtomicU64,
+}
+
+impl std::fmt::Debug for GrammarParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrammarParser")
+            .field("compilations", &self.compilations())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GrammarParser {
+    /// How many grammars (fetched or written in documents) this parser has
+    /// compiled, successfully or not.
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(Ordering::Relaxed)
+    }
+
+    /// The grammars `element` (a part of `doc`) compiles to: from the memo,
+    /// else made by `make` and kept.
+    pub(crate) fn compiled<T>(
+        &self,
+        doc: &Arc<Document>,
+        element: &T,
+        make: impl FnOnce() -> Result<Vec<Prepared>, GrammarError>,
+    ) -> Compiled {
+        let doc_key = Arc::as_ptr(doc) as usize;
+        let key = element as *const T as usize;
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = memo
+            .get(&doc_key)
+            .is_some_and(|m| m.doc.upgrade().is_some_and(|d| Arc::ptr_eq(&d, doc)));
+        if !fresh {
+            // A document seen for the first time (or one at the address of a
+            // dropped one): forget what no cached document holds any more.
+            memo.retain(|_, m| m.doc.strong_count() > 0);
+            memo.insert(
+                doc_key,
+                DocMemo {
+                    doc: Arc::downgrade(doc),
+                    elements: HashMap::new(),
+                },
+            );
+        }
+        let Some(entry) = memo.get_mut(&doc_key) else {
+            return make().map(Arc::from);
+        };
+        if let Some(c) = entry.elements.get(&key) {
+            return c.clone();
+        }
+        self.compilations.fetch_add(1, Ordering::Relaxed);
+        let c: Compiled = make().map(Arc::from);
+        entry.elements.insert(key, c.clone());
+        c
+    }
+}
+
+impl BodyParser for GrammarParser {
+    fn parse(&self, url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+        self.compilations.fetch_add(1, Ordering::Relaxed);
+        let text = std::str::from_utf8(body)
+            .map_err(|e| ParseFailure::new(format!("grammar is not UTF-8: {e}")))?;
+        let prepared = Grammar::parse(text, url, None)
+            .and_then(Prepared::new)
+            .map_err(|e| failure(&e))?;
+        let references = prepared
+            .grammar
+            .external_refs()
+            .into_iter()
+            .map(|u| (ResourceType::Grammar, String::from(u)))
+            .collect();
+        Ok(ParsedBody {
+            references,
+            ..ParsedBody::new(prepared)
+        })
+    }
+}
+
+/// A grammar error as the fetcher reports a refused body: line, then column
+/// and cause (the fetch error adds the URL).
+fn failure(e: &GrammarError) -> ParseFailure {
+    match e {
+        GrammarError::Invalid { at, cause, .. } => {
+            ParseFailure::new(format!("column {}: {cause}", at.column)).at_line(at.line)
+        }
+        other => ParseFailure::new(other.to_string()).with_event(other.event()),
+    }
+}
+
+/// The event a grammar error throws, its message naming where and why.
+pub(crate) fn event(e: &GrammarError) -> Event {
+    Event::new(e.event(), Some(e.to_string()))
+}
+
+pub(crate) fn mode(m: Option<GrammarMode>) -> Option<Mode> {
+    m.map(|m| match m {
+        GrammarMode::Voice => Mode::Voice,
+        GrammarMode::Dtmf => Mode::Dtmf,
+    })
+}
+
+/// Compiles an inline `<grammar>` of the document at `url`; errors name the
+/// document's line and column.
+pub(crate) fn inline(
+    element: &XmlElement,
+    url: &Url,
+    hint: Option<Mode>,
+) -> Result<Grammar, GrammarError> {
+    let mut text = String::new();
+    write_xml(element, None, &mut text);
+    let at = Pos::new(element.span.line, element.span.column);
+    Grammar::parse_inline(&text, url, hint, at)
+}
+
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Writes `e` back as XML text: the element was cut out of its document,
+/// and the grammar compiler reads text. Namespaces are declared where they
+/// change; attributes in a namespace other than `xml:` are left out (SRGS
+/// has none).
+fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
+    out.push('<');
+    out.push_str(&e.name);
+    let ns = e.namespace.as_deref();
+    if ns != parent_ns {
+        out.push_str(" xmlns=\"");
+        escape_into(ns.unwrap_or(""), out);
+        out.push('"');
+    }
+    for a in &e.attributes {
+        let prefix = match a.namespace.as_deref() {
+            None => "",
+            Some(XML_NS) => "xml:",
+            Some(_) => continue,
+        };
+        out.push(' ');
+        out.push_str(prefix);
+        out.push_str(&a.name);
+        out.push_str("=\"");
+        escape_into(&a.value, out);
+        out.push('"');
+    }
+    out.push('>');
+    for child in &e.children {
+        match child {
+            XmlNode::Text(t) => escape_into(t, out),
+            XmlNode::Element(c) => write_xml(c, ns, out),
+        }
+    }
+    out.push_str("</");
+    out.push_str(&e.name);
+    out.push('>');
+}
+
+fn escape_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
