@@ -5,8 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tempfile::TempDir;
-use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
+use vxb::call::{Browser, CallEnd, CallOptions, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::Origin;
@@ -15,64 +14,8 @@ use vxb::serve::Origin;
 mod fixtures;
 #[path = "support/interp.rs"]
 mod support;
-use fixtures::{origin, write};
-use support::{logs, vxml};
-
-// ------------------------------------------------------------ harness ----
-
-/// A site on a live origin and a browser to call it with.
-struct World {
-    _dir: TempDir,
-    origin: Origin,
-    browser: Browser,
-}
-
-async fn world_with(files: &[(&str, &str)], rules: &str, config: Config) -> World {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, body) in files {
-        write(dir.path(), name, body.as_bytes());
-    }
-    let origin = origin(dir.path(), rules).await;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let browser = Browser::with_workers(config, clock, Some(dir.path()), 2).expect("browser");
-    World {
-        _dir: dir,
-        origin,
-        browser,
-    }
-}
-
-async fn world(files: &[(&str, &str)]) -> World {
-    world_with(files, "", Config::default()).await
-}
-
-impl World {
-    fn url(&self, path: &str) -> String {
-        self.origin.base_url().join(path).expect("path").to_string()
-    }
-
-    async fn call(&self, path: &str, input: &[&str]) -> CallReport {
-        let input = CallerInput::parse(input).expect("tokens");
-        self.browser
-            .call(&self.url(path), input, CallOptions::default())
-            .await
-    }
-}
-
-fn prompts(r: &CallReport) -> Vec<&str> {
-    r.prompts.iter().map(|p| p.text()).collect()
-}
-
-fn events(r: &CallReport) -> Vec<&str> {
-    r.events.iter().map(|e| e.name.as_str()).collect()
-}
-
-fn error_of(r: &CallReport) -> (&str, &str) {
-    match &r.ended {
-        CallEnd::Error { event, message } => (event.as_str(), message.as_str()),
-        other => panic!("expected an error end, got {other:?}"),
-    }
-}
+use fixtures::origin;
+use support::{error_of, events, logs, prompts, vxml, world, world_with};
 
 // -------------------------------------------------------------- blocks ----
 

@@ -70,19 +70,22 @@ impl Grammar {
     }
 }
 
-/// Text as XML character data (or an attribute value).
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// Appends `s` as XML character data (or an attribute value in double quotes).
+pub(crate) fn escape_xml_into(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             c => out.push(c),
         }
     }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_xml_into(s, &mut out);
     out
 }
 

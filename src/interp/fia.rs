@@ -26,6 +26,7 @@
 //! reprompting, filled processing — is here already.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::events::{Counters, Event, HANGUP, Layers, Owner};
 use super::nav::ContextEnd;
@@ -37,6 +38,15 @@ use crate::script::Value;
 use crate::vxml::{
     Declaration, Dialog, Document, Form, FormChild, FormItem, Menu, Prompt, Subdialog,
 };
+
+/// How long the platform waits for input when neither a prompt's `timeout`
+/// nor the `timeout` property says (VoiceXML leaves it to the platform).
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A wait as the report says it: `5s`, `2.5s`.
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
 
 /// The FIA's state for the form (or menu) being visited.
 #[derive(Debug, Default)]
@@ -315,6 +325,7 @@ impl Interpreter {
             )
             .into()),
             FormItem::Field(_) | FormItem::Initial(_) | FormItem::Record(_) => {
+                let active = self.item_grammars_active(scene, form, items, i).await?;
                 let prompts = item.input().map_or(&[][..], |p| &p.prompts[..]);
                 let choices = match item {
                     FormItem::Field(f) => f
@@ -340,7 +351,7 @@ impl Interpreter {
                     s.prompts += 1;
                 }
                 let token = self.collect(prompts, count, choices, skip_prompts).await?;
-                let filled = self.recognize(scene, form, items, i, token).await?;
+                let filled = self.recognize(&active, items, i, token).await?;
                 self.filled(form, items, &filled).await
             }
         }
@@ -362,9 +373,14 @@ impl Interpreter {
         if let Some(f) = self.form.as_mut() {
             f.choices = choices;
         }
-        if !skip_prompts {
-            self.queue_by_count(prompts, count).await?;
-        }
+        let prompted = match skip_prompts {
+            false => self.queue_by_count(prompts, count).await?,
+            true => None,
+        };
+        let timeout = match prompted {
+            Some(t) => t,
+            None => self.timeout_property()?,
+        };
         self.flush().await;
         self.steps = 0;
         match self.input.next_token().await {
@@ -372,15 +388,28 @@ impl Interpreter {
                 self.hung_up = Some(CallEnd::Hangup);
                 Err(Event::new(HANGUP, Some("the caller hung up".into())).into())
             }
-            Token::NoInput => Err(Event::new("noinput", None).into()),
+            Token::NoInput => Err(Event::new(
+                "noinput",
+                Some(format!(
+                    "no input within the timeout of {}",
+                    seconds(timeout)
+                )),
+            )
+            .into()),
             Token::NoMatch => Err(Event::new("nomatch", None).into()),
             token => Ok(token),
         }
     }
 
     /// §4.1.6: of the prompts whose `cond` holds, those with the highest
-    /// `count` not above the counter, in document order.
-    async fn queue_by_count(&mut self, prompts: &[Prompt], counter: u32) -> Result<(), Jump> {
+    /// `count` not above the counter, in document order. Returns the
+    /// `timeout` of the last of them that has one (§4.1.7: it sets the wait
+    /// for the input that follows).
+    async fn queue_by_count(
+        &mut self,
+        prompts: &[Prompt],
+        counter: u32,
+    ) -> Result<Option<Duration>, Jump> {
         let mut eligible = Vec::new();
         for p in prompts {
             if p.count <= counter && self.prompt_cond(p)? {
@@ -388,10 +417,20 @@ impl Interpreter {
             }
         }
         let best = eligible.iter().map(|p| p.count).max();
+        let mut timeout = None;
         for p in eligible.into_iter().filter(|p| Some(p.count) == best) {
             self.render_prompt(p).await?;
+            timeout = p.timeout.or(timeout);
         }
-        Ok(())
+        Ok(timeout)
+    }
+
+    /// The `timeout` property in force, else [`DEFAULT_TIMEOUT`].
+    fn timeout_property(&self) -> Result<Duration, Event> {
+        Ok(self
+            .properties()
+            .time("timeout")?
+            .unwrap_or(DEFAULT_TIMEOUT))
     }
 
     /// The process phase after items `just` (in document order) got values:
@@ -570,11 +609,14 @@ impl Interpreter {
             if !skip && let Some(f) = self.form.as_mut() {
                 f.prompts += 1;
             }
-            let result = match self
-                .collect(&menu.prompts, count, choices.clone(), skip)
-                .await
-            {
-                Ok(token) => self.recognize_menu(scene, menu, index, token).await,
+            let result = match self.menu_grammars_active(scene, menu, index).await {
+                Ok(active) => match self
+                    .collect(&menu.prompts, count, choices.clone(), skip)
+                    .await
+                {
+                    Ok(token) => self.recognize_menu(&active, token).await,
+                    Err(j) => j,
+                },
                 Err(j) => j,
             };
             match self.settle(result, &layers, None).await {

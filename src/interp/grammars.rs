@@ -22,7 +22,7 @@ use bytes::Bytes;
 use url::Url;
 
 use crate::fetch::{BodyParser, ParseFailure, ParsedBody};
-use crate::grammar::{ActiveGrammar, Grammar, GrammarError, Mode, Pos};
+use crate::grammar::{ActiveGrammar, Grammar, GrammarError, Mode, Pos, escape_xml_into};
 use crate::resource::ResourceType;
 use crate::vxml::xml::{XmlElement, XmlNode};
 use crate::vxml::{Document, GrammarMode};
@@ -188,7 +188,7 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
     let ns = e.namespace.as_deref();
     if ns != parent_ns {
         out.push_str(" xmlns=\"");
-        escape_into(ns.unwrap_or(""), out);
+        escape_xml_into(ns.unwrap_or(""), out);
         out.push('"');
     }
     for a in &e.attributes {
@@ -201,13 +201,13 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
         out.push_str(prefix);
         out.push_str(&a.name);
         out.push_str("=\"");
-        escape_into(&a.value, out);
+        escape_xml_into(&a.value, out);
         out.push('"');
     }
     out.push('>');
     for child in &e.children {
         match child {
-            XmlNode::Text(t) => escape_into(t, out),
+            XmlNode::Text(t) => escape_xml_into(t, out),
             XmlNode::Element(c) => write_xml(c, ns, out),
         }
     }
@@ -216,13 +216,176 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
     out.push('>');
 }
 
-fn escape_into(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vxml::Span;
+    use crate::vxml::xml::XmlAttribute;
+
+    fn element(
+        name: &str,
+        ns: Option<&str>,
+        attrs: &[(&str, Option<&str>, &str)],
+        children: Vec<XmlNode>,
+    ) -> XmlElement {
+        XmlElement {
+            name: name.into(),
+            namespace: ns.map(str::to_string),
+            attributes: attrs
+                .iter()
+                .map(|(n, ns, v)| XmlAttribute {
+                    name: (*n).into(),
+                    namespace: ns.map(str::to_string),
+                    value: (*v).into(),
+                })
+                .collect(),
+            children,
+            span: Span { line: 7, column: 5 },
         }
+    }
+
+    #[test]
+    fn inline_grammars_are_written_back_with_namespaces_and_escapes() {
+        let vxml_ns = Some("http://www.w3.org/2001/vxml");
+        let rule = element(
+            "rule",
+            vxml_ns,
+            &[("id", None, "r"), ("scope", None, "public")],
+            vec![
+                XmlNode::Text("fish & chips ".into()),
+                XmlNode::Element(element(
+                    "tag",
+                    vxml_ns,
+                    &[],
+                    vec![XmlNode::Text("out = 1 < 2;".into())],
+                )),
+            ],
+        );
+        let g = element(
+            "grammar",
+            vxml_ns,
+            &[
+                ("root", None, "r"),
+                ("lang", Some(XML_NS), "en-US"),
+                ("foo", Some("urn:other"), "dropped"),
+                ("tag-format", None, "semantics/1.0"),
+            ],
+            vec![XmlNode::Element(rule)],
+        );
+        let mut text = String::new();
+        write_xml(&g, None, &mut text);
+        assert_eq!(
+            text,
+            r#"<grammar xmlns="http://www.w3.org/2001/vxml" root="r" xml:lang="en-US" tag-format="semantics/1.0"><rule id="r" scope="public">fish &amp; chips <tag>out = 1 &lt; 2;</tag></rule></grammar>"#
+        );
+        let url = Url::parse("http://h/app.vxml").expect("url");
+        let compiled = inline(&g, &url, None).expect("compiles");
+        assert_eq!(compiled.root_rule(), "r");
+    }
+
+    #[test]
+    fn inline_grammar_errors_name_the_document_position() {
+        let g = element(
+            "grammar",
+            None,
+            &[("root", None, "missing")],
+            vec![XmlNode::Element(element(
+                "rule",
+                None,
+                &[("id", None, "r")],
+                vec![XmlNode::Text("x".into())],
+            ))],
+        );
+        let url = Url::parse("http://h/app.vxml").expect("url");
+        let e = inline(&g, &url, None).expect_err("no such root");
+        let m = event(&e);
+        assert_eq!(m.name, "error.badfetch");
+        assert!(
+            m.message_text().starts_with("http://h/app.vxml:7:"),
+            "{}",
+            m.message_text()
+        );
+    }
+
+    #[test]
+    fn the_memo_compiles_once_per_element_and_forgets_dropped_documents() {
+        let parser = GrammarParser::default();
+        let doc = Arc::new(
+            crate::vxml::parse(
+                b"<vxml version=\"2.1\"><form><block/></form></vxml>",
+                "a.vxml",
+            )
+            .expect("parses"),
+        );
+        let make = || {
+            Ok(vec![Prepared::new(Grammar::builtin(
+                "builtin:dtmf/boolean",
+            )?)?])
+        };
+        let a = parser.compiled(&doc, &doc.dialogs, make).expect("compiles");
+        let b = parser
+            .compiled(&doc, &doc.dialogs, || panic!("compiled again"))
+            .expect("memo");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(parser.compilations(), 1);
+        // Another element of the same document is compiled on its own.
+        parser.compiled(&doc, &doc.links, make).expect("compiles");
+        assert_eq!(parser.compilations(), 2);
+        // A failure is remembered too.
+        let bad = || {
+            Grammar::builtin("builtin:dtmf/nonsense").map(|g| vec![Prepared::new(g).expect("fine")])
+        };
+        assert!(parser.compiled(&doc, &doc.metas, bad).is_err());
+        assert!(
+            parser
+                .compiled(&doc, &doc.metas, || panic!("again"))
+                .is_err()
+        );
+        drop(doc);
+        let other = Arc::new(
+            crate::vxml::parse(
+                b"<vxml version=\"2.1\"><form><block/></form></vxml>",
+                "b.vxml",
+            )
+            .expect("parses"),
+        );
+        parser
+            .compiled(&other, &other.dialogs, make)
+            .expect("compiles");
+        let memo = parser.memo.lock().expect("lock");
+        assert_eq!(memo.len(), 1, "the dropped document's grammars are gone");
+    }
+
+    #[test]
+    fn fetched_grammars_are_compiled_or_refused_with_line_and_cause() {
+        let parser = GrammarParser::default();
+        let url = Url::parse("http://h/g.grxml").expect("url");
+        let ok = parser
+            .parse(&url, &Bytes::from_static(b"<grammar xmlns=\"http://www.w3.org/2001/06/grammar\" version=\"1.0\" root=\"r\"><rule id=\"r\" scope=\"public\">yes <ruleref uri=\"other.grxml#x\"/></rule></grammar>"))
+            .expect("compiles");
+        let p = ok.parsed_as::<Prepared>().expect("a grammar");
+        assert!(
+            p.active.is_none(),
+            "it has an external reference to link per use"
+        );
+        assert_eq!(
+            ok.references,
+            vec![(ResourceType::Grammar, "http://h/other.grxml".to_string())]
+        );
+        let e = parser
+            .parse(
+                &url,
+                &Bytes::from_static(
+                    b"<grammar version=\"1.0\" root=\"r\">\n<rule id=\"r\">x</rulez>\n</grammar>",
+                ),
+            )
+            .expect_err("not XML")
+            .into_fetch_error(&url);
+        assert_eq!(e.event(), "error.badfetch");
+        assert!(
+            e.to_string().starts_with("http://h/g.grxml:2: column"),
+            "{e}"
+        );
+        assert_eq!(parser.compilations(), 2);
     }
 }

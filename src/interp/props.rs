@@ -58,7 +58,7 @@ impl<'a> Properties<'a> {
     }
 
     /// A property giving a time designation (`fetchtimeout`: `5s`, `500ms`).
-    fn time(&self, name: &str) -> Result<Option<Duration>, Event> {
+    pub fn time(&self, name: &str) -> Result<Option<Duration>, Event> {
         let Some((source, p)) = self.get(name) else {
             return Ok(None);
         };

@@ -73,7 +73,7 @@ enum Meaning<'d> {
 
 /// The grammars active at one collection, each with what it means.
 #[derive(Default)]
-struct Active<'d> {
+pub(crate) struct Active<'d> {
     grammars: Vec<ActiveGrammar>,
     meanings: Vec<Meaning<'d>>,
 }
@@ -88,30 +88,21 @@ pub(crate) struct Scene<'d> {
 impl Interpreter {
     // ----- forms ---------------------------------------------------------------------
 
-    /// Matches `token`, taken at item `i` of `form`, and fills what the
-    /// match names: `Ok` with the items filled, in document order; `Err`
-    /// for `nomatch`, an error, or a link's transition or event.
-    pub(crate) async fn recognize<'d>(
+    /// The grammars active at item `i` of `form`, gathered (and fetched)
+    /// before its prompts play: a grammar that cannot be had is an error
+    /// thrown at the item, not after the caller spoke.
+    pub(crate) async fn item_grammars_active<'d>(
         &mut self,
         scene: Scene<'d>,
         form: &'d Form,
         items: &[&'d FormItem],
         i: usize,
-        token: Token,
-    ) -> Result<Vec<usize>, Jump> {
+    ) -> Result<Active<'d>, Jump> {
         let item = items[i];
-        if let FormItem::Record(r) = item {
-            return Err(Leave::End(self.fatal(Event::unsupported(
-                "record",
-                format!(
-                    "{}:{}: caller input `{token}` at <record>: recording is not simulated (spec §1 defines no recording token)",
-                    self.source(),
-                    r.common.span
-                ),
-            )))
-            .into());
-        }
         let mut set = Active::default();
+        if let FormItem::Record(_) = item {
+            return Ok(set);
+        }
         let modal = matches!(item, FormItem::Field(f) if f.modal);
         self.item_grammars(&mut set, scene.doc, item, i).await?;
         if let Some(input) = item.input() {
@@ -132,7 +123,31 @@ impl Interpreter {
             let current = self.form.as_ref().map(|f| f.dialog);
             self.document_grammars(&mut set, scene, current).await?;
         }
-        let Some((k, result)) = self.match_token(&set, &token)? else {
+        Ok(set)
+    }
+
+    /// Matches `token`, taken at item `i` against `set`, and fills what the
+    /// match names: `Ok` with the items filled, in document order; `Err`
+    /// for `nomatch`, an error, or a link's transition or event.
+    pub(crate) async fn recognize<'d>(
+        &mut self,
+        set: &Active<'d>,
+        items: &[&'d FormItem],
+        i: usize,
+        token: Token,
+    ) -> Result<Vec<usize>, Jump> {
+        if let FormItem::Record(r) = items[i] {
+            return Err(Leave::End(self.fatal(Event::unsupported(
+                "record",
+                format!(
+                    "{}:{}: caller input `{token}` at <record>: recording is not simulated (spec §1 defines no recording token)",
+                    self.source(),
+                    r.common.span
+                ),
+            )))
+            .into());
+        }
+        let Some((k, result)) = self.match_token(set, &token)? else {
             return Err(Event::new("nomatch", None).into());
         };
         self.set_last_result(&result)?;
@@ -270,26 +285,25 @@ impl Interpreter {
 
     // ----- menus ---------------------------------------------------------------------
 
-    /// Matches `token` at `menu` (dialog `index`): a choice, a link or a
-    /// document grammar leaves or throws; nothing is `nomatch`.
-    pub(crate) async fn recognize_menu<'d>(
+    /// The grammars active at `menu` (dialog `index`): its choices, then
+    /// the document's and the root's.
+    pub(crate) async fn menu_grammars_active<'d>(
         &mut self,
         scene: Scene<'d>,
         menu: &'d Menu,
         index: usize,
-        token: Token,
-    ) -> Jump {
+    ) -> Result<Active<'d>, Jump> {
         let mut set = Active::default();
-        let gathered = async {
-            self.menu_grammars(&mut set, scene.doc, menu, Origin::Document)
-                .await?;
-            self.document_grammars(&mut set, scene, Some(index)).await
-        }
-        .await;
-        if let Err(j) = gathered {
-            return j;
-        }
-        let (k, result) = match self.match_token(&set, &token) {
+        self.menu_grammars(&mut set, scene.doc, menu, Origin::Document)
+            .await?;
+        self.document_grammars(&mut set, scene, Some(index)).await?;
+        Ok(set)
+    }
+
+    /// Matches `token` at a menu: a choice, a link or a document grammar
+    /// leaves or throws; nothing is `nomatch`.
+    pub(crate) async fn recognize_menu(&mut self, set: &Active<'_>, token: Token) -> Jump {
+        let (k, result) = match self.match_token(set, &token) {
             Ok(Some(m)) => m,
             Ok(None) => return Event::new("nomatch", None).into(),
             Err(j) => return j,
@@ -581,14 +595,7 @@ impl Interpreter {
             Meaning::Link(l, o) => (&l.target, &l.fetch, l.span, "link", o),
             Meaning::Choice(c, o) => (&c.target, &c.fetch, c.span, "choice", o),
             Meaning::Dialog(id, origin) => {
-                let uri = match (origin, self.here.as_ref().and_then(|h| h.root.as_ref())) {
-                    (Origin::Root, Some(root)) => {
-                        let mut u = root.url.clone();
-                        u.set_fragment(Some(id));
-                        u.to_string()
-                    }
-                    _ => format!("#{id}"),
-                };
+                let uri = self.in_origin(format!("#{id}"), origin);
                 return self.transition_to(&uri, &FetchAttrs::default()).await;
             }
             Meaning::Item(_) | Meaning::Form => {
@@ -597,7 +604,9 @@ impl Interpreter {
         };
         let at = self.origin_at(origin);
         let saved = std::mem::replace(&mut self.at, at);
-        let jump = self.follow_target(target, fetch, span, element).await;
+        let jump = self
+            .follow_target(target, fetch, span, element, origin)
+            .await;
         self.at = saved;
         jump
     }
@@ -608,10 +617,14 @@ impl Interpreter {
         fetch: &FetchAttrs,
         span: Span,
         element: &str,
+        origin: Origin,
     ) -> Jump {
         match target {
             LinkTarget::Goto(next) => match self.value_or_expr(next, span, element) {
-                Ok(uri) => self.transition_to(&uri, fetch).await,
+                Ok(uri) => {
+                    let uri = self.in_origin(uri, origin);
+                    self.transition_to(&uri, fetch).await
+                }
                 Err(j) => j,
             },
             LinkTarget::Event { event, message } => {
@@ -651,6 +664,19 @@ impl Interpreter {
     }
 
     // ----- where ---------------------------------------------------------------------
+
+    /// A `#dialog` URI written in the application root names a dialog of
+    /// the root, not of the leaf being visited.
+    fn in_origin(&self, uri: String, origin: Origin) -> String {
+        match (origin, self.here.as_ref().and_then(|h| h.root.as_ref())) {
+            (Origin::Root, Some(root)) if uri.starts_with('#') => {
+                let mut u = root.url.clone();
+                u.set_fragment(Some(&uri[1..]));
+                u.to_string()
+            }
+            _ => uri,
+        }
+    }
 
     /// The document (or root) a grammar is written in, as content runs there.
     fn origin_at(&self, origin: Origin) -> Option<At> {
