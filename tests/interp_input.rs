@@ -379,6 +379,46 @@ async fn a_menu_takes_dtmf_and_speech_choices() {
     assert_eq!(logs(&r), vec!["operator: wants a person"]);
 }
 
+#[tokio::test]
+async fn a_choice_with_its_own_grammar_keeps_its_key() {
+    let w = page(
+        r##"<menu dtmf="true">
+  <prompt>Pick.</prompt>
+  <choice next="#a"><grammar version="1.0" root="g"><rule id="g" scope="public"><one-of><item>alpha</item><item>first</item></one-of></rule></grammar>Option A</choice>
+  <choice next="#b">Option B</choice>
+</menu>
+<form id="a"><block><log>a</log></block></form>
+<form id="b"><block><log>b</log></block></form>"##,
+    )
+    .await;
+    for (token, want) in [
+        ("say:first", "a"),
+        ("1", "a"),
+        ("2", "b"),
+        ("say:option b", "b"),
+    ] {
+        let r = w.call("a.vxml", &[token]).await;
+        assert_eq!(logs(&r), vec![want], "{token}");
+    }
+    // The explicit grammar replaces the choice's words.
+    let r = w.call("a.vxml", &["say:option a"]).await;
+    assert_eq!(events(&r)[0], "nomatch");
+}
+
+#[tokio::test]
+async fn termchar_is_stripped_only_when_it_ends_the_keys() {
+    let w = page(
+        r##"<property name="termchar" value="*"/>
+<form><field name="d" type="digits"><prompt>Digits?</prompt>
+  <nomatch><log>nomatch</log><reprompt/></nomatch>
+  <filled><log>d=<value expr="d"/></log></filled>
+</field></form>"##,
+    )
+    .await;
+    let r = w.call("a.vxml", &["12#", "12*"]).await;
+    assert_eq!(logs(&r), vec!["nomatch", "d=12"]);
+}
+
 // ------------------------------------------------------------------ links ----
 
 #[tokio::test]
@@ -442,16 +482,28 @@ async fn a_document_scope_grammar_of_another_dialog_goes_there() {
   <field name="x" type="boolean"><prompt>Yes or no?</prompt></field>
 </form>
 <form id="shop" scope="document">
-  <grammar version="1.0" root="r"><rule id="r" scope="public">shopping</rule></grammar>
-  <block><log>shop</log></block>
+  <grammar version="1.0" root="r" tag-format="semantics/1.0"><rule id="r" scope="public"><one-of>
+    <item>shopping</item>
+    <item>buy <one-of><item>milk<tag>out.item = "milk"</tag></item><item>bread<tag>out.item = "bread"</tag></item></one-of></item>
+  </one-of></rule></grammar>
+  <field name="item">
+    <prompt>What to buy?</prompt>
+    <grammar version="1.0" root="i" tag-format="semantics/1.0-literals"><rule id="i" scope="public"><one-of><item>milk</item><item>bread</item></one-of></rule></grammar>
+    <filled><log>buying <value expr="item"/></log></filled>
+  </field>
 </form>
 <menu id="m" scope="document"><choice next="#ask">start over</choice></menu>
 </vxml>"##,
         ),
     ])
     .await;
-    let r = w.call("a.vxml", &["say:shopping"]).await;
-    assert_eq!(logs(&r), vec!["shop"]);
+    // The other form's grammar leads there; what it names is filled on arrival.
+    let r = w.call("a.vxml", &["say:buy bread"]).await;
+    assert_eq!(prompts(&r), vec!["Yes or no?"]);
+    assert_eq!(logs(&r), vec!["buying bread"]);
+    let r = w.call("a.vxml", &["say:shopping", "say:milk"]).await;
+    assert_eq!(prompts(&r), vec!["Yes or no?", "What to buy?"]);
+    assert_eq!(logs(&r), vec!["buying milk"]);
     let r = w.call("a.vxml", &["say:start over", "say:goodbye"]).await;
     assert_eq!(prompts(&r), vec!["Yes or no?", "Yes or no?"]);
     assert_eq!(logs(&r), vec!["bye from root"]);

@@ -163,8 +163,23 @@ impl Interpreter {
             }
         }
 
-        // The main loop.
+        // Arrived by a match of this form's document-scope grammar: its
+        // slots are filled and processed before anything is selected.
+        let carried = match self.fill_carried(&items) {
+            Ok(filled) if filled.is_empty() => Ok(()),
+            Ok(filled) => self.filled(form, &items, &filled).await,
+            Err(j) => Err(j),
+        };
         let mut next: Option<usize> = None;
+        if let Err(jump) = carried {
+            let layers = layers(doc, root, Some(form), None);
+            match self.resolve(jump, &layers, &items, None).await {
+                Ok(n) => next = n,
+                Err(leave) => return leave,
+            }
+        }
+
+        // The main loop.
         loop {
             let quiet = match self.next_iteration() {
                 Ok(quiet) => quiet,

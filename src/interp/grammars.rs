@@ -14,6 +14,7 @@
 //! A grammar with external `<ruleref>`s cannot be linked until they are
 //! fetched, so [`Prepared`] keeps it unlinked; the others are kept linked.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -52,10 +53,12 @@ impl Prepared {
 /// What one element of a document compiles to: its grammars, or why not.
 pub(crate) type Compiled = Result<Arc<[Prepared]>, GrammarError>;
 
-/// The memo of one document: compiled grammars by element address.
+/// The memo of one document: compiled grammars by element address and
+/// type (a struct and its first field share an address: the type tells a
+/// `<choice>` from the `<grammar>` inside it).
 struct DocMemo {
     doc: Weak<Document>,
-    elements: HashMap<usize, Compiled>,
+    elements: HashMap<(usize, TypeId), Compiled>,
 }
 
 /// The grammar parse hook and the memo of document grammars.
@@ -82,14 +85,14 @@ impl GrammarParser {
 
     /// The grammars `element` (a part of `doc`) compiles to: from the memo,
     /// else made by `make` and kept.
-    pub(crate) fn compiled<T>(
+    pub(crate) fn compiled<T: 'static>(
         &self,
         doc: &Arc<Document>,
         element: &T,
         make: impl FnOnce() -> Result<Vec<Prepared>, GrammarError>,
     ) -> Compiled {
         let doc_key = Arc::as_ptr(doc) as usize;
-        let key = element as *const T as usize;
+        let key = (element as *const T as usize, TypeId::of::<T>());
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
         let fresh = memo
             .get(&doc_key)
@@ -328,9 +331,19 @@ mod tests {
             .expect("memo");
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(parser.compilations(), 1);
-        // Another element of the same document is compiled on its own.
+        // Another element of the same document is compiled on its own…
         parser.compiled(&doc, &doc.links, make).expect("compiles");
         assert_eq!(parser.compilations(), 2);
+        // …and so is one at the same address but of another type (a struct
+        // and its first field).
+        #[repr(C)]
+        struct Outer {
+            inner: u64,
+        }
+        let outer = Outer { inner: 1 };
+        parser.compiled(&doc, &outer, make).expect("compiles");
+        parser.compiled(&doc, &outer.inner, make).expect("compiles");
+        assert_eq!(parser.compilations(), 4);
         // A failure is remembered too.
         let bad = || {
             Grammar::builtin("builtin:dtmf/nonsense").map(|g| vec![Prepared::new(g).expect("fine")])

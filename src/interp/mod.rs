@@ -182,6 +182,7 @@ pub(crate) async fn run_call(parts: CallParts) -> CallReport {
         subdialog_depth: 0,
         dom_builder: None,
         hidden: 0,
+        carried: None,
     };
     let end = it.run(&parts.start).await;
     it.finish(end, started).await
@@ -232,6 +233,9 @@ pub(crate) struct Interpreter {
     dom_builder: Option<JsObject>,
     /// Counter for hidden helper variables (`<foreach>` arrays).
     hidden: u32,
+    /// A match of another form's document-scope grammar: it fills that
+    /// form once the form is entered.
+    carried: Option<crate::grammar::Interpretation>,
 }
 
 /// How control leaves the executable content being run.

@@ -159,20 +159,60 @@ impl Interpreter {
                     self.fill(items[j], &value, &result)?;
                     Ok(vec![j])
                 }
-                _ => self.fill_slots(items, i, &result),
+                _ => self.fill_form(items, i, &result),
             },
-            Meaning::Form => self.fill_slots(items, i, &result),
-            other => Err(self.follow(other).await),
+            Meaning::Form => self.fill_form(items, i, &result),
+            other => {
+                if let Meaning::Dialog(..) = other {
+                    self.carried = Some(result);
+                }
+                let jump = self.follow(other).await;
+                if !matches!(jump, Jump::Leave(Leave::Dialog(_))) {
+                    self.carried = None;
+                }
+                Err(jump)
+            }
+        }
+    }
+
+    /// A form grammar's match at item `i`: what it fills; filling nothing
+    /// is `nomatch`.
+    fn fill_form(
+        &mut self,
+        items: &[&FormItem],
+        i: usize,
+        result: &Interpretation,
+    ) -> Result<Vec<usize>, Jump> {
+        let filled = self.fill_slots(items, Some(i), result)?;
+        if filled.is_empty() {
+            return Err(Event::new(
+                "nomatch",
+                Some(format!(
+                    "`{}` matched a form grammar that names no field of the form",
+                    result.utterance
+                )),
+            )
+            .into());
+        }
+        Ok(filled)
+    }
+
+    /// On entering a form: fills it from a match of its document-scope
+    /// grammar made in another dialog. `Ok` with the items filled.
+    pub(crate) fn fill_carried(&mut self, items: &[&FormItem]) -> Result<Vec<usize>, Jump> {
+        match self.carried.take() {
+            Some(result) => self.fill_slots(items, None, &result),
+            None => Ok(Vec::new()),
         }
     }
 
     /// A form grammar's match: every field whose slot the interpretation
-    /// names; a simple value fills the field being collected. Nothing
-    /// filled is `nomatch`. Filling anything fills every `<initial>`.
+    /// names; a simple value fills the field being collected (if any).
+    /// Filling anything fills every `<initial>`.
     fn fill_slots(
         &mut self,
         items: &[&FormItem],
-        current: usize,
+        current: Option<usize>,
         result: &Interpretation,
     ) -> Result<Vec<usize>, Jump> {
         let mut filled = Vec::new();
@@ -189,21 +229,16 @@ impl Interpreter {
                 }
             }
             scalar => {
-                if let FormItem::Field(_) = items[current] {
-                    self.fill(items[current], scalar, result)?;
-                    filled.push(current);
+                if let Some(c) = current
+                    && let FormItem::Field(_) = items[c]
+                {
+                    self.fill(items[c], scalar, result)?;
+                    filled.push(c);
                 }
             }
         }
         if filled.is_empty() {
-            return Err(Event::new(
-                "nomatch",
-                Some(format!(
-                    "`{}` matched a form grammar that names no field of the form",
-                    result.utterance
-                )),
-            )
-            .into());
+            return Ok(filled);
         }
         for item in items {
             if let FormItem::Initial(init) = item {
