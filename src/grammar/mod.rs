@@ -8,7 +8,8 @@
 //!    (voice or DTMF) into an owned, `Send + Sync` form, the parsed form of
 //!    a grammar cache entry; [`Grammar::builtin`] and
 //!    [`Grammar::for_field_type`] make the builtin grammars of VoiceXML 2.0
-//!    Appendix P.
+//!    Appendix P; [`Grammar::from_phrases`] the grammars of a field's
+//!    `<option>`s, a menu's `<choice>`s and `dtmf` attributes.
 //! 2. [`ActiveGrammar::link`] resolves `<ruleref>`s to other grammars
 //!    through a [`GrammarLoader`] over grammars the interpreter fetched
 //!    (their URLs: [`Grammar::external_refs`]); [`ActiveGrammar::new`] for a

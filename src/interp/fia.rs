@@ -9,21 +9,23 @@
 //!   first whose variable is undefined and whose `cond` holds; none left:
 //!   the call exits;
 //! - **collect**: a block runs (its variable set to true first); a
-//!   subdialog runs in a new execution context; an input item queues its
-//!   prompts by count (§4.1.6) — unless the last iteration ended in a
-//!   handler without `<reprompt>` run for this same item (a different item
-//!   selected next gets its prompts: the rule is about not repeating a
-//!   question, not about silencing the next one) — plays the queue, and
-//!   takes a caller token;
-//! - **process**: an item that got a value runs its own `<filled>`, then
-//!   the form-level `<filled>`s whose namelist (mode `any`/`all`) it
-//!   completes. An event is handled at the item (`handler`); the handler
-//!   says whether prompts play again next time.
+//!   subdialog runs in a new execution context; an input item gathers its
+//!   active grammars (`recognize`; a grammar that cannot be had is thrown
+//!   at the item before anything plays), queues its prompts by count
+//!   (§4.1.6) — unless the last iteration ended in a handler without
+//!   `<reprompt>` run for this same item (a different item selected next
+//!   gets its prompts: the rule is about not repeating a question, not
+//!   about silencing the next one) — plays the queue, and takes a caller
+//!   token;
+//! - **process**: the token is matched; the items it filled (one, or
+//!   several for a form grammar) run their own `<filled>`s in document
+//!   order, then the form-level `<filled>`s whose namelist (mode
+//!   `any`/`all`) names one of them. A link or choice that matched leaves
+//!   or throws instead. An event is handled at the item (`handler`); the
+//!   handler says whether prompts play again next time.
 //!
-//! Recognition is the input issue's: [`Interpreter::recognize`] is where a
-//! DTMF or spoken token meets grammars, and today it ends the call saying
-//! so. Everything around it — prompts, counters, noinput/nomatch/hangup,
-//! reprompting, filled processing — is here already.
+//! A form reached by a match of its document-scope grammar in another
+//! dialog is filled from that match right after its initialisation.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -18,8 +18,14 @@
 //!   and the loop that follows transitions (`run_context`, which a
 //!   subdialog runs again, nested).
 //! - `fia`: Appendix C — form initialisation, select / collect / process,
-//!   blocks, subdialogs, `<filled>`, the step limit, menus; and the one
-//!   place (`Interpreter::recognize`) the input issue plugs recognition in.
+//!   blocks, subdialogs, `<filled>`, the step limit, menus.
+//! - `recognize`: the grammars active at a collection (§3.1.4 precedence),
+//!   matching the caller's token, and what a match does — fill fields
+//!   (mixed initiative included), follow a link or choice, go to another
+//!   dialog.
+//! - `grammars`: compiled grammars — the parse hook for `<grammar src>` and
+//!   the per-document memo of grammars written inline, `type`s, options
+//!   and choices.
 //! - `exec`: executable content (§5.3 and 2.1's `<data>`, `<foreach>`).
 //! - `events`: catch selection, counters, default handlers (pure).
 //! - `handler`: running the handler an event selects (or the default one).
@@ -32,24 +38,26 @@
 //!   `<data>`, `<exit>`, `<return>`).
 //! - `dom`: `<data>`'s parsed XML and the read-only DOM scripts walk.
 //!
-//! # What a call does and does not do yet
+//! # What a call does and does not do
 //!
 //! Works: every element of issue 4 — documents and application roots,
 //! scopes, properties, blocks, prompts (text, `<value>`, `<audio>`),
 //! variables, conditions, scripts, logs, goto/submit/subdialog/return/exit/
 //! disconnect, throw/catch and the default handlers, `<data>` and
-//! `<foreach>`. At an input item (field, initial, record, menu) prompts are
-//! queued by count and played, and a caller token is taken: `noinput`,
-//! `nomatch` and `hangup` throw their events (so reprompting and the
-//! default handlers work), but **recognition of DTMF and speech is the
-//! input issue's**: a DTMF or `say:` token at an input item ends the call
-//! with `error.unsupported.<element>` and a message saying so, *without*
-//! throwing it to the application (no handler runs on a premise that is not
-//! true). `<transfer>` throws `error.unsupported.transfer` and `<object>`
-//! `error.unsupported.objectname`, both catchable, as §2.3.5/§2.3.7 allow.
-//! `<link>`s are not matched yet (they need recognition). `fetchhint` is
-//! accepted and has no effect (every fetch is made when it is needed);
-//! `fetchaudio` is not played.
+//! `<foreach>` — and caller input (issue 5): fields, `<initial>` and
+//! menus take DTMF and `say:` tokens against their active grammars (inline
+//! SRGS, fetched through the cache, builtin types, options, choices,
+//! links), fill their variables and shadow variables and
+//! `application.lastresult$`, and run `<filled>`; `noinput`, `nomatch`
+//! and `hangup` throw their events (a noinput's message says the timeout
+//! it stood for). Spec §1 has no token for a recording, so a DTMF or
+//! spoken token at `<record>` ends the call with `error.unsupported.record`
+//! (noinput and hangup work there). `<transfer>` throws
+//! `error.unsupported.transfer` and `<object>` `error.unsupported.objectname`,
+//! both catchable, as §2.3.5/§2.3.7 allow. There is no `help` token, so no
+//! `help` event is ever thrown by the platform. `fetchhint` is accepted and
+//! has no effect (every fetch is made when it is needed); `fetchaudio` is
+//! not played.
 //!
 //! # Choices the spec leaves open
 //!
