@@ -148,6 +148,21 @@ async fn counters_are_per_item_and_start_again_when_the_form_is_entered() {
 }
 
 #[tokio::test]
+async fn saying_help_is_just_words_spec_tokens_have_no_help() {
+    let w = page(
+        r##"<form><field name="b" type="boolean">
+  <prompt>Yes or no?</prompt>
+  <help>Help text.</help>
+  <nomatch><log>nomatch</log><exit/></nomatch>
+</field></form>"##,
+    )
+    .await;
+    let r = w.call("a.vxml", &["say:help"]).await;
+    assert_eq!(events(&r), vec!["nomatch"]);
+    assert_eq!(prompts(&r), vec!["Yes or no?"]);
+}
+
+#[tokio::test]
 async fn shadow_variables_and_lastresult_describe_the_match() {
     let w = page(
             r##"<form>
@@ -225,6 +240,43 @@ async fn builtin_types_understand_keys_and_words() {
     // A DTMF answer of the wrong length is no match.
     let r = w.call("t3.vxml", &["123"]).await;
     assert_eq!(r.exit_value, Some(serde_json::json!("nomatch")));
+}
+
+#[tokio::test]
+async fn builtin_grammar_uris_and_srcexpr_name_grammars_too() {
+    let w = world(&[
+        (
+            "a.vxml",
+            &vxml(
+                r##"<var name="which" expr="'yes.grxml'"/>
+<form>
+  <field name="code"><prompt>Code?</prompt>
+    <grammar src="builtin:dtmf/digits?length=2"/>
+    <filled><log>code=<value expr="code"/></log></filled>
+  </field>
+  <field name="ok"><prompt>OK?</prompt>
+    <grammar srcexpr="which"/>
+    <filled><log>ok=<value expr="ok"/></log></filled>
+  </field>
+</form>"##,
+            ),
+        ),
+        (
+            "yes.grxml",
+            r#"<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="y" tag-format="semantics/1.0-literals"><rule id="y" scope="public">yes indeed<tag>sure</tag></rule></grammar>"#,
+        ),
+        (
+            "bad-type.vxml",
+            &vxml(r#"<form><field name="c" type="colour"><prompt>Colour?</prompt></field></form>"#),
+        ),
+    ])
+    .await;
+    let r = w.call("a.vxml", &["42", "say:yes indeed"]).await;
+    assert_eq!(logs(&r), vec!["code=42", "ok=sure"]);
+    let r = w.call("bad-type.vxml", &["say:red"]).await;
+    let (event, message) = error_of(&r);
+    assert_eq!(event, "error.unsupported.builtin");
+    assert!(message.contains("colour"), "{message}");
 }
 
 // --------------------------------------------------------------- grammars ----
