@@ -166,15 +166,25 @@ pub(crate) fn mode(m: Option<GrammarMode>) -> Option<Mode> {
     })
 }
 
-/// Compiles an inline `<grammar>` of the document at `url`; errors name the
-/// document's line and column.
+/// Compiles an inline `<grammar>` of the document at `url`, whose base for
+/// relative references is `base` (the document's `xml:base` applied);
+/// errors name the document's line and column.
 pub(crate) fn inline(
     element: &XmlElement,
     url: &Url,
+    base: &Url,
     hint: Option<Mode>,
 ) -> Result<Grammar, GrammarError> {
     let mut text = String::new();
-    write_xml(element, None, &mut text);
+    // Cut out of its document, the element no longer sees the document's
+    // `xml:base`: it is written onto the element (unless it has its own,
+    // which the compiler applies over the document URL as it would have).
+    let own_base = element
+        .attributes
+        .iter()
+        .any(|a| a.name == "base" && a.namespace.as_deref() == Some(XML_NS));
+    let base = (base != url && !own_base).then_some(base.as_str());
+    write_xml(element, None, base, &mut text);
     let at = Pos::new(element.span.line, element.span.column);
     Grammar::parse_inline(&text, url, hint, at)
 }
@@ -185,13 +195,18 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// and the grammar compiler reads text. Namespaces are declared where they
 /// change; attributes in a namespace other than `xml:` are left out (SRGS
 /// has none).
-fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
+fn write_xml(e: &XmlElement, parent_ns: Option<&str>, base: Option<&str>, out: &mut String) {
     out.push('<');
     out.push_str(&e.name);
     let ns = e.namespace.as_deref();
     if ns != parent_ns {
         out.push_str(" xmlns=\"");
         escape_xml_into(ns.unwrap_or(""), out);
+        out.push('"');
+    }
+    if let Some(base) = base {
+        out.push_str(" xml:base=\"");
+        escape_xml_into(base, out);
         out.push('"');
     }
     for a in &e.attributes {
@@ -211,7 +226,7 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, out: &mut String) {
     for child in &e.children {
         match child {
             XmlNode::Text(t) => escape_xml_into(t, out),
-            XmlNode::Element(c) => write_xml(c, ns, out),
+            XmlNode::Element(c) => write_xml(c, ns, None, out),
         }
     }
     out.push_str("</");
@@ -276,14 +291,43 @@ mod tests {
             vec![XmlNode::Element(rule)],
         );
         let mut text = String::new();
-        write_xml(&g, None, &mut text);
+        write_xml(&g, None, None, &mut text);
         assert_eq!(
             text,
             r#"<grammar xmlns="http://www.w3.org/2001/vxml" root="r" xml:lang="en-US" tag-format="semantics/1.0"><rule id="r" scope="public">fish &amp; chips <tag>out = 1 &lt; 2;</tag></rule></grammar>"#
         );
         let url = Url::parse("http://h/app.vxml").expect("url");
-        let compiled = inline(&g, &url, None).expect("compiles");
+        let compiled = inline(&g, &url, &url, None).expect("compiles");
         assert_eq!(compiled.root_rule(), "r");
+    }
+
+    #[test]
+    fn inline_grammars_resolve_references_against_the_document_base() {
+        let rule = element(
+            "rule",
+            None,
+            &[("id", None, "r")],
+            vec![XmlNode::Element(element(
+                "ruleref",
+                None,
+                &[("uri", None, "lib/x.grxml#y")],
+                vec![],
+            ))],
+        );
+        let g = element(
+            "grammar",
+            None,
+            &[("root", None, "r")],
+            vec![XmlNode::Element(rule)],
+        );
+        let url = Url::parse("http://h/app/doc.vxml").expect("url");
+        let base = Url::parse("http://cdn/grammars/").expect("url");
+        let compiled = inline(&g, &url, &base, None).expect("compiles");
+        assert_eq!(
+            compiled.external_refs(),
+            vec![Url::parse("http://cdn/grammars/lib/x.grxml").expect("url")]
+        );
+        assert_eq!(compiled.url(), &url, "messages still name the document");
     }
 
     #[test]
@@ -300,7 +344,7 @@ mod tests {
             ))],
         );
         let url = Url::parse("http://h/app.vxml").expect("url");
-        let e = inline(&g, &url, None).expect_err("no such root");
+        let e = inline(&g, &url, &url, None).expect_err("no such root");
         let m = event(&e);
         assert_eq!(m.name, "error.badfetch");
         assert!(

@@ -464,8 +464,13 @@ impl Interpreter {
         match &g.source {
             GrammarSource::InlineXml(element) => {
                 let url = self.doc_url(origin)?;
+                let base = self
+                    .origin_at(origin)
+                    .map_or_else(|| url.clone(), |a| a.base);
                 let compiled = parsers.grammar.compiled(doc, g, || {
-                    Ok(vec![Prepared::new(grammars::inline(element, &url, hint)?)?])
+                    Ok(vec![Prepared::new(grammars::inline(
+                        element, &url, &base, hint,
+                    )?)?])
                 });
                 self.add_compiled(set, compiled, &g.fetch, meaning).await
             }
