@@ -203,7 +203,10 @@ async fn builtin_types_understand_keys_and_words() {
             "say:march fifteenth two thousand twenty four",
             "20240315",
         ),
+        ("currency", "3*50", "3.50"),
         ("time", "0930", "0930?"),
+        ("time", "say:nine thirty pm", "0930p"),
+        ("time", "1745", "1745h"),
         ("phone", "8005551234", "8005551234"),
         (
             "phone",
