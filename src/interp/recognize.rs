@@ -842,3 +842,51 @@ fn option_grammars(f: &Field, url: &Url) -> Result<Vec<Prepared>, GrammarError> 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtmf_menus_number_the_first_nine_choices_without_a_key() {
+        let choices: String = (1..=11)
+            .map(|n| match n {
+                2 => r##"<choice dtmf="0" next="#x">two</choice>"##.to_string(),
+                n => format!(r##"<choice next="#x">c{n}</choice>"##),
+            })
+            .collect();
+        let text = format!(
+            r##"<vxml version="2.1"><menu dtmf="true">{choices}</menu><form id="x"><block/></form></vxml>"##
+        );
+        let doc = crate::vxml::parse(text.as_bytes(), "m.vxml").expect("parses");
+        let Dialog::Menu(menu) = &doc.dialogs[0] else {
+            panic!("a menu first");
+        };
+        let keys = menu_keys(menu);
+        let keys: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                Some("1"),
+                Some("0"),
+                Some("2"),
+                Some("3"),
+                Some("4"),
+                Some("5"),
+                Some("6"),
+                Some("7"),
+                Some("8"),
+                Some("9"),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_takes_its_slot_from_an_object_that_has_it() {
+        let v = serde_json::json!({"size": "large", "crust": "thin"});
+        assert_eq!(slot_value(&v, "size"), serde_json::json!("large"));
+        assert_eq!(slot_value(&v, "order"), v);
+        assert_eq!(slot_value(&serde_json::json!(7), "n"), serde_json::json!(7));
+    }
+}
