@@ -782,6 +782,31 @@ async fn malformed_grammars_are_errors_with_place_and_cause_and_never_cached() {
 }
 
 #[tokio::test]
+async fn after_a_hangup_no_grammar_is_fetched_for_a_collection_that_cannot_happen() {
+    let w = world(&[
+        (
+            "a.vxml",
+            &vxml(
+                r##"<form>
+  <catch event="connection.disconnect.hangup"><log>bye</log><goto nextitem="g"/></catch>
+  <field name="f" type="boolean"><prompt>First?</prompt></field>
+  <field name="g"><prompt>Second?</prompt><grammar src="g.grxml"/></field>
+</form>"##,
+            ),
+        ),
+        (
+            "g.grxml",
+            r#"<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="r"><rule id="r" scope="public">x</rule></grammar>"#,
+        ),
+    ])
+    .await;
+    let r = w.call("a.vxml", &["hangup"]).await;
+    assert_eq!(r.ended, CallEnd::Hangup);
+    assert_eq!(logs(&r), vec!["bye"]);
+    assert!(grammar_fetches(&r).is_empty(), "{:?}", r.fetches);
+}
+
+#[tokio::test]
 async fn record_has_no_caller_token_and_says_so() {
     let w = page(
         r##"<form><record name="msg"><prompt>Speak after the tone.</prompt></record></form>"##,

@@ -100,7 +100,8 @@ impl Interpreter {
     ) -> Result<Active<'d>, Jump> {
         let item = items[i];
         let mut set = Active::default();
-        if let FormItem::Record(_) = item {
+        // After a hangup the collection ends the call: nothing to fetch.
+        if self.hung_up.is_some() || matches!(item, FormItem::Record(_)) {
             return Ok(set);
         }
         let modal = matches!(item, FormItem::Field(f) if f.modal);
@@ -329,6 +330,9 @@ impl Interpreter {
         index: usize,
     ) -> Result<Active<'d>, Jump> {
         let mut set = Active::default();
+        if self.hung_up.is_some() {
+            return Ok(set);
+        }
         self.menu_grammars(&mut set, scene.doc, menu, Origin::Document)
             .await?;
         self.document_grammars(&mut set, scene, Some(index)).await?;
