@@ -345,7 +345,7 @@ fn run_on_a_terminal_is_interactive() {
     // The terminal echoes what was typed.
     assert_eq!(
         shown,
-        "noinput\nevent noinput\nprompt: I did not hear you.\nprompt: Please key in your number.\n> "
+        "noinput\nevent noinput: no input within the timeout of 5s\nprompt: I did not hear you.\nprompt: Please key in your number.\n> "
     );
 
     // A line that is no token: a hint, and the caller is asked again.
@@ -389,7 +389,7 @@ fn run_reads_a_token_a_line_from_a_pipe_without_prompting() {
     assert_eq!(
         events,
         [
-            "event noinput",
+            "event noinput: no input within the timeout of 5s",
             "event nomatch",
             "event connection.disconnect.hangup: the caller hung up"
         ],
@@ -408,10 +408,8 @@ fn run_reads_a_token_a_line_from_a_pipe_without_prompting() {
 #[test]
 fn run_without_input_reads_tokens_from_a_piped_stdin() {
     // A blank line and a bad token are skipped (the bad one reported); the
-    // first good token reaches the call's <menu>. Until recognition is
-    // implemented the menu answers with error.unsupported.menu naming the
-    // token (exit 1); once it is, `delivery` leads to the size question and
-    // the end of stdin hangs up (exit 0). Either way the token got there.
+    // first good token reaches the call's <menu>, where `delivery` leads to
+    // the size question, and the end of stdin hangs up (exit 0).
     let out = vxb_with_stdin(
         &["run", "vxml-samples/pizza/index.vxml"],
         "\nbogus!\nsay:delivery\n",
@@ -419,14 +417,54 @@ fn run_without_input_reads_tokens_from_a_piped_stdin() {
     let text = stdout(&out);
     assert!(text.contains("prompt: Welcome to Pizza Palace"), "{text}");
     assert!(stderr(&out).contains("bogus!"), "{}", stderr(&out));
-    if text.contains("error.unsupported.menu") {
-        assert!(text.contains("`say:delivery`"), "{text}");
-        assert_eq!(out.status.code(), Some(1));
-    } else {
-        assert!(text.contains("What size would you like"), "{text}");
-        assert!(text.contains("ended: hangup"), "{text}");
-        assert_eq!(out.status.code(), Some(0));
-    }
+    assert!(text.contains("What size would you like"), "{text}");
+    assert!(text.contains("ended: hangup"), "{text}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn the_pizza_sample_takes_an_order_by_keys_and_its_scenario_passes() {
+    let out = vxb(&[
+        "run",
+        "vxml-samples/pizza/index.vxml",
+        "--input",
+        "2,noinput,7,1,say:olives,1,1",
+    ]);
+    let text = stdout(&out);
+    let heard: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("prompt: "))
+        .collect();
+    assert_eq!(heard.len(), 10, "{text}");
+    assert!(heard[0].starts_with("Welcome to Pizza Palace"), "{text}");
+    assert_eq!(heard[2], "Please say small, medium or large.");
+    assert_eq!(
+        heard[4],
+        "Sorry, we only make small, medium and large pizzas."
+    );
+    assert!(heard[6].starts_with("Which toppings?"), "{text}");
+    assert_eq!(heard[7], "How many pizzas would you like?");
+    assert!(
+        heard[8].starts_with("You ordered 1 small pizza with olives for pickup."),
+        "{text}"
+    );
+    assert_eq!(heard[9], "Thank you. Your order is on its way.");
+    assert!(
+        text.contains("log [order]: size=small toppings=olives quantity=1 method=pickup"),
+        "{text}"
+    );
+    assert!(text.contains("event noinput") && text.contains("event nomatch"));
+    assert!(text.ends_with("ended: exit\n"), "{text}");
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = vxb(&["simulate", "vxml-samples/pizza/scenario.toml"]);
+    assert!(
+        stdout(&out).contains("2 calls: 2 passed, 0 failed"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0));
 }
 
 // ----- tracing ---------------------------------------------------------------------
@@ -901,33 +939,16 @@ fn a_failing_expectation_says_what_was_expected_and_exits_1() {
 }
 
 /// `bank` and `pizza` need DTMF and speech recognition (the PIN-entry
-/// subdialog, the menu and the fields). Until the interpreter recognises
-/// input, each call stops at its first input collection with
-/// `error.unsupported.*` saying so, and this test checks that it got there
-/// with the sample's first prompts; once recognition is in, every
-/// expectation of both scenarios must hold.
+/// subdialog, the menu and the fields): every expectation of both
+/// scenarios holds through the real binary.
 #[test]
 fn samples_that_need_recognition() {
-    for (name, first_prompt) in [
-        ("bank", "Welcome to First Voice Bank"),
-        ("pizza", "Welcome to Pizza Palace"),
-    ] {
+    for name in ["bank", "pizza"] {
         let scenario = sample(name).join("scenario.toml");
         let out = vxb(&["simulate", arg(&scenario)]);
         let text = stdout(&out);
-        if text.contains("recognition of DTMF and speech is not implemented in this build") {
-            assert_eq!(out.status.code(), Some(1), "{name}: {text}");
-            assert!(
-                text.contains("FAILED (error error.unsupported."),
-                "{name}: {text}"
-            );
-            assert!(
-                !text.contains(&format!("\"{first_prompt}\": not")),
-                "{name}: {text}"
-            );
-        } else {
-            assert_eq!(out.status.code(), Some(0), "{name}: {text}{}", stderr(&out));
-            assert!(text.contains(" 0 failed"), "{name}: {text}");
-        }
+        assert_eq!(out.status.code(), Some(0), "{name}: {text}{}", stderr(&out));
+        assert!(text.contains(" 0 failed"), "{name}: {text}");
+        assert!(!text.contains("error.unsupported"), "{name}: {text}");
     }
 }

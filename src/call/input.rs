@@ -104,15 +104,26 @@ impl CallerInput {
             .map(CallerInput::new)
     }
 
-    /// Parses a `--input` argument: tokens separated by commas or whitespace
-    /// (`1,say:two words` keeps the words together: only commas separate
-    /// tokens when the argument has any).
+    /// Parses a `--input` argument: tokens separated by commas or whitespace.
+    /// When the argument has a comma only commas separate tokens
+    /// (`1,say:two words`); without one, a word that is no token on its own
+    /// continues the `say:` utterance before it, so `say:large deep dish 1`
+    /// is an utterance of three words then the key `1`.
     pub fn parse_list(list: &str) -> Result<CallerInput, InputError> {
-        let parts: Vec<&str> = if list.contains(',') {
-            list.split(',').collect()
-        } else {
-            list.split_whitespace().collect()
-        };
+        if list.contains(',') {
+            let parts: Vec<&str> = list.split(',').collect();
+            return CallerInput::parse(&parts);
+        }
+        let mut parts: Vec<String> = Vec::new();
+        for word in list.split_whitespace() {
+            match parts.last_mut() {
+                Some(last) if last.starts_with("say:") && word.parse::<Token>().is_err() => {
+                    last.push(' ');
+                    last.push_str(word);
+                }
+                _ => parts.push(word.to_string()),
+            }
+        }
         CallerInput::parse(&parts)
     }
 
@@ -185,5 +196,17 @@ mod tests {
         let c = CallerInput::parse_list("1 2 hangup").expect("valid");
         assert_eq!(c.remaining(), 3);
         assert!(CallerInput::parse_list("1,bogus!").is_err());
+        // Without commas, words that are no token continue an utterance.
+        let c = CallerInput::parse_list("say:large deep dish 1 say:yes noinput").expect("valid");
+        assert_eq!(
+            c,
+            CallerInput::new([
+                Token::Say("large deep dish".into()),
+                Token::Dtmf("1".into()),
+                Token::Say("yes".into()),
+                Token::NoInput
+            ])
+        );
+        assert!(CallerInput::parse_list("1 bogus!").is_err());
     }
 }

@@ -8,7 +8,8 @@
 //!    (voice or DTMF) into an owned, `Send + Sync` form, the parsed form of
 //!    a grammar cache entry; [`Grammar::builtin`] and
 //!    [`Grammar::for_field_type`] make the builtin grammars of VoiceXML 2.0
-//!    Appendix P.
+//!    Appendix P; [`Grammar::from_phrases`] the grammars of a field's
+//!    `<option>`s, a menu's `<choice>`s and `dtmf` attributes.
 //! 2. [`ActiveGrammar::link`] resolves `<ruleref>`s to other grammars
 //!    through a [`GrammarLoader`] over grammars the interpreter fetched
 //!    (their URLs: [`Grammar::external_refs`]); [`ActiveGrammar::new`] for a
@@ -37,6 +38,7 @@ mod error;
 mod link;
 mod matcher;
 mod model;
+mod phrases;
 mod sisr;
 mod srgs;
 mod tokens;
@@ -47,6 +49,8 @@ use url::Url;
 pub use error::{Cause, GrammarError, Pos};
 pub use link::{ActiveGrammar, GrammarLoader};
 pub use model::{Grammar, Mode, TagFormat};
+pub use phrases::Phrase;
+pub(crate) use phrases::escape_xml_into;
 
 use builtin::Builtin;
 use model::{Node, Rule};

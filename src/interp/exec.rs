@@ -154,15 +154,7 @@ impl Interpreter {
             }
             GotoTarget::Uri(uri) => {
                 let uri = self.value_or_expr(uri, g.span, "goto")?;
-                let transition = match uri.strip_prefix('#') {
-                    Some(dialog) => self.same_document(dialog)?,
-                    None => {
-                        let url = self.resolve_uri(&uri)?;
-                        let req = self.request(url, ResourceType::Document, &g.fetch)?;
-                        self.load(req).await?
-                    }
-                };
-                Err(Leave::Dialog(Box::new(transition)).into())
+                Err(self.transition_to(&uri, &g.fetch).await)
             }
         }
     }

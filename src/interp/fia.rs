@@ -9,33 +9,46 @@
 //!   first whose variable is undefined and whose `cond` holds; none left:
 //!   the call exits;
 //! - **collect**: a block runs (its variable set to true first); a
-//!   subdialog runs in a new execution context; an input item queues its
-//!   prompts by count (§4.1.6) — unless the last iteration ended in a
-//!   handler without `<reprompt>` run for this same item (a different item
-//!   selected next gets its prompts: the rule is about not repeating a
-//!   question, not about silencing the next one) — plays the queue, and
-//!   takes a caller token;
-//! - **process**: an item that got a value runs its own `<filled>`, then
-//!   the form-level `<filled>`s whose namelist (mode `any`/`all`) it
-//!   completes. An event is handled at the item (`handler`); the handler
-//!   says whether prompts play again next time.
+//!   subdialog runs in a new execution context; an input item gathers its
+//!   active grammars (`recognize`; a grammar that cannot be had is thrown
+//!   at the item before anything plays), queues its prompts by count
+//!   (§4.1.6) — unless the last iteration ended in a handler without
+//!   `<reprompt>` run for this same item (a different item selected next
+//!   gets its prompts: the rule is about not repeating a question, not
+//!   about silencing the next one) — plays the queue, and takes a caller
+//!   token;
+//! - **process**: the token is matched; the items it filled (one, or
+//!   several for a form grammar) run their own `<filled>`s in document
+//!   order, then the form-level `<filled>`s whose namelist (mode
+//!   `any`/`all`) names one of them. A link or choice that matched leaves
+//!   or throws instead. An event is handled at the item (`handler`); the
+//!   handler says whether prompts play again next time.
 //!
-//! Recognition is the input issue's: [`Interpreter::recognize`] is where a
-//! DTMF or spoken token meets grammars, and today it ends the call saying
-//! so. Everything around it — prompts, counters, noinput/nomatch/hangup,
-//! reprompting, filled processing — is here already.
+//! A form reached by a match of its document-scope grammar in another
+//! dialog is filled from that match right after its initialisation.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::events::{Counters, Event, HANGUP, Layers, Owner};
 use super::nav::ContextEnd;
 use super::props::Properties;
+use super::recognize::{Scene, menu_keys};
 use super::{Interpreter, Jump, Leave, MAX_SUBDIALOG_DEPTH, Returned};
 use crate::call::{CallEnd, Token};
 use crate::script::Value;
 use crate::vxml::{
     Declaration, Dialog, Document, Form, FormChild, FormItem, Menu, Prompt, Subdialog,
 };
+
+/// How long the platform waits for input when neither a prompt's `timeout`
+/// nor the `timeout` property says (VoiceXML leaves it to the platform).
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A wait as the report says it: `5s`, `2.5s`.
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
 
 /// The FIA's state for the form (or menu) being visited.
 #[derive(Debug, Default)]
@@ -93,11 +106,15 @@ impl Interpreter {
         index: usize,
         params: Option<Vec<(String, Value)>>,
     ) -> Leave {
-        let root = match self.enter_dialog(index, form.items().count()) {
+        let root_doc = match self.enter_dialog(index, form.items().count()) {
             Ok(root) => root,
             Err(leave) => return leave,
         };
-        let root = root.as_deref();
+        let scene = Scene {
+            doc,
+            root: root_doc.as_ref(),
+        };
+        let root = root_doc.as_deref();
         let items: Vec<&FormItem> = form.items().collect();
 
         // Initialisation.
@@ -148,8 +165,23 @@ impl Interpreter {
             }
         }
 
-        // The main loop.
+        // Arrived by a match of this form's document-scope grammar: its
+        // slots are filled and processed before anything is selected.
+        let carried = match self.fill_carried(&items) {
+            Ok(filled) if filled.is_empty() => Ok(()),
+            Ok(filled) => self.filled(form, &items, &filled).await,
+            Err(j) => Err(j),
+        };
         let mut next: Option<usize> = None;
+        if let Err(jump) = carried {
+            let layers = layers(doc, root, Some(form), None);
+            match self.resolve(jump, &layers, &items, None).await {
+                Ok(n) => next = n,
+                Err(leave) => return leave,
+            }
+        }
+
+        // The main loop.
         loop {
             let quiet = match self.next_iteration() {
                 Ok(quiet) => quiet,
@@ -168,7 +200,7 @@ impl Interpreter {
                     // Appendix C: no prompts after a handler without
                     // <reprompt> — when the FIA comes back to that same item.
                     let skip_prompts = quiet == Some(Some(i));
-                    self.visit(form, &items, i, skip_prompts)
+                    self.visit(scene, form, &items, i, skip_prompts)
                         .await
                         .map_err(|j| (j, Some(i)))
                 }
@@ -270,10 +302,11 @@ impl Interpreter {
     }
 
     /// The collect and process phases for item `i`.
-    async fn visit(
+    async fn visit<'d>(
         &mut self,
-        form: &Form,
-        items: &[&FormItem],
+        scene: Scene<'d>,
+        form: &'d Form,
+        items: &[&'d FormItem],
         i: usize,
         skip_prompts: bool,
     ) -> Result<(), Jump> {
@@ -287,7 +320,7 @@ impl Interpreter {
             }
             FormItem::Subdialog(s) => {
                 self.subdialog(s).await?;
-                self.filled(form, items, i).await
+                self.filled(form, items, &[i]).await
             }
             FormItem::Transfer(t) => Err(Event::unsupported(
                 "transfer",
@@ -309,6 +342,7 @@ impl Interpreter {
             )
             .into()),
             FormItem::Field(_) | FormItem::Initial(_) | FormItem::Record(_) => {
+                let active = self.item_grammars_active(scene, form, items, i).await?;
                 let prompts = item.input().map_or(&[][..], |p| &p.prompts[..]);
                 let choices = match item {
                     FormItem::Field(f) => f
@@ -334,8 +368,8 @@ impl Interpreter {
                     s.prompts += 1;
                 }
                 let token = self.collect(prompts, count, choices, skip_prompts).await?;
-                self.recognize(item, token)?;
-                self.filled(form, items, i).await
+                let filled = self.recognize(&active, items, i, token).await?;
+                self.filled(form, items, &filled).await
             }
         }
     }
@@ -356,9 +390,14 @@ impl Interpreter {
         if let Some(f) = self.form.as_mut() {
             f.choices = choices;
         }
-        if !skip_prompts {
-            self.queue_by_count(prompts, count).await?;
-        }
+        let prompted = match skip_prompts {
+            false => self.queue_by_count(prompts, count).await?,
+            true => None,
+        };
+        let timeout = match prompted {
+            Some(t) => t,
+            None => self.timeout_property()?,
+        };
         self.flush().await;
         self.steps = 0;
         match self.input.next_token().await {
@@ -366,15 +405,28 @@ impl Interpreter {
                 self.hung_up = Some(CallEnd::Hangup);
                 Err(Event::new(HANGUP, Some("the caller hung up".into())).into())
             }
-            Token::NoInput => Err(Event::new("noinput", None).into()),
+            Token::NoInput => Err(Event::new(
+                "noinput",
+                Some(format!(
+                    "no input within the timeout of {}",
+                    seconds(timeout)
+                )),
+            )
+            .into()),
             Token::NoMatch => Err(Event::new("nomatch", None).into()),
             token => Ok(token),
         }
     }
 
     /// §4.1.6: of the prompts whose `cond` holds, those with the highest
-    /// `count` not above the counter, in document order.
-    async fn queue_by_count(&mut self, prompts: &[Prompt], counter: u32) -> Result<(), Jump> {
+    /// `count` not above the counter, in document order. Returns the
+    /// `timeout` of the last of them that has one (§4.1.7: it sets the wait
+    /// for the input that follows).
+    async fn queue_by_count(
+        &mut self,
+        prompts: &[Prompt],
+        counter: u32,
+    ) -> Result<Option<Duration>, Jump> {
         let mut eligible = Vec::new();
         for p in prompts {
             if p.count <= counter && self.prompt_cond(p)? {
@@ -382,39 +434,42 @@ impl Interpreter {
             }
         }
         let best = eligible.iter().map(|p| p.count).max();
+        let mut timeout = None;
         for p in eligible.into_iter().filter(|p| Some(p.count) == best) {
             self.render_prompt(p).await?;
+            timeout = p.timeout.or(timeout);
         }
-        Ok(())
+        Ok(timeout)
     }
 
-    /// Where a DTMF or spoken token meets the active grammars. Recognition
-    /// is the input issue's work: until then such a token ends the call
-    /// with `error.unsupported.<element>`, reported and not thrown to the
-    /// application (no handler should run on a premise that is not true).
-    fn recognize(&mut self, item: &FormItem, token: Token) -> Result<(), Jump> {
-        let element = item.element_name();
-        let end = self.fatal(Event::unsupported(
-            element,
-            format!(
-                "{}:{}: caller input `{token}` at <{element}>: recognition of DTMF and speech is not implemented in this build",
-                self.source(),
-                item.common().span
-            ),
-        ));
-        Err(Leave::End(end).into())
+    /// The `timeout` property in force, else [`DEFAULT_TIMEOUT`].
+    fn timeout_property(&self) -> Result<Duration, Event> {
+        Ok(self
+            .properties()
+            .time("timeout")?
+            .unwrap_or(DEFAULT_TIMEOUT))
     }
 
-    /// The process phase after item `i` got a value: its `<filled>`s, then
-    /// the form's (§2.4). A form-level `<filled>`'s events are the form's.
-    async fn filled(&mut self, form: &Form, items: &[&FormItem], i: usize) -> Result<(), Jump> {
-        let item = items[i];
-        if let Some(input) = item.input() {
-            for f in &input.filled {
-                self.scoped(&f.content).await?;
+    /// The process phase after items `just` (in document order) got values:
+    /// their own `<filled>`s, then the form's whose namelist names one of
+    /// them (§2.4). A form-level `<filled>`'s events are the form's.
+    async fn filled(
+        &mut self,
+        form: &Form,
+        items: &[&FormItem],
+        just: &[usize],
+    ) -> Result<(), Jump> {
+        for &i in just {
+            if let Some(input) = items[i].input() {
+                for f in &input.filled {
+                    self.scoped(&f.content).await?;
+                }
             }
         }
-        let name = &item.common().name;
+        let just: Vec<&str> = just
+            .iter()
+            .map(|&i| items[i].common().name.as_str())
+            .collect();
         for f in &form.filled {
             let names: Vec<&str> = match &f.namelist {
                 Some(n) => n.iter().map(String::as_str).collect(),
@@ -424,7 +479,7 @@ impl Interpreter {
                     .map(|i| i.common().name.as_str())
                     .collect(),
             };
-            if !names.contains(&name.as_str()) {
+            if !names.iter().any(|n| just.contains(n)) {
                 continue;
             }
             if f.mode == crate::vxml::FilledMode::All {
@@ -534,11 +589,15 @@ impl Interpreter {
         menu: &Menu,
         index: usize,
     ) -> Leave {
-        let root = match self.enter_dialog(index, 0) {
+        let root_doc = match self.enter_dialog(index, 0) {
             Ok(root) => root,
             Err(leave) => return leave,
         };
-        let root = root.as_deref();
+        let scene = Scene {
+            doc,
+            root: root_doc.as_ref(),
+        };
+        let root = root_doc.as_deref();
         let mut layers = Layers::default();
         layers.push(&menu.catches, Owner::Document);
         layers.push(&doc.catches, Owner::Document);
@@ -555,14 +614,8 @@ impl Interpreter {
         let choices: Vec<(String, Option<String>)> = menu
             .choices
             .iter()
-            .enumerate()
-            .map(|(n, c)| {
-                let dtmf = c
-                    .dtmf
-                    .clone()
-                    .or_else(|| menu.dtmf.then(|| (n + 1).to_string()));
-                (super::prompts::plain_text(&c.content), dtmf)
-            })
+            .zip(menu_keys(menu))
+            .map(|(c, dtmf)| (super::prompts::plain_text(&c.content), dtmf))
             .collect();
         loop {
             let skip = match self.next_iteration() {
@@ -573,22 +626,14 @@ impl Interpreter {
             if !skip && let Some(f) = self.form.as_mut() {
                 f.prompts += 1;
             }
-            let result = match self
-                .collect(&menu.prompts, count, choices.clone(), skip)
-                .await
-            {
-                Ok(token) => {
-                    let element = "menu";
-                    let end = self.fatal(Event::unsupported(
-                        element,
-                        format!(
-                            "{}:{}: caller input `{token}` at <menu>: recognition of DTMF and speech is not implemented in this build",
-                            self.source(),
-                            menu.span
-                        ),
-                    ));
-                    return Leave::End(end);
-                }
+            let result = match self.menu_grammars_active(scene, menu, index).await {
+                Ok(active) => match self
+                    .collect(&menu.prompts, count, choices.clone(), skip)
+                    .await
+                {
+                    Ok(token) => self.recognize_menu(&active, token).await,
+                    Err(j) => j,
+                },
                 Err(j) => j,
             };
             match self.settle(result, &layers, None).await {

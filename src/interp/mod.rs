@@ -18,8 +18,14 @@
 //!   and the loop that follows transitions (`run_context`, which a
 //!   subdialog runs again, nested).
 //! - `fia`: Appendix C — form initialisation, select / collect / process,
-//!   blocks, subdialogs, `<filled>`, the step limit, menus; and the one
-//!   place (`Interpreter::recognize`) the input issue plugs recognition in.
+//!   blocks, subdialogs, `<filled>`, the step limit, menus.
+//! - `recognize`: the grammars active at a collection (§3.1.4 precedence),
+//!   matching the caller's token, and what a match does — fill fields
+//!   (mixed initiative included), follow a link or choice, go to another
+//!   dialog.
+//! - `grammars`: compiled grammars — the parse hook for `<grammar src>` and
+//!   the per-document memo of grammars written inline, `type`s, options
+//!   and choices.
 //! - `exec`: executable content (§5.3 and 2.1's `<data>`, `<foreach>`).
 //! - `events`: catch selection, counters, default handlers (pure).
 //! - `handler`: running the handler an event selects (or the default one).
@@ -32,23 +38,25 @@
 //!   `<data>`, `<exit>`, `<return>`).
 //! - `dom`: `<data>`'s parsed XML and the read-only DOM scripts walk.
 //!
-//! # What a call does and does not do yet
+//! # What a call does and does not do
 //!
 //! Works: every element of issue 4 — documents and application roots,
 //! scopes, properties, blocks, prompts (text, `<value>`, `<audio>`),
 //! variables, conditions, scripts, logs, goto/submit/subdialog/return/exit/
 //! disconnect, throw/catch and the default handlers, `<data>` and
-//! `<foreach>`. At an input item (field, initial, record, menu) prompts are
-//! queued by count and played, and a caller token is taken: `noinput`,
-//! `nomatch` and `hangup` throw their events (so reprompting and the
-//! default handlers work), but **recognition of DTMF and speech is the
-//! input issue's**: a DTMF or `say:` token at an input item ends the call
-//! with `error.unsupported.<element>` and a message saying so, *without*
-//! throwing it to the application (no handler runs on a premise that is not
-//! true). `<transfer>` throws `error.unsupported.transfer` and `<object>`
-//! `error.unsupported.objectname`, both catchable, as §2.3.5/§2.3.7 allow.
-//! `<link>`s are not matched yet (they need recognition). `fetchhint` is
-//! accepted and has no effect (every fetch is made when it is needed).
+//! `<foreach>` — and caller input (issue 5): fields, `<initial>` and
+//! menus take DTMF and `say:` tokens against their active grammars (inline
+//! SRGS, fetched through the cache, builtin types, options, choices,
+//! links), fill their variables and shadow variables and
+//! `application.lastresult$`, and run `<filled>`; `noinput`, `nomatch`
+//! and `hangup` throw their events (a noinput's message says the timeout
+//! it stood for). Spec §1 has no token for a recording, so a DTMF or
+//! spoken token at `<record>` ends the call with `error.unsupported.record`
+//! (noinput and hangup work there). `<transfer>` throws
+//! `error.unsupported.transfer` and `<object>` `error.unsupported.objectname`,
+//! both catchable, as §2.3.5/§2.3.7 allow. There is no `help` token, so no
+//! `help` event is ever thrown by the platform. `fetchhint` is accepted and
+//! has no effect (every fetch is made when it is needed).
 //! `fetchaudio` plays while a slow document or `<data>` fetch is under way
 //! (see `prompts`).
 //!
@@ -79,12 +87,14 @@ mod dom;
 mod events;
 mod exec;
 mod fia;
+mod grammars;
 mod handler;
 mod load;
 mod namelist;
 mod nav;
 mod prompts;
 mod props;
+mod recognize;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -94,6 +104,7 @@ use boa_engine::JsObject;
 use url::Url;
 
 pub use dom::{DataParser, XmlTree};
+pub use grammars::GrammarParser;
 pub use load::{AudioParser, VxmlParser};
 
 use crate::audio::Sink;
@@ -119,6 +130,7 @@ pub(crate) struct Parsers {
     pub vxml: VxmlParser,
     pub data: DataParser,
     pub audio: AudioParser,
+    pub grammar: GrammarParser,
 }
 
 /// Everything one call starts from.
@@ -180,6 +192,7 @@ pub(crate) async fn run_call(parts: CallParts) -> CallReport {
         dom_builder: None,
         hidden: 0,
         fetch_audio: None,
+        carried: None,
     };
     let end = it.run(&parts.start).await;
     it.finish(end, started).await
@@ -232,6 +245,9 @@ pub(crate) struct Interpreter {
     hidden: u32,
     /// The fetch audio of the document or data request just made.
     fetch_audio: Option<FetchAudioPlan>,
+    /// A match of another form's document-scope grammar: it fills that
+    /// form once the form is entered.
+    carried: Option<crate::grammar::Interpretation>,
 }
 
 /// How control leaves the executable content being run.

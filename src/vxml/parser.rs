@@ -25,6 +25,7 @@ use super::xml::XmlElement;
 const VXML_NS: &str = "http://www.w3.org/2001/vxml";
 const SSML_NS: &str = "http://www.w3.org/2001/10/synthesis";
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const SRGS_NS: &str = "http://www.w3.org/2001/06/grammar";
 
 /// Elements nested deeper than this are refused. Real documents nest a few
 /// levels; the bound keeps the recursive descent within a 2 MiB thread stack.
@@ -136,12 +137,14 @@ pub(crate) fn parse_text(text: &str, source_name: &str) -> Result<Document> {
 }
 
 /// Whether an element belongs to VoiceXML (no namespace, or VoiceXML's, or
-/// SSML's, which VoiceXML prompts embed).
+/// SSML's, which VoiceXML prompts embed). VoiceXML's `<grammar>` is SRGS's
+/// element, so an inline grammar written in the SRGS namespace is ours too.
 fn is_ours(node: Node<'_, '_>) -> bool {
-    matches!(
-        node.tag_name().namespace(),
-        None | Some(VXML_NS) | Some(SSML_NS)
-    )
+    match node.tag_name().namespace() {
+        None | Some(VXML_NS) | Some(SSML_NS) => true,
+        Some(SRGS_NS) => node.tag_name().name() == "grammar",
+        Some(_) => false,
+    }
 }
 
 /// A child of an element, classified.

@@ -1,7 +1,75 @@
 //! What the interpreter's end-to-end tests share besides `fixtures.rs`:
-//! wrapping a document, reading a report.
+//! a site on a live origin with a browser to call it, wrapping a document,
+//! reading a report. Each test crate uses a subset.
+#![allow(dead_code)]
 
-use vxb::call::CallReport;
+use std::sync::Arc;
+
+use tempfile::TempDir;
+use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
+use vxb::clock::{Clock, SystemClock};
+use vxb::config::Config;
+use vxb::serve::Origin;
+
+use crate::fixtures::{origin, write};
+
+/// A site on a live origin and a browser to call it with.
+pub struct World {
+    pub dir: TempDir,
+    pub origin: Origin,
+    pub browser: Browser,
+}
+
+/// `files` served with the rules file text `rules`, called with `config`.
+pub async fn world_with(files: &[(&str, &str)], rules: &str, config: Config) -> World {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body) in files {
+        write(dir.path(), name, body.as_bytes());
+    }
+    let origin = origin(dir.path(), rules).await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let browser = Browser::with_workers(config, clock, Some(dir.path()), 2).expect("browser");
+    World {
+        dir,
+        origin,
+        browser,
+    }
+}
+
+pub async fn world(files: &[(&str, &str)]) -> World {
+    world_with(files, "", Config::default()).await
+}
+
+impl World {
+    pub fn url(&self, path: &str) -> String {
+        self.origin.base_url().join(path).expect("path").to_string()
+    }
+
+    pub async fn call(&self, path: &str, input: &[&str]) -> CallReport {
+        let input = CallerInput::parse(input).expect("tokens");
+        self.browser
+            .call(&self.url(path), input, CallOptions::default())
+            .await
+    }
+}
+
+/// What the caller heard, as text.
+pub fn prompts(r: &CallReport) -> Vec<&str> {
+    r.prompts.iter().map(|p| p.text()).collect()
+}
+
+/// The names of the events thrown, in order.
+pub fn events(r: &CallReport) -> Vec<&str> {
+    r.events.iter().map(|e| e.name.as_str()).collect()
+}
+
+/// The event and message of a call that ended in an error.
+pub fn error_of(r: &CallReport) -> (&str, &str) {
+    match &r.ended {
+        CallEnd::Error { event, message } => (event.as_str(), message.as_str()),
+        other => panic!("expected an error end, got {other:?}"),
+    }
+}
 
 /// A VoiceXML 2.1 document around `body` (which starts on line 3).
 pub fn vxml(body: &str) -> String {
