@@ -318,7 +318,7 @@ async fn a_grammar_whose_tags_build_a_structured_result() {
     assert_eq!(
         logs(&r),
         vec![
-            r##"size=large crust=deep slices=8 json={"crust":"deep","size":"large","slices":8}"##,
+            r##"size=large crust=deep slices=8 json={"size":"large","crust":"deep","slices":8}"##,
             "slot size=small",
         ]
     );
