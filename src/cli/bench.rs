@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::bench::{self, App, AppSpec, BenchError, BenchSetup, FetchDriver, Stop, SweepOptions};
+use crate::bench::{
+    self, App, AppSpec, BenchError, BenchSetup, FetchDriver, Stop, SweepOptions, VxmlDriver,
+};
 use crate::config::parse_duration;
 use crate::resource::ResourceType;
 
@@ -23,7 +25,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub generate: bool,
     /// What runs each call.
-    #[arg(long, value_enum, default_value_t = Driver::Fetch)]
+    #[arg(long, value_enum, default_value_t = Driver::Vxml)]
     pub driver: Driver,
     /// Calls in progress at once.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
@@ -61,6 +63,9 @@ pub struct BenchArgs {
 /// What runs each call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Driver {
+    /// Run each call through the VoiceXML interpreter, one browser per
+    /// budget point: the whole browser's CPU per call.
+    Vxml,
     /// Replay each call's fetches through the cache, parsing new bodies,
     /// without interpreting: the cache-level benchmark.
     Fetch,
@@ -124,6 +129,7 @@ pub fn run(args: BenchArgs) -> u8 {
         }
     };
     let report = match args.driver {
+        Driver::Vxml => runtime.block_on(bench::run(&setup, VxmlDriver::default())),
         Driver::Fetch => runtime.block_on(bench::run(&setup, FetchDriver)),
     };
     let report = match report {
