@@ -15,6 +15,7 @@ use vxb::bench::{
 };
 use vxb::cache::Decision;
 use vxb::clock::SystemClock;
+use vxb::config::Config;
 use vxb::fetch::Fetcher;
 use vxb::resource::ResourceType;
 
@@ -123,7 +124,7 @@ async fn an_interpreted_call_fetches_what_its_plan_says() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = App::generate(dir.path(), &small_app()).expect("generates");
     let origin = ChildOrigin::spawn(&exe(), app.site(), Some(app.rules_file())).expect("starts");
-    let config = vxb::bench::budget_config(&app.total_bytes(), 1.0);
+    let config = vxb::bench::budget_config(&Config::default(), &app.total_bytes(), 1.0);
     let fetcher = Fetcher::new(Arc::new(config), Arc::new(SystemClock), None).expect("fetcher");
     let driver = VxmlDriver { workers: 1 };
     let browser = driver.start_point(fetcher).expect("browser");
@@ -164,6 +165,7 @@ fn sweep_setup(dir: &Path, calls: u64) -> BenchSetup {
             warmup_calls: 0,
             budgets: vec![0.0, 0.25, 1.0],
             seed: 7,
+            base: Config::default(),
         },
         progress: false,
     }
@@ -379,6 +381,9 @@ fn vxb_bench_command() {
     let (code, _, err) = vxb(&["--budgets", "0,150"], dir.path());
     assert_eq!(code, Some(2));
     assert!(err.contains("150%"), "{err}");
+    let (code, _, err) = vxb(&["--config", "missing.toml"], dir.path());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("missing.toml"), "{err}");
     let (code, _, err) = vxb(&["--concurrency", "0"], dir.path());
     assert_eq!(code, Some(2), "{err}");
     let (code, _, err) = vxb(&["--generate", "--topics", "0"], dir.path());

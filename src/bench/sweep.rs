@@ -2,7 +2,8 @@
 //! one [`BenchPoint`] of measurements.
 //!
 //! Per point:
-//! 1. a [`Config`] whose every type gets `ceil(fraction × its total bytes)`
+//! 1. a [`Config`] — the sweep's base configuration (`vxb bench --config`,
+//!    else the defaults) — whose every type gets `ceil(fraction × its total bytes)`
 //!    as `max_bytes` *and* `max_entry_bytes` (so at a small budget the
 //!    largest prompts can still be stored when they fit: the budget, not the
 //!    default `max_bytes / 4` entry cap, is what the sweep varies), and a new
@@ -66,6 +67,10 @@ pub struct SweepOptions {
     pub budgets: Vec<f64>,
     /// Seeds the call plans.
     pub seed: u64,
+    /// The browser's configuration at every point, but for the cache
+    /// budgets the sweep sets.
+    #[serde(skip)]
+    pub base: Config,
 }
 
 impl Default for SweepOptions {
@@ -76,6 +81,7 @@ impl Default for SweepOptions {
             warmup_calls: 0,
             budgets: DEFAULT_BUDGETS.to_vec(),
             seed: 1,
+            base: Config::default(),
         }
     }
 }
@@ -111,11 +117,10 @@ impl SweepOptions {
     }
 }
 
-/// The configuration of one budget point: every type's `max_bytes` and
-/// `max_entry_bytes` at `ceil(fraction × total[type])`, everything else
-/// default.
-pub fn budget_config(total: &PerType<u64>, fraction: f64) -> Config {
-    let mut config = Config::default();
+/// The configuration of one budget point: `base` with every type's
+/// `max_bytes` and `max_entry_bytes` at `ceil(fraction × total[type])`.
+pub fn budget_config(base: &Config, total: &PerType<u64>, fraction: f64) -> Config {
+    let mut config = base.clone();
     for t in ResourceType::ALL {
         // Totals are far below 2^53, so the product is exact enough; 1.0
         // gives the total itself.
@@ -145,7 +150,7 @@ pub async fn sweep<D: CallDriver>(
             i + 1,
             options.budgets.len()
         );
-        let config = budget_config(&total, fraction);
+        let config = budget_config(&options.base, &total, fraction);
         let point = run_point(
             app, origin, driver, options, config, fraction, &label, progress,
         )
@@ -378,23 +383,31 @@ mod tests {
             ResourceType::Document => 999,
             _ => 0,
         });
-        let c = budget_config(&total, 0.1);
+        let c = budget_config(&Config::default(), &total, 0.1);
         let audio = &c.cache.types[ResourceType::Audio];
         assert_eq!(audio.max_bytes, 100_001, "rounded up");
         assert_eq!(audio.max_entry_bytes, audio.max_bytes);
         assert_eq!(c.cache.types[ResourceType::Document].max_bytes, 100);
         assert_eq!(c.cache.types[ResourceType::Grammar].max_bytes, 0);
-        let all = budget_config(&total, 1.0);
+        let all = budget_config(&Config::default(), &total, 1.0);
         assert_eq!(all.cache.types[ResourceType::Audio].max_bytes, 1_000_001);
-        let none = budget_config(&total, 0.0);
+        let none = budget_config(&Config::default(), &total, 0.0);
         assert!(
             ResourceType::ALL
                 .iter()
                 .all(|&t| none.cache.types[t].max_bytes == 0)
         );
-        // Everything else is the default configuration.
+        // Everything else is the base configuration.
         assert_eq!(none.fetch, Config::default().fetch);
         assert_eq!(none.cache.no_cache, Config::default().cache.no_cache);
+        let mut base = Config::default();
+        base.fetch.timeout = Duration::from_secs(90);
+        base.cache.types[ResourceType::Audio].default_max_age = Duration::from_secs(5);
+        let c = budget_config(&base, &total, 0.5);
+        assert_eq!(c.fetch.timeout, Duration::from_secs(90));
+        let audio = &c.cache.types[ResourceType::Audio];
+        assert_eq!(audio.default_max_age, Duration::from_secs(5));
+        assert_eq!((audio.max_bytes, audio.max_entry_bytes), (500_001, 500_001));
     }
 
     #[test]

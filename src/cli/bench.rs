@@ -55,6 +55,10 @@ pub struct BenchArgs {
     /// Zipf exponent of topic and prompt popularity.
     #[arg(long, default_value_t = AppSpec::default().zipf_s)]
     pub zipf: f64,
+    /// The browser's configuration (spec §2) at every budget point; the
+    /// sweep sets each type's `max_bytes` and `max_entry_bytes`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -73,6 +77,7 @@ pub enum Driver {
 
 impl BenchArgs {
     fn setup(&self) -> Result<BenchSetup, BenchError> {
+        let base = super::run::load_config(self.config.as_deref()).map_err(BenchError::Option)?;
         let exe = std::env::current_exe().map_err(|e| {
             BenchError::Option(format!(
                 "cannot find the vxb executable to run the origin: {e}"
@@ -94,6 +99,7 @@ impl BenchArgs {
                 warmup_calls: self.warmup,
                 budgets: self.budgets.iter().map(|p| p / 100.0).collect(),
                 seed: self.seed,
+                base,
             },
             progress: !self.no_progress,
         })
