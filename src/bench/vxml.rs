@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::BenchError;
 use super::app::CallPlan;
@@ -59,12 +60,19 @@ impl CallDriver for VxmlDriver {
             ..Connection::default()
         });
         async move {
+            let started = Instant::now();
             // The choices are all in the aai: a call that still asks for
             // input has gone off its plan, and hangs up rather than waits.
             let report = browser
                 .call(plan.start_url.as_str(), CallerInput::new([]), options)
                 .await;
-            CallOutcome::from_report(report)
+            // The call's latency as its caller has it: from being placed to
+            // its end, waiting for a worker included (the report's own
+            // elapsed time starts on the worker).
+            CallOutcome {
+                elapsed: started.elapsed(),
+                ..CallOutcome::from_report(report)
+            }
         }
     }
 }
