@@ -210,6 +210,11 @@ fn check_sweep(report: &BenchReport, calls: u64, dir: &Path) {
         );
         assert_eq!(point.fetches, calls * per_call);
         assert_eq!(
+            point.fetch_errors, 0,
+            "every resource exists: {:?}",
+            point.first_fetch_error
+        );
+        assert_eq!(
             point.origin_not_modified, 0,
             "nothing goes stale in a short point"
         );

@@ -301,12 +301,19 @@ struct Tally {
     ok: u64,
     failed: u64,
     first_error: Option<String>,
+    fetch_errors: u64,
+    first_fetch_error: Option<String>,
 }
 
 impl Tally {
     fn add(&mut self, outcome: CallOutcome) {
         for r in &outcome.fetches {
             self.hits.record(r);
+            if let Some(e) = &r.error {
+                self.fetch_errors += 1;
+                self.first_fetch_error
+                    .get_or_insert_with(|| format!("{}: {e}", r.url));
+            }
         }
         self.latencies.push(outcome.elapsed);
         match outcome.error {
@@ -326,6 +333,10 @@ impl Tally {
         if self.first_error.is_none() {
             self.first_error = other.first_error;
         }
+        self.fetch_errors += other.fetch_errors;
+        if self.first_fetch_error.is_none() {
+            self.first_fetch_error = other.first_fetch_error;
+        }
     }
 
     fn into_point(mut self, f: PointFigures) -> BenchPoint {
@@ -343,6 +354,8 @@ impl Tally {
             first_error: self.first_error.take(),
             wall_seconds: f.wall.as_secs_f64(),
             fetches: self.hits.overall().fetches,
+            fetch_errors: self.fetch_errors,
+            first_fetch_error: self.first_fetch_error.take(),
             hit_rate: self.hits.overall().rate(),
             hit_rate_by_type: PerType::from_fn(|t| self.hits.0[t].rate()),
             origin_requests: f.origin.requests,
@@ -478,7 +491,10 @@ mod tests {
         a.add(outcome(10, &[Decision::Miss, Decision::Hit], None));
         a.add(outcome(30, &[Decision::Hit], Some("boom")));
         let mut b = Tally::default();
-        b.add(outcome(20, &[Decision::Revalidated, Decision::Miss], None));
+        // The call ends as planned though one of its fetches failed.
+        let mut timed_out = outcome(20, &[Decision::Revalidated, Decision::Miss], None);
+        timed_out.fetches[1].error = Some("no complete response within 7s".into());
+        b.add(timed_out);
         b.add(outcome(40, &[], Some("later")));
         a.merge(b);
         let p = a.into_point(PointFigures {
@@ -497,6 +513,11 @@ mod tests {
         assert_eq!((p.calls, p.errors), (2, 2));
         assert_eq!(p.first_error.as_deref(), Some("boom"));
         assert_eq!(p.fetches, 5);
+        assert_eq!(p.fetch_errors, 1);
+        assert_eq!(
+            p.first_fetch_error.as_deref(),
+            Some("http://h/a.wav: no complete response within 7s")
+        );
         assert_eq!(p.hit_rate, Some(0.6));
         assert_eq!(p.hit_rate_by_type[ResourceType::Audio], Some(0.6));
         assert_eq!(p.hit_rate_by_type[ResourceType::Document], None);
@@ -519,6 +540,7 @@ mod tests {
             peak_rss_bytes: 0,
         });
         assert_eq!(empty.hit_rate, None);
+        assert_eq!((empty.fetch_errors, empty.first_fetch_error), (0, None));
         assert_eq!(empty.browser_cpu_per_call, None);
         assert_eq!(empty.latency_p50_ms, None);
     }

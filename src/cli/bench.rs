@@ -155,12 +155,24 @@ pub fn run(args: BenchArgs) -> u8 {
             return EXIT_FAILED;
         }
     }
-    match report.points.iter().find_map(|p| p.first_error.as_deref()) {
-        Some(e) => {
-            eprintln!("vxb bench: some calls failed; the first: {e}");
-            EXIT_FAILED
-        }
-        None => EXIT_OK,
+    // Every resource of the application exists: a failed fetch, even one a
+    // call survived (an <audio> plays its fallback), is the browser or the
+    // origin failing under the load, and fails the run.
+    let first_call = report.points.iter().find_map(|p| p.first_error.as_deref());
+    let first_fetch = report
+        .points
+        .iter()
+        .find_map(|p| p.first_fetch_error.as_deref());
+    if let Some(e) = first_call {
+        eprintln!("vxb bench: some calls failed; the first: {e}");
+    }
+    if let Some(e) = first_fetch {
+        eprintln!("vxb bench: some fetches failed; the first: {e}");
+    }
+    if first_call.is_some() || first_fetch.is_some() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
     }
 }
 
