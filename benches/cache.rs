@@ -10,6 +10,8 @@
 //! - `fetcher_warm_hit`: a whole fetch answered from the cache — request
 //!   set-up, store lookup, policy decision, parsed form, fetch record — on a
 //!   current-thread runtime. What every hit of a call costs the browser.
+//! - `document/{parse,parsed_hit}`: parsing a VoiceXML document with the
+//!   interpreter's parse hook, against a hit returning it parsed before.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -23,7 +25,8 @@ use vxb::cache::policy::{self, RequestDirectives, Reuse};
 use vxb::cache::store::{Store, Visibility};
 use vxb::clock::{Clock, ManualClock};
 use vxb::config::{CacheConfig, Config};
-use vxb::fetch::{FetchRequest, Fetcher, ParsedBody};
+use vxb::fetch::{BodyParser, FetchRequest, Fetcher, ParsedBody};
+use vxb::interp::VxmlParser;
 use vxb::resource::ResourceType;
 
 fn response() -> StoredResponse {
@@ -137,27 +140,39 @@ fn policy_decide_stale(c: &mut Criterion) {
     c.bench_function("policy_decide_stale", |b| b.iter(decide));
 }
 
-fn fetcher_warm_hit(c: &mut Criterion) {
+/// A fetcher whose cache holds `body` at `url`, fresh for an hour, with
+/// `parsed` as its parsed form; and a current-thread runtime to fetch on.
+fn warm_fetcher(
+    url: &url::Url,
+    rtype: ResourceType,
+    body: Bytes,
+    parsed: ParsedBody,
+) -> (Arc<Fetcher>, tokio::runtime::Runtime) {
     let clock = Arc::new(ManualClock::at_epoch_2024());
     let fetcher = Fetcher::new(Arc::new(Config::default()), clock.clone(), None).unwrap();
-    // Nothing listens there: a hit must not need the origin.
-    let url = url::Url::parse("http://127.0.0.1:9/app/main.vxml").unwrap();
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=3600".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
     let response = StoredResponse::new(200, headers, clock.now());
-    let entry = Entry::new(
-        url.as_str(),
-        ResourceType::Document,
-        response,
-        Bytes::from(vec![b'x'; 4096]),
-    );
-    let _ = entry.parsed.set(Arc::new(ParsedBody::new(42u32)));
+    let entry = Entry::new(url.as_str(), rtype, response, body);
+    let _ = entry.parsed.set(Arc::new(parsed));
     fetcher.store().insert(entry, Visibility::Shared).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    (fetcher, runtime)
+}
+
+fn fetcher_warm_hit(c: &mut Criterion) {
+    // Nothing listens there: a hit must not need the origin.
+    let url = url::Url::parse("http://127.0.0.1:9/app/main.vxml").unwrap();
+    let (fetcher, runtime) = warm_fetcher(
+        &url,
+        ResourceType::Document,
+        Bytes::from(vec![b'x'; 4096]),
+        ParsedBody::new(42u32),
+    );
     let call = fetcher.call();
     let req = FetchRequest::get(url, ResourceType::Document);
     let fetch = || {
@@ -172,12 +187,45 @@ fn fetcher_warm_hit(c: &mut Criterion) {
     c.bench_function("fetcher_warm_hit", |b| b.iter(fetch));
 }
 
+/// What the parsed-document cache saves: parsing a VoiceXML document with
+/// the interpreter's parse hook (`document/parse`), against a cache hit
+/// that hands back the document parsed before (`document/parsed_hit`).
+fn document_parse_vs_parsed_hit(c: &mut Criterion) {
+    let body = Bytes::from_static(include_bytes!("../tests/fixtures/vxml/pizza.vxml"));
+    let url = url::Url::parse("http://127.0.0.1:9/app/pizza.vxml").unwrap();
+    let parser = VxmlParser::new();
+    let parsed = parser.parse(&url, &body).unwrap();
+    let (fetcher, runtime) = warm_fetcher(&url, ResourceType::Document, body.clone(), parsed);
+    let call = fetcher.call();
+    let req = FetchRequest::get(url.clone(), ResourceType::Document);
+    let hit = || {
+        let f = runtime
+            .block_on(call.fetch(black_box(&req), Some(&parser)))
+            .unwrap();
+        call.take_records();
+        f
+    };
+    // Guards the premise: a hit, the parsed document, and no parse.
+    let first = hit();
+    assert_eq!(first.decision, Decision::Hit);
+    assert!(first.parsed_as::<vxb::vxml::Document>().is_some());
+    assert_eq!(parser.parses(), 1, "only the set-up parsed");
+
+    let mut group = c.benchmark_group("document");
+    group.bench_function("parse", |b| {
+        b.iter(|| parser.parse(black_box(&url), black_box(&body)).unwrap())
+    });
+    group.bench_function("parsed_hit", |b| b.iter(hit));
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // Short runs: the machine is shared; these figures are stable well within them.
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = store_get_hit, store_insert_evicting, policy_decide_stale, fetcher_warm_hit
+    targets = store_get_hit, store_insert_evicting, policy_decide_stale, fetcher_warm_hit,
+        document_parse_vs_parsed_hit
 }
 criterion_main!(benches);

@@ -6,11 +6,17 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use vxb::bench::measure;
 use vxb::bench::{
-    App, AppSpec, BenchError, BenchSetup, ChildOrigin, FetchDriver, Stop, SweepOptions,
+    App, AppSpec, BenchError, BenchReport, BenchSetup, CallDriver, ChildOrigin, FetchDriver, Stop,
+    SweepOptions, VxmlDriver,
 };
+use vxb::cache::Decision;
+use vxb::clock::SystemClock;
+use vxb::config::Config;
+use vxb::fetch::Fetcher;
 use vxb::resource::ResourceType;
 
 fn exe() -> PathBuf {
@@ -111,27 +117,86 @@ fn column<'a>(rows: &'a [Vec<&'a str>], name: &str) -> Vec<&'a str> {
     rows[1..].iter().map(|r| r[at]).collect()
 }
 
+/// An interpreted call makes exactly the fetches its plan lists, in order:
+/// the scripts follow the caller's choices from `session.connection.aai`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_short_sweep_is_consistent_and_writes_its_files() {
+async fn an_interpreted_call_fetches_what_its_plan_says() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let setup = BenchSetup {
+    let app = App::generate(dir.path(), &small_app()).expect("generates");
+    let origin = ChildOrigin::spawn(&exe(), app.site(), Some(app.rules_file())).expect("starts");
+    let config = vxb::bench::budget_config(&Config::default(), &app.total_bytes(), 1.0);
+    let fetcher = Fetcher::new(Arc::new(config), Arc::new(SystemClock), None).expect("fetcher");
+    let driver = VxmlDriver { workers: 1 };
+    let browser = driver.start_point(fetcher).expect("browser");
+    for call in [3, 4] {
+        let plan = app.plan(origin.base_url(), 11, call).expect("plan");
+        let outcome = driver.run_call(&browser, plan.clone()).await;
+        assert_eq!(outcome.error, None, "call {call}");
+        let made: Vec<(ResourceType, String)> = outcome
+            .fetches
+            .iter()
+            .map(|f| (f.rtype, f.url.clone()))
+            .collect();
+        let planned: Vec<(ResourceType, String)> = plan
+            .fetches
+            .iter()
+            .map(|(t, u)| (*t, u.to_string()))
+            .collect();
+        assert_eq!(made, planned, "call {call}");
+        // The second call finds what the first stored: one cache for both.
+        let main = outcome.fetches.first().and_then(|f| f.decision);
+        let expected = if call == 3 {
+            Decision::Miss
+        } else {
+            Decision::Hit
+        };
+        assert_eq!(main, Some(expected), "call {call}");
+    }
+}
+
+fn sweep_setup(dir: &Path, calls: u64) -> BenchSetup {
+    BenchSetup {
         exe: exe(),
-        app_dir: dir.path().join("app"),
+        app_dir: dir.join("app"),
         app: small_app(),
         sweep: SweepOptions {
             concurrency: 8,
-            stop: Stop::Calls(60),
+            stop: Stop::Calls(calls),
             warmup_calls: 0,
             budgets: vec![0.0, 0.25, 1.0],
             seed: 7,
+            base: Config::default(),
         },
         progress: false,
-    };
-    let report = vxb::bench::run(&setup, FetchDriver)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_fetch_level_sweep_is_consistent_and_writes_its_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = vxb::bench::run(&sweep_setup(dir.path(), 60), FetchDriver)
         .await
         .expect("the sweep runs");
-    let p = &report.points;
     assert_eq!(report.driver, "fetch");
+    check_sweep(&report, 60, dir.path());
+}
+
+/// The same with every call run by the interpreter: the application's
+/// scripts choose its path, and its fetches are the plan's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_interpreted_sweep_is_consistent_and_writes_its_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = vxb::bench::run(&sweep_setup(dir.path(), 40), VxmlDriver::default())
+        .await
+        .expect("the sweep runs");
+    assert_eq!(report.driver, "vxml");
+    check_sweep(&report, 40, dir.path());
+}
+
+/// What any driver's short sweep of [`sweep_setup`] must show; `dir` takes
+/// the files.
+fn check_sweep(report: &BenchReport, calls: u64, dir: &Path) {
+    let p = &report.points;
     assert_eq!(p.len(), 3);
 
     // Every call ran its whole plan: 6 fetches, then 3 topics of 3 + 3.
@@ -139,11 +204,16 @@ async fn a_short_sweep_is_consistent_and_writes_its_files() {
     for point in p {
         assert_eq!(
             (point.calls, point.errors),
-            (60, 0),
+            (calls, 0),
             "{:?}",
             point.first_error
         );
-        assert_eq!(point.fetches, 60 * per_call);
+        assert_eq!(point.fetches, calls * per_call);
+        assert_eq!(
+            point.fetch_errors, 0,
+            "every resource exists: {:?}",
+            point.first_fetch_error
+        );
         assert_eq!(
             point.origin_not_modified, 0,
             "nothing goes stale in a short point"
@@ -199,14 +269,15 @@ async fn a_short_sweep_is_consistent_and_writes_its_files() {
     assert!(p.iter().all(|x| x.peak_rss_bytes > 0));
 
     // The files, parsed back.
-    let out = dir.path().join("out");
+    let out = dir.join("out");
     let written = report.write_files(&out).expect("writes");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&written.json).expect("json")).expect("JSON");
     assert_eq!(json["points"].as_array().map(Vec::len), Some(3));
     assert_eq!(json["points"][0]["hit_rate"], 0.0);
-    assert_eq!(json["points"][2]["calls"], 60);
-    assert_eq!(json["options"]["stop"]["calls"], 60);
+    assert_eq!(json["points"][2]["calls"], calls);
+    assert_eq!(json["options"]["stop"]["calls"], calls);
+    assert_eq!(json["driver"], report.driver.as_str());
     assert!(json["points"][0]["hit_rate_by_type"]["grammar"].is_null());
     assert_eq!(json["app"]["resources"]["audio"], 61);
 
@@ -215,7 +286,8 @@ async fn a_short_sweep_is_consistent_and_writes_its_files() {
     assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r.len() == rows[0].len()));
     assert_eq!(column(&rows, "budget_percent"), ["0", "25", "100"]);
-    assert_eq!(column(&rows, "calls"), ["60", "60", "60"]);
+    let n = calls.to_string();
+    assert_eq!(column(&rows, "calls"), [n.as_str(); 3]);
     let csv_requests: Vec<u64> = column(&rows, "origin_requests")
         .iter()
         .map(|v| v.parse().expect("a number"))
@@ -273,23 +345,24 @@ fn vxb_bench_command() {
     assert!(dir.path().join("gen/app/site/audio/p9.wav").is_file());
     assert!(dir.path().join("gen/app/serve-rules.toml").is_file());
 
-    let (code, out, err) = vxb(
-        &[
+    // A small sweep, two points, written to `out`.
+    let small_run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
             "--out",
-            "run",
+            out,
             "--topics",
             "5",
             "--prompts",
             "9",
             "--calls",
             "10",
-            "--concurrency",
-            "3",
             "--budgets",
             "0,100",
-        ],
-        dir.path(),
-    );
+        ];
+        args.extend_from_slice(extra);
+        vxb(&args, dir.path())
+    };
+    let (code, out, err) = small_run("run", &["--concurrency", "3"]);
     assert_eq!(code, Some(0), "{err}");
     let rows: Vec<&str> = out.lines().collect();
     assert!(rows[0].contains("hit%"), "{out}");
@@ -300,10 +373,22 @@ fn vxb_bench_command() {
     for f in ["bench.csv", "bench.json", "bench.svg"] {
         assert!(dir.path().join("run").join(f).is_file(), "{f}");
     }
+    let driver = |out: &str| {
+        let json = std::fs::read_to_string(dir.path().join(out).join("bench.json")).expect("json");
+        let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        json["driver"].as_str().map(str::to_string)
+    };
+    assert_eq!(driver("run").as_deref(), Some("vxml"), "the default driver");
+    let (code, _, err) = small_run("fetch", &["--driver", "fetch"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(driver("fetch").as_deref(), Some("fetch"));
 
     let (code, _, err) = vxb(&["--budgets", "0,150"], dir.path());
     assert_eq!(code, Some(2));
     assert!(err.contains("150%"), "{err}");
+    let (code, _, err) = vxb(&["--config", "missing.toml"], dir.path());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("missing.toml"), "{err}");
     let (code, _, err) = vxb(&["--concurrency", "0"], dir.path());
     assert_eq!(code, Some(2), "{err}");
     let (code, _, err) = vxb(&["--generate", "--topics", "0"], dir.path());

@@ -10,12 +10,12 @@
 //! - `main.vxml` — the start document: `<script src="scripts/menu.js">`,
 //!   `<data src="data/catalog.xml">`, the welcome prompt, then a
 //!   `<field type="digits">` whose value picks the first topic
-//!   (`<goto expr="topicUrl(topic)">`).
+//!   (`<goto expr="topicUrl(topic)">` in the next `<block>`).
 //! - `topic1.vxml` … `topicN.vxml` — one document per topic: a script shared
 //!   by a group of topics (`scripts/topic-G.js`), its own `<data>`, then
-//!   `prompts_per_topic` digits fields each playing `<audio expr="clip(p)">`,
-//!   and a last digits field: another topic's number (`<goto expr>`) or `0`
-//!   (`<exit/>`).
+//!   `prompts_per_topic` digits fields, each followed by a block playing
+//!   `<audio expr="clip(p)">`, and a last digits field: another topic's
+//!   number (`<goto expr>`) or `0` (`<exit/>`).
 //! - `audio/welcome.wav`, `audio/p1.wav` … — 8 kHz µ-law prompts of
 //!   log-uniformly varied length (`prompt_seconds`).
 //!
@@ -24,13 +24,22 @@
 //! The documents are static (so every one of them is cacheable) and use only
 //! `<block>`, `<field type="digits">`, `<goto expr>`, `<audio src|expr>`,
 //! `<script src>`, `<data>`, `<var>`, `<if>`, `<value>` and `<exit>`. Which
-//! topics and prompts a call visits is the **caller's input**: the DTMF
-//! digits of each field are the ranks drawn from a Zipf distribution
-//! (topic 1 and prompt 1 most popular). A [`CallPlan`] holds those digits,
-//! drawn from the benchmark seed and the call's number (so every budget
-//! point replays the same calls), and the fetches the application makes for
-//! them, in order — what a fetch-level driver replays and what an
-//! interpreter's report can be checked against.
+//! topics and prompts a call visits is the **caller's choice**: a sequence
+//! of numbers, the ranks drawn from a Zipf distribution (topic 1 and prompt
+//! 1 most popular), one per field. A [`CallPlan`] holds those choices, drawn
+//! from the benchmark seed and the call's number (so every budget point
+//! replays the same calls), and the fetches the application makes for them,
+//! in order — what a fetch-level driver replays and what an interpreter's
+//! report can be checked against.
+//!
+//! The choices reach the application in one of two ways, and the documents
+//! take both: as `session.connection.aai` ([`CallPlan::aai`]), which the
+//! root's script splits and each field's `expr="nextChoice()"` consumes — the
+//! field is then filled without being visited, so a call needs no
+//! recognition and every call keeps the same start URL (a query string per
+//! call would make the start document a different cache entry each time);
+//! or, with no `aai`, as the caller's DTMF digits ([`CallPlan::input`]), one
+//! token per field.
 //!
 //! # Caching headers (`DIR/serve-rules.toml`)
 //!
@@ -135,14 +144,30 @@ pub struct CallPlan {
     pub call: u64,
     /// `main.vxml` on the origin.
     pub start_url: Url,
-    /// The caller's input, one token per `<field>`: topic and prompt numbers,
-    /// and `0` to end.
+    /// The caller's choices as DTMF input, one token per `<field>`: topic
+    /// and prompt numbers, and `0` to end.
     pub input: Vec<Token>,
     /// The fetches the application makes for this input, in order: the main
     /// document, the root and its script, the main script and data, the
     /// welcome prompt, then per topic its document, script, data and
     /// prompts. The root is fetched once: the following documents share it.
     pub fetches: Vec<(ResourceType, Url)>,
+}
+
+impl CallPlan {
+    /// The caller's choices as `session.connection.aai` carries them to the
+    /// application: the digits of [`input`](Self::input), space-separated.
+    pub fn aai(&self) -> String {
+        let digits: Vec<&str> = self
+            .input
+            .iter()
+            .filter_map(|t| match t {
+                Token::Dtmf(d) => Some(d.as_str()),
+                _ => None,
+            })
+            .collect();
+        digits.join(" ")
+    }
 }
 
 impl App {
@@ -381,12 +406,12 @@ fn main_vxml(spec: &AppSpec) -> String {
     <block>
       <audio src="audio/welcome.wav">Welcome to the <value expr="app_name"/> line.</audio>
     </block>
-    <field name="topic" type="digits">
+    <field name="topic" type="digits" expr="nextChoice()">
       <prompt>Enter the number of a topic, from 1 to {topics}.</prompt>
-      <filled>
-        <goto expr="topicUrl(topic)"/>
-      </filled>
     </field>
+    <block>
+      <goto expr="topicUrl(topic)"/>
+    </block>
   </form>
 </vxml>
 "#,
@@ -396,16 +421,16 @@ fn main_vxml(spec: &AppSpec) -> String {
 
 fn topic_vxml(spec: &AppSpec, n: u32) -> String {
     let g = (n - 1) % TOPIC_SCRIPTS;
-    let mut fields = String::new();
+    let mut items = String::new();
     for i in 1..=spec.prompts_per_topic {
         let _ = write!(
-            fields,
-            r#"    <field name="p{i}" type="digits">
+            items,
+            r#"    <field name="p{i}" type="digits" expr="nextChoice()">
       <prompt>Enter the number of a recording.</prompt>
-      <filled>
-        <audio expr="clip(p{i})">Recording <value expr="p{i}"/>.</audio>
-      </filled>
     </field>
+    <block>
+      <audio expr="clip(p{i})">Recording <value expr="p{i}"/>.</audio>
+    </block>
 "#
         );
     }
@@ -418,16 +443,16 @@ fn topic_vxml(spec: &AppSpec, n: u32) -> String {
     <block>
       <prompt>Topic <value expr="topicTitle(topic_number)"/>.</prompt>
     </block>
-{fields}    <field name="next_topic" type="digits">
+{items}    <field name="next_topic" type="digits" expr="nextChoice()">
       <prompt>Enter another topic, or 0 to end the call.</prompt>
-      <filled>
-        <if cond="next_topic == '0'">
-          <exit/>
-        <else/>
-          <goto expr="topicUrl(next_topic)"/>
-        </if>
-      </filled>
     </field>
+    <block>
+      <if cond="next_topic == '0'">
+        <exit/>
+      <else/>
+        <goto expr="topicUrl(next_topic)"/>
+      </if>
+    </block>
   </form>
 </vxml>
 "#
@@ -454,6 +479,21 @@ fn lib_js(spec: &AppSpec, rng: &mut fastrand::Rng) -> String {
         r#"// vxb benchmark application: the library of the application root.
 var BENCH_TOPICS = {topics};
 var BENCH_PROMPTS = {prompts};
+
+// The caller's choices, when the platform passes them in
+// session.connection.aai ("3 17 5 0"): each field's expr takes the next one,
+// so the field is filled without recognition. Without them every field is
+// left undefined, for the caller's digits.
+var CHOICES = (typeof session != 'undefined' && typeof session.connection.aai == 'string')
+  ? session.connection.aai.split(' ') : [];
+var choicesTaken = 0;
+
+function nextChoice() {{
+  if (choicesTaken >= CHOICES.length) {{
+    return undefined;
+  }}
+  return CHOICES[choicesTaken++];
+}}
 
 function toRank(n, limit) {{
   var k = parseInt(n, 10);
@@ -703,6 +743,21 @@ mod tests {
         assert_eq!(eval(&mut cx, "clip('12')"), "audio/p12.wav");
         assert_eq!(eval(&mut cx, "typeof topicTitle(5)"), "string");
         assert_eq!(eval(&mut cx, "typeof menuGreeting()"), "string");
+        // No aai: the fields are left for the caller.
+        assert_eq!(eval(&mut cx, "typeof nextChoice()"), "undefined");
+
+        // With the platform's aai, the choices come out in order, then stop.
+        let mut cx = Context::default();
+        cx.eval(Source::from_bytes(
+            "var session = { connection: { aai: '3 12 0' } };",
+        ))
+        .expect("session");
+        let lib = std::fs::read(app.site().join("scripts/lib.js")).expect("read");
+        cx.eval(Source::from_bytes(&lib)).expect("lib.js runs");
+        assert_eq!(eval(&mut cx, "topicUrl(nextChoice())"), "topic3.vxml");
+        assert_eq!(eval(&mut cx, "clip(nextChoice())"), "audio/p12.wav");
+        assert_eq!(eval(&mut cx, "nextChoice()"), "0");
+        assert_eq!(eval(&mut cx, "typeof nextChoice()"), "undefined");
     }
 
     #[test]
@@ -767,6 +822,9 @@ mod tests {
         let per_topic = 1 + spec.prompts_per_topic as usize;
         assert_eq!(plan.input.len(), 3 * per_topic + 1);
         assert_eq!(plan.input.last(), Some(&Token::Dtmf("0".into())));
+        let aai = plan.aai();
+        let words: Vec<Token> = aai.split(' ').map(|d| Token::Dtmf(d.into())).collect();
+        assert_eq!(words, plan.input, "the aai carries the same choices");
         assert_eq!(
             plan.fetches.len(),
             6 + 3 * (3 + spec.prompts_per_topic as usize)

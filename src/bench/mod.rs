@@ -15,6 +15,7 @@
 //!   one definition of each.
 //! - [`driver`]: the [`CallDriver`] seam and [`FetchDriver`], which replays
 //!   a plan's fetches through the cache without an interpreter.
+//! - [`vxml`]: [`VxmlDriver`], which runs each call through the interpreter.
 //! - [`sweep`]: budget points, concurrency, measurement per point.
 //! - [`output`], [`plot`], [`progress`]: results, files, the bar.
 //!
@@ -28,6 +29,7 @@ pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod sweep;
+pub mod vxml;
 pub mod wav;
 pub mod zipf;
 
@@ -40,6 +42,7 @@ pub use origin::{ChildOrigin, OriginSnapshot};
 pub use output::{AppSummary, BenchPoint, BenchReport, Written};
 pub use progress::Progress;
 pub use sweep::{DEFAULT_BUDGETS, Stop, SweepOptions, budget_config, sweep};
+pub use vxml::VxmlDriver;
 pub use zipf::Zipf;
 
 use crate::fetch::FetchError;

@@ -35,6 +35,12 @@ pub struct BenchPoint {
     pub wall_seconds: f64,
     /// Fetches made by every measured call.
     pub fetches: u64,
+    /// Of `fetches`, those that failed (timeouts, errors). A call can end as
+    /// planned in spite of one — a failed `<audio>` plays its fallback — so
+    /// these are counted apart from `errors`.
+    pub fetch_errors: u64,
+    /// The first failed fetch, if one failed.
+    pub first_fetch_error: Option<String>,
     /// Share of fetches served from the cache, every type together.
     pub hit_rate: Option<f64>,
     /// The same per type (`null` for a type that was never fetched).
@@ -132,6 +138,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "latency_p99_ms",
     "peak_rss_bytes",
     "calls_per_core_s",
+    "fetch_errors",
 ];
 
 impl BenchReport {
@@ -174,6 +181,7 @@ impl BenchReport {
                 opt(p.latency_p99_ms),
                 p.peak_rss_bytes.to_string(),
                 opt(p.calls_per_core_second),
+                p.fetch_errors.to_string(),
             ]);
             debug_assert_eq!(fields.len(), CSV_COLUMNS.len());
             out.push_str(&fields.join(","));
@@ -228,10 +236,11 @@ pub fn table(points: &[BenchPoint]) -> String {
     let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.3}", v * 1000.0));
     let fixed = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     let mut out = format!(
-        "{:>7} {:>7} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>10} {:>10} {:>8} {:>8} {:>8}\n",
+        "{:>7} {:>7} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>10} {:>10} {:>8} {:>8} {:>8}\n",
         "budget",
         "calls",
         "err",
+        "f.err",
         "hit%",
         "doc%",
         "ctx%",
@@ -251,10 +260,11 @@ pub fn table(points: &[BenchPoint]) -> String {
         let t = |rtype| pct(p.hit_rate_by_type[rtype]);
         let _ = writeln!(
             out,
-            "{:>7} {:>7} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9.2} {:>8} {:>10} {:>10} {:>8} {:>8} {:>8.1}",
+            "{:>7} {:>7} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9.2} {:>8} {:>10} {:>10} {:>8} {:>8} {:>8.1}",
             p.budget_label(),
             p.calls,
             p.errors,
+            p.fetch_errors,
             pct(p.hit_rate),
             t(ResourceType::Document),
             t(ResourceType::Context),
@@ -288,6 +298,8 @@ pub(crate) mod tests {
             first_error: None,
             wall_seconds: 2.0,
             fetches: 900,
+            fetch_errors: 2,
+            first_fetch_error: Some("http://h/a.wav: timed out".into()),
             hit_rate: hit,
             hit_rate_by_type: PerType::from_fn(|t| (t != ResourceType::Grammar).then_some(0.5)),
             origin_requests: 450,
@@ -332,6 +344,7 @@ pub(crate) mod tests {
         assert_eq!(rows[2][col("hit_rate")], "", "no rate is an empty field");
         assert_eq!(rows[1][col("browser_cpu_s_per_call")], "0.01");
         assert_eq!(rows[1][col("calls_per_core_s")], "100");
+        assert_eq!(rows[1][col("fetch_errors")], "2");
         assert_eq!(number(1.871_233_000_000_000_1), "1.871233");
         assert_eq!(number(0.000_012_5), "0.0000125");
     }
@@ -359,6 +372,10 @@ pub(crate) mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].contains("hit%") && lines[0].contains("p99 ms"));
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        let row: Vec<&str> = lines[1].split_whitespace().collect();
+        let at = header.iter().position(|h| *h == "f.err").expect("f.err");
+        assert_eq!(row[at], "2", "{}", lines[1]);
         assert!(lines[1].trim_start().starts_with("0%"), "{}", lines[1]);
         assert!(lines[1].contains("12.300"), "cpu ms per call: {}", lines[1]);
         assert!(lines[2].contains("80.0"), "{}", lines[2]);

@@ -2,7 +2,8 @@
 //! one [`BenchPoint`] of measurements.
 //!
 //! Per point:
-//! 1. a [`Config`] whose every type gets `ceil(fraction × its total bytes)`
+//! 1. a [`Config`] — the sweep's base configuration (`vxb bench --config`,
+//!    else the defaults) — whose every type gets `ceil(fraction × its total bytes)`
 //!    as `max_bytes` *and* `max_entry_bytes` (so at a small budget the
 //!    largest prompts can still be stored when they fit: the budget, not the
 //!    default `max_bytes / 4` entry cap, is what the sweep varies), and a new
@@ -66,6 +67,10 @@ pub struct SweepOptions {
     pub budgets: Vec<f64>,
     /// Seeds the call plans.
     pub seed: u64,
+    /// The browser's configuration at every point, but for the cache
+    /// budgets the sweep sets.
+    #[serde(skip)]
+    pub base: Config,
 }
 
 impl Default for SweepOptions {
@@ -76,6 +81,7 @@ impl Default for SweepOptions {
             warmup_calls: 0,
             budgets: DEFAULT_BUDGETS.to_vec(),
             seed: 1,
+            base: Config::default(),
         }
     }
 }
@@ -111,11 +117,10 @@ impl SweepOptions {
     }
 }
 
-/// The configuration of one budget point: every type's `max_bytes` and
-/// `max_entry_bytes` at `ceil(fraction × total[type])`, everything else
-/// default.
-pub fn budget_config(total: &PerType<u64>, fraction: f64) -> Config {
-    let mut config = Config::default();
+/// The configuration of one budget point: `base` with every type's
+/// `max_bytes` and `max_entry_bytes` at `ceil(fraction × total[type])`.
+pub fn budget_config(base: &Config, total: &PerType<u64>, fraction: f64) -> Config {
+    let mut config = base.clone();
     for t in ResourceType::ALL {
         // Totals are far below 2^53, so the product is exact enough; 1.0
         // gives the total itself.
@@ -145,7 +150,7 @@ pub async fn sweep<D: CallDriver>(
             i + 1,
             options.budgets.len()
         );
-        let config = budget_config(&total, fraction);
+        let config = budget_config(&options.base, &total, fraction);
         let point = run_point(
             app, origin, driver, options, config, fraction, &label, progress,
         )
@@ -296,12 +301,19 @@ struct Tally {
     ok: u64,
     failed: u64,
     first_error: Option<String>,
+    fetch_errors: u64,
+    first_fetch_error: Option<String>,
 }
 
 impl Tally {
     fn add(&mut self, outcome: CallOutcome) {
         for r in &outcome.fetches {
             self.hits.record(r);
+            if let Some(e) = &r.error {
+                self.fetch_errors += 1;
+                self.first_fetch_error
+                    .get_or_insert_with(|| format!("{}: {e}", r.url));
+            }
         }
         self.latencies.push(outcome.elapsed);
         match outcome.error {
@@ -321,6 +333,10 @@ impl Tally {
         if self.first_error.is_none() {
             self.first_error = other.first_error;
         }
+        self.fetch_errors += other.fetch_errors;
+        if self.first_fetch_error.is_none() {
+            self.first_fetch_error = other.first_fetch_error;
+        }
     }
 
     fn into_point(mut self, f: PointFigures) -> BenchPoint {
@@ -338,6 +354,8 @@ impl Tally {
             first_error: self.first_error.take(),
             wall_seconds: f.wall.as_secs_f64(),
             fetches: self.hits.overall().fetches,
+            fetch_errors: self.fetch_errors,
+            first_fetch_error: self.first_fetch_error.take(),
             hit_rate: self.hits.overall().rate(),
             hit_rate_by_type: PerType::from_fn(|t| self.hits.0[t].rate()),
             origin_requests: f.origin.requests,
@@ -378,23 +396,31 @@ mod tests {
             ResourceType::Document => 999,
             _ => 0,
         });
-        let c = budget_config(&total, 0.1);
+        let c = budget_config(&Config::default(), &total, 0.1);
         let audio = &c.cache.types[ResourceType::Audio];
         assert_eq!(audio.max_bytes, 100_001, "rounded up");
         assert_eq!(audio.max_entry_bytes, audio.max_bytes);
         assert_eq!(c.cache.types[ResourceType::Document].max_bytes, 100);
         assert_eq!(c.cache.types[ResourceType::Grammar].max_bytes, 0);
-        let all = budget_config(&total, 1.0);
+        let all = budget_config(&Config::default(), &total, 1.0);
         assert_eq!(all.cache.types[ResourceType::Audio].max_bytes, 1_000_001);
-        let none = budget_config(&total, 0.0);
+        let none = budget_config(&Config::default(), &total, 0.0);
         assert!(
             ResourceType::ALL
                 .iter()
                 .all(|&t| none.cache.types[t].max_bytes == 0)
         );
-        // Everything else is the default configuration.
+        // Everything else is the base configuration.
         assert_eq!(none.fetch, Config::default().fetch);
         assert_eq!(none.cache.no_cache, Config::default().cache.no_cache);
+        let mut base = Config::default();
+        base.fetch.timeout = Duration::from_secs(90);
+        base.cache.types[ResourceType::Audio].default_max_age = Duration::from_secs(5);
+        let c = budget_config(&base, &total, 0.5);
+        assert_eq!(c.fetch.timeout, Duration::from_secs(90));
+        let audio = &c.cache.types[ResourceType::Audio];
+        assert_eq!(audio.default_max_age, Duration::from_secs(5));
+        assert_eq!((audio.max_bytes, audio.max_entry_bytes), (500_001, 500_001));
     }
 
     #[test]
@@ -465,7 +491,10 @@ mod tests {
         a.add(outcome(10, &[Decision::Miss, Decision::Hit], None));
         a.add(outcome(30, &[Decision::Hit], Some("boom")));
         let mut b = Tally::default();
-        b.add(outcome(20, &[Decision::Revalidated, Decision::Miss], None));
+        // The call ends as planned though one of its fetches failed.
+        let mut timed_out = outcome(20, &[Decision::Revalidated, Decision::Miss], None);
+        timed_out.fetches[1].error = Some("no complete response within 7s".into());
+        b.add(timed_out);
         b.add(outcome(40, &[], Some("later")));
         a.merge(b);
         let p = a.into_point(PointFigures {
@@ -484,6 +513,11 @@ mod tests {
         assert_eq!((p.calls, p.errors), (2, 2));
         assert_eq!(p.first_error.as_deref(), Some("boom"));
         assert_eq!(p.fetches, 5);
+        assert_eq!(p.fetch_errors, 1);
+        assert_eq!(
+            p.first_fetch_error.as_deref(),
+            Some("http://h/a.wav: no complete response within 7s")
+        );
         assert_eq!(p.hit_rate, Some(0.6));
         assert_eq!(p.hit_rate_by_type[ResourceType::Audio], Some(0.6));
         assert_eq!(p.hit_rate_by_type[ResourceType::Document], None);
@@ -506,6 +540,7 @@ mod tests {
             peak_rss_bytes: 0,
         });
         assert_eq!(empty.hit_rate, None);
+        assert_eq!((empty.fetch_errors, empty.first_fetch_error), (0, None));
         assert_eq!(empty.browser_cpu_per_call, None);
         assert_eq!(empty.latency_p50_ms, None);
     }

@@ -81,6 +81,14 @@ impl Browser {
         workers: usize,
     ) -> Result<Browser, BrowserError> {
         let fetcher = Fetcher::new(Arc::new(config), clock, file_root)?;
+        Browser::with_fetcher(fetcher, workers)
+    }
+
+    /// A browser whose calls share `fetcher` (its cache, configuration and
+    /// clock), made elsewhere — so the cache can be set up, inspected or
+    /// shared by the caller (the benchmark makes one per budget point) —
+    /// with `workers` worker threads (at least one).
+    pub fn with_fetcher(fetcher: Arc<Fetcher>, workers: usize) -> Result<Browser, BrowserError> {
         Ok(Browser {
             fetcher,
             parsers: Arc::new(Parsers::default()),
