@@ -14,7 +14,7 @@
 //! [`FetchDriver`] replays a plan's fetches in order through a
 //! [`CallFetcher`](crate::fetch::CallFetcher), parsing each new body the way
 //! the interpreter will — VoiceXML with [`crate::vxml::parse`], audio with
-//! [`crate::audio::decode`], data as XML — through the fetcher's parse hook,
+//! [`crate::audio::decode()`], data as XML — through the fetcher's parse hook,
 //! so a cache hit skips the parse just as it will for the interpreter. It
 //! runs no ECMAScript and no form interpretation: its CPU per call is the
 //! cache and fetch layer's cost (HTTP, parsing, decoding, storing), an honest

@@ -16,7 +16,7 @@
 //! - [`driver`]: the [`CallDriver`] seam and [`FetchDriver`], which replays
 //!   a plan's fetches through the cache without an interpreter.
 //! - [`vxml`]: [`VxmlDriver`], which runs each call through the interpreter.
-//! - [`sweep`]: budget points, concurrency, measurement per point.
+//! - [`sweep`](mod@sweep): budget points, concurrency, measurement per point.
 //! - [`output`], [`plot`], [`progress`]: results, files, the bar.
 //!
 //! [`run`] puts them together.

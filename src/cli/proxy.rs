@@ -17,7 +17,7 @@ use crate::proxy::{ProxyError, ProxyOptions, ProxyThreads, Upstream};
 /// The arguments of `vxb proxy`.
 #[derive(Args, Debug)]
 pub struct ProxyArgs {
-    /// The origin to stand in front of: http(s)://host[:port][/prefix].
+    /// The origin to stand in front of: `http(s)://host[:port][/prefix]`.
     #[arg(long)]
     pub origin: String,
     /// The address to listen on (port 0: any free port).

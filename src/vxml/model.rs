@@ -7,7 +7,7 @@
 //! [`Span`] of its start tag so later errors can say `file:line:column`.
 //!
 //! Attribute pairs the spec makes mutually exclusive (`src`/`expr`,
-//! `next`/`expr`…) are enums ([`ValueOrExpr`], [`GotoTarget`]…): a value of
+//! `next`/`expr`…) are enums ([`ValueOrExpr`], [`GotoTarget`](crate::vxml::exec::GotoTarget)…): a value of
 //! these types cannot hold both, nor neither where one is required.
 
 use std::time::Duration;
