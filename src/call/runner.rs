@@ -104,7 +104,8 @@ impl Browser {
     }
 
     /// How the call workers' script engines were used so far: made, reused
-    /// by a later call, or dropped because a call changed their built-ins.
+    /// by a later call, or dropped (a call changed their built-ins, they
+    /// served their share of calls, or enough spares were kept).
     pub fn engine_stats(&self) -> ShelfStats {
         self.pool.engine_stats()
     }

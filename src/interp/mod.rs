@@ -184,7 +184,9 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
     };
     let end = it.run(&parts.start).await;
     let report = it.finish(end, started).await;
-    engines.give_back(it.engine);
+    // The call's documents are let go first, so the engine forgets the
+    // compiled code of those nothing else (the cache) holds.
+    engines.give_back(it.into_engine());
     report
 }
 
@@ -312,6 +314,11 @@ impl Interpreter {
             "call ended"
         );
         std::mem::take(&mut self.report)
+    }
+
+    /// The engine, with everything else of the call dropped.
+    fn into_engine(self) -> ScriptEngine {
+        self.engine
     }
 
     /// An event that ends the call with no handler to run: recorded, uncaught.

@@ -160,8 +160,9 @@ pub struct ScriptEngine {
 
 /// Calls one engine serves at most. The context's string interner and the
 /// compiler's grow with every new text; retiring an engine now and then
-/// bounds them, at the cost of one new context per this many calls.
-const CALLS_PER_ENGINE: u32 = 1000;
+/// bounds them, at the cost of one new context (and its texts compiled
+/// again, a few milliseconds) per this many calls.
+const CALLS_PER_ENGINE: u32 = 10_000;
 
 impl ScriptEngine {
     /// A fresh engine with the session scope filled from `session`.

@@ -61,7 +61,8 @@ pub struct ShelfStats {
     pub made: u64,
     /// Calls that got a spare engine.
     pub reused: u64,
-    /// Engines given back and dropped (changed built-ins, or worn out).
+    /// Engines given back and dropped: their built-ins changed, they served
+    /// their share of calls, or the shelf already held its spares.
     pub discarded: u64,
 }
 
