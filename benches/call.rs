@@ -19,11 +19,11 @@
 //! ratio. Goal: the warm call costs at most a tenth of the uncached one.
 //!
 //! Measured (release, 2-core VM shared with other helpers' builds, load
-//! average 1–2.5, 1 worker), two runs: workers warm 381–421 µs, uncached
-//! 3.73–3.96 ms per call (criterion; the summary's ratio 0.101–0.105);
-//! whole process 400 µs vs 4.7–4.8 ms (0.083–0.085). **Whole process:
-//! the goal is met. Workers: at its edge, a hair over a tenth** (it was
-//! 4.13 ms vs 5.02 ms, 0.82, before). What got there:
+//! average 0.5–2.5, 1 worker), three runs: workers warm 381–421 µs,
+//! uncached 3.73–3.96 ms per call (criterion; ratio 0.102–0.106; the
+//! summary's 300-call ratio 0.101–0.113); whole process 0.083–0.091.
+//! **Whole process: the goal is met. Workers: at its edge, just over a
+//! tenth** (it was 4.13 ms vs 5.02 ms, 0.82, before). What got there:
 //! - a script engine (boa `Context`, a fifth of the old warm call to make)
 //!   serves many calls: each worker keeps engines on an `EngineShelf`;
 //! - compiled texts (three quarters of the old warm call) stay with the

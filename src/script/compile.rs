@@ -108,7 +108,7 @@ impl std::fmt::Debug for Provenance {
 type Texts = HashMap<Box<str>, Vec<(Kind, usize, Compiled)>>;
 
 /// The compiled texts of one provenance.
-struct Shelf {
+struct SourceTexts {
     /// Holds the resource, so its address names it as long as the entry lives.
     provenance: Option<Provenance>,
     texts: Texts,
@@ -118,7 +118,7 @@ struct Shelf {
 pub(crate) struct Compiler {
     interner: Interner,
     /// Provenance key (0: none) → its compiled texts.
-    cache: HashMap<usize, Shelf>,
+    cache: HashMap<usize, SourceTexts>,
     /// The key texts are compiled under now.
     current: usize,
     provenance: Option<Provenance>,
@@ -169,8 +169,8 @@ impl Compiler {
     pub fn end_call(&mut self) {
         self.set_provenance(None);
         let before = self.cache.len();
-        self.cache.retain(|_, shelf| {
-            shelf
+        self.cache.retain(|_, source| {
+            source
                 .provenance
                 .as_ref()
                 .is_some_and(|p| Arc::strong_count(&p.0) > 1)
@@ -203,7 +203,7 @@ impl Compiler {
         if let Some(found) = self
             .cache
             .get(&self.current)
-            .and_then(|shelf| shelf.texts.get(text))
+            .and_then(|source| source.texts.get(text))
             .and_then(|v| v.iter().find(|(k, d, _)| *k == kind && *d == depth))
         {
             return Ok(found.2.clone());
@@ -223,7 +223,7 @@ impl Compiler {
         let provenance = &self.provenance;
         self.cache
             .entry(self.current)
-            .or_insert_with(|| Shelf {
+            .or_insert_with(|| SourceTexts {
                 provenance: provenance.clone(),
                 texts: Texts::new(),
             })
