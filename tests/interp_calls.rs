@@ -1395,3 +1395,102 @@ async fn a_handler_without_reprompt_silences_only_its_own_items_next_prompts() {
     // noinput handler (no <reprompt>) does.
     assert_eq!(prompts(&r), vec!["Next question?", "Hello?"]);
 }
+
+// ------------------------------------------------------ engine reuse ----
+
+/// A site and a browser with one worker, so consecutive calls share it.
+async fn one_worker_world(files: &[(&str, &str)], rules: &str, config: Config) -> support::World {
+    support::world_on(files, rules, config, 1).await
+}
+
+/// Logs `typeof` of what `leave.vxml` leaves behind, as the next call sees it.
+const LOOK: &str = r#"<form><block>
+  <log>doc <value expr="typeof secret"/></log>
+  <log>app <value expr="typeof appsecret"/></log>
+  <log>script <value expr="typeof s2 + ' ' + typeof f + ' ' + typeof lex"/></log>
+  <log>lastresult <value expr="typeof application.lastresult$"/></log>
+  <log>globals <value expr="typeof leaked + ' ' + typeof [].leak + ' ' + typeof Math.mine"/></log>
+  <log>remote <value expr="session.connection.remote.uri"/></log>
+</block></form>"#;
+
+const SEEN_NOTHING: [&str; 6] = [
+    "doc undefined",
+    "app undefined",
+    "script undefined undefined undefined",
+    "lastresult undefined",
+    "globals undefined undefined undefined",
+    "remote undefined",
+];
+
+#[tokio::test]
+async fn consecutive_calls_reuse_an_engine_and_see_nothing_of_each_other() {
+    let leave = vxml(
+        r#"<var name="appsecret" expr="'A'"/>
+<form>
+  <var name="secret" expr="'A'"/>
+  <block>
+    <script>var s2 = 1; function f() { return s2; } let lex = 3;</script>
+    <assign name="appsecret" expr="appsecret + f()"/>
+    <log>set <value expr="appsecret"/></log>
+  </block>
+</form>"#,
+    );
+    let w = one_worker_world(
+        &[("leave.vxml", &leave), ("look.vxml", &vxml(LOOK))],
+        "",
+        Config::default(),
+    )
+    .await;
+    let a = w.call("leave.vxml", &[]).await;
+    assert_eq!(logs(&a), ["set A1"], "{a:?}");
+    let b = w.call("look.vxml", &[]).await;
+    assert_eq!(b.ended, CallEnd::Exit, "{b:?}");
+    assert_eq!(logs(&b), SEEN_NOTHING);
+    let stats = w.browser.engine_stats();
+    assert_eq!((stats.made, stats.reused, stats.discarded), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_call_that_changes_built_ins_does_not_pass_its_engine_on() {
+    let leave = vxml(
+        r#"<form><block>
+  <script>Array.prototype.leak = 'A'; Math.mine = 1; (0, eval)('var leaked = 1');</script>
+  <log>set <value expr="typeof leaked + ' ' + [].leak"/></log>
+</block></form>"#,
+    );
+    let w = one_worker_world(
+        &[("leave.vxml", &leave), ("look.vxml", &vxml(LOOK))],
+        "",
+        Config::default(),
+    )
+    .await;
+    let a = w.call("leave.vxml", &[]).await;
+    assert_eq!(logs(&a), ["set number A"], "{a:?}");
+    let b = w.call("look.vxml", &[]).await;
+    assert_eq!(logs(&b), SEEN_NOTHING, "{b:?}");
+    let stats = w.browser.engine_stats();
+    assert_eq!((stats.made, stats.reused, stats.discarded), (2, 0, 1));
+}
+
+#[tokio::test]
+async fn the_flow_fixture_runs_on_one_engine_call_after_call() {
+    // As the `call` bench serves it.
+    let rules = "[[rule]]\npath = \"/**\"\nheaders = { \"Cache-Control\" = \"max-age=3600\" }\n";
+    let origin = origin(&fixture_dir("flow"), rules).await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let browser = Browser::with_workers(Config::default(), clock, None, 1).expect("browser");
+    let start = origin
+        .base_url()
+        .join("step1.vxml")
+        .expect("url")
+        .to_string();
+    for _ in 0..3 {
+        let r = browser
+            .call(&start, CallerInput::default(), CallOptions::default())
+            .await;
+        assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+        assert_eq!(r.prompts.len(), 5);
+    }
+    let stats = browser.engine_stats();
+    assert_eq!((stats.made, stats.reused, stats.discarded), (1, 2, 0));
+}

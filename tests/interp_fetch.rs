@@ -552,3 +552,127 @@ async fn the_roots_scripts_are_fetched_with_the_roots_properties_not_the_leafs()
         .expect("fetch");
     assert_eq!(script.rtype, ResourceType::Script);
 }
+
+// ------------------------------------------------------------ fetchhint ----
+
+/// The URLs the call fetched as `rtype`, in order.
+fn fetched(r: &CallReport, rtype: ResourceType) -> Vec<&str> {
+    r.fetches
+        .iter()
+        .filter(|f| f.rtype == rtype)
+        .map(|f| f.url.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn fetchhint_prefetch_fetches_audio_and_scripts_when_the_document_loads() {
+    // The marked sources sit where the call never goes (a form it never
+    // enters, a handler never run): only a prefetch can fetch them.
+    let doc = vxml(
+        r##"<catch event="never"><audio src="handler.wav" fetchhint="prefetch"/></catch>
+<form id="first"><block>
+  <log>first</log>
+  <audio src="played.wav" fetchhint="prefetch"/>
+  <exit/>
+</block></form>
+<form id="unvisited"><block>
+  <script src="lib.js" fetchhint="prefetch"/>
+  <audio src="safe.wav" fetchhint="safe"/>
+  <audio src="unmarked.wav"/>
+  <audio expr="'by-expr.wav'" fetchhint="prefetch"/>
+</block></form>"##,
+    );
+    let w = world(
+        &[("a.vxml", &doc), ("lib.js", "var lib = 1;")],
+        &rule("/**", "max-age=600"),
+    )
+    .await;
+    for name in [
+        "handler.wav",
+        "played.wav",
+        "safe.wav",
+        "unmarked.wav",
+        "by-expr.wav",
+    ] {
+        write(w.dir.path(), name, wav(800));
+    }
+    let r = w.call("a.vxml").await;
+    assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+    assert_eq!(logs(&r), ["first"]);
+    assert_eq!(
+        fetched(&r, ResourceType::Audio),
+        [
+            w.url("handler.wav"),
+            w.url("played.wav"),
+            w.url("played.wav")
+        ],
+        "prefetched at load, then played"
+    );
+    assert_eq!(fetched(&r, ResourceType::Script), [w.url("lib.js")]);
+    // The play found the prefetched copy: the prefetch was a miss, the play a hit.
+    let played: Vec<_> = r
+        .fetches
+        .iter()
+        .filter(|f| f.url.ends_with("/played.wav"))
+        .map(|f| f.decision)
+        .collect();
+    assert_eq!(played, [Some(Decision::Miss), Some(Decision::Hit)]);
+    // Loading happens before the document runs: the prefetches come right
+    // after the document's own fetch.
+    let order: Vec<_> = r.fetches.iter().map(|f| f.rtype).collect();
+    assert_eq!(
+        order[..4],
+        [
+            ResourceType::Document,
+            ResourceType::Audio,
+            ResourceType::Audio,
+            ResourceType::Script
+        ]
+    );
+}
+
+#[tokio::test]
+async fn fetchhint_properties_set_the_default_and_safe_still_waits() {
+    let doc = vxml(
+        r#"<property name="audiofetchhint" value="prefetch"/>
+<form><block><exit/></block></form>
+<form id="unvisited"><block>
+  <audio src="unmarked.wav"/>
+  <audio src="safe.wav" fetchhint="safe"/>
+  <script src="lib.js"/>
+</block></form>"#,
+    );
+    let w = world(&[("a.vxml", &doc), ("lib.js", "var lib = 1;")], "").await;
+    write(w.dir.path(), "unmarked.wav", wav(800));
+    write(w.dir.path(), "safe.wav", wav(800));
+    let r = w.call("a.vxml").await;
+    assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+    assert_eq!(fetched(&r, ResourceType::Audio), [w.url("unmarked.wav")]);
+    assert!(
+        fetched(&r, ResourceType::Script).is_empty(),
+        "scriptfetchhint is safe by default"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_prefetch_is_not_an_event() {
+    let doc = vxml(
+        r#"<form><block>
+  <log>ran</log>
+  <audio src="missing.wav" fetchhint="prefetch">fallback</audio>
+</block></form>"#,
+    );
+    let w = world(&[("a.vxml", &doc)], "").await;
+    let r = w.call("a.vxml").await;
+    assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+    assert!(r.events.is_empty(), "{:?}", r.events);
+    assert_eq!(logs(&r), ["ran"]);
+    // Fetched at load (404), then again when the prompt needs it, whose
+    // failure is the prompt's: its fallback is spoken.
+    assert_eq!(
+        fetched(&r, ResourceType::Audio),
+        [w.url("missing.wav"), w.url("missing.wav")]
+    );
+    assert_eq!(r.prompts.len(), 1, "{:?}", r.prompts);
+    assert_eq!(r.prompts[0].text(), "fallback");
+}

@@ -12,18 +12,27 @@
 //! client is shared, its connections live on the runtime that opened them.
 //! Worker threads get a large stack because the script engine recurses on
 //! it (its recursion limit is set for a few MiB).
+//!
+//! Each worker has an [`EngineShelf`], which every job is handed: a call
+//! takes its script engine from it and gives it back at the end, so the
+//! worker's next call reuses the engine (its built-ins and compiled texts)
+//! instead of making one.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
-/// A call to run: made into its future on the worker.
-pub(crate) type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+use crate::script::{EngineCounts, EngineShelf, ShelfStats};
+
+/// A call to run: made into its future on the worker, with the worker's
+/// engine shelf.
+pub(crate) type Job = Box<dyn FnOnce(Rc<EngineShelf>) -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
 /// Stack of each worker thread.
 const WORKER_STACK: usize = 16 << 20;
@@ -31,6 +40,7 @@ const WORKER_STACK: usize = 16 << 20;
 struct Worker {
     jobs: mpsc::UnboundedSender<Job>,
     running: Arc<AtomicUsize>,
+    engines: Arc<EngineCounts>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -47,6 +57,8 @@ impl Pool {
             let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
             let running = Arc::new(AtomicUsize::new(0));
             let counter = Arc::clone(&running);
+            let engines = Arc::new(EngineCounts::new());
+            let shelf_counts = Arc::clone(&engines);
             let thread = std::thread::Builder::new()
                 .name(format!("vxb-calls-{n}"))
                 .stack_size(WORKER_STACK)
@@ -62,12 +74,14 @@ impl Pool {
                         }
                     };
                     let local = tokio::task::LocalSet::new();
+                    let shelf = Rc::new(EngineShelf::with_counts(shelf_counts));
                     local.block_on(&runtime, async move {
                         while let Some(job) = queue.recv().await {
                             let counter = Arc::clone(&counter);
+                            let shelf = Rc::clone(&shelf);
                             tokio::task::spawn_local(async move {
                                 let _running = Running(counter);
-                                job().await;
+                                job(shelf).await;
                             });
                         }
                     });
@@ -75,6 +89,7 @@ impl Pool {
             workers.push(Worker {
                 jobs,
                 running,
+                engines,
                 thread: Some(thread),
             });
         }
@@ -84,6 +99,14 @@ impl Pool {
     /// How many worker threads there are.
     pub(crate) fn threads(&self) -> usize {
         self.workers.len()
+    }
+
+    /// What the workers' engine shelves did so far, summed.
+    pub(crate) fn engine_stats(&self) -> ShelfStats {
+        self.workers
+            .iter()
+            .map(|w| w.engines.stats())
+            .fold(ShelfStats::default(), |a, b| a + b)
     }
 
     /// Hands `job` to the least busy worker. `false` when no worker takes it
@@ -144,7 +167,7 @@ mod tests {
         let (tx, rx) = std_mpsc::channel();
         for i in 0..20 {
             let tx = tx.clone();
-            let job: Job = Box::new(move || {
+            let job: Job = Box::new(move |_| {
                 Box::pin(async move {
                     // Not Send: lives on the worker only.
                     let local = std::rc::Rc::new(i);

@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::{FetchError, Fetcher, PreloadOutcome};
 use crate::interp::{self, CallParts, Parsers, VxmlParser};
-use crate::script::{Connection, Session};
+use crate::script::{Connection, Session, ShelfStats};
 
 /// Why a browser could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -116,13 +116,20 @@ impl Browser {
         self.pool.threads()
     }
 
+    /// How the call workers' script engines were used so far: made, reused
+    /// by a later call, or dropped (a call changed their built-ins, they
+    /// served their share of calls, or enough spares were kept).
+    pub fn engine_stats(&self) -> ShelfStats {
+        self.pool.engine_stats()
+    }
+
     /// Preloads the `[preload]` documents with their application roots and
     /// scripts (spec §3), on a worker. One outcome per resource.
     pub async fn preload(&self) -> Vec<PreloadOutcome> {
         let fetcher = Arc::clone(&self.fetcher);
         let parsers = Arc::clone(&self.parsers);
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move || {
+        let job: Job = Box::new(move |_| {
             Box::pin(async move {
                 let _ = tx.send(fetcher.preload(&parsers.vxml).await);
             })
@@ -178,9 +185,9 @@ impl Browser {
             observer: options.observer,
             session: options.session,
         };
-        let job: Job = Box::new(move || {
+        let job: Job = Box::new(move |engines| {
             Box::pin(async move {
-                let _ = tx.send(interp::run_call(parts).await);
+                let _ = tx.send(interp::run_call(parts, &engines).await);
             })
         });
         self.pool.submit(job).then_some(rx)

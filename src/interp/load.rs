@@ -15,6 +15,10 @@
 //!
 //! A refused document fails the fetch with `error.badfetch`, its message
 //! naming URL, line, column and cause.
+//!
+//! [`prefetches`] lists what a document marks `fetchhint="prefetch"`
+//! (VoiceXML 2.0 §6.1.1): the `<audio>` and `<script>` sources `nav`
+//! fetches when the document is loaded.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +30,8 @@ use crate::audio;
 use crate::fetch::{BodyParser, ParseFailure, ParsedBody, effective_base, resolve};
 use crate::resource::ResourceType;
 use crate::vxml::{
-    self, Declaration, Dialog, Document, FormChild, Script, ScriptSource, ValueOrExpr,
+    self, Catch, Declaration, Dialog, Document, Executable, FetchAttrs, FetchHint, Filled,
+    FormChild, FormItem, InputParts, Prompt, PromptNode, Script, ScriptSource, ValueOrExpr,
 };
 
 /// Parses VoiceXML documents for the cache, counting its parses (a test of
@@ -105,6 +110,160 @@ fn references(doc: &Document, url: &Url) -> Vec<(ResourceType, String)> {
         }
     }
     out
+}
+
+/// A resource a document may fetch as soon as it is loaded.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Prefetch<'a> {
+    pub rtype: ResourceType,
+    /// The URI as written (resolve against the document's base).
+    pub src: &'a str,
+    pub fetch: &'a FetchAttrs,
+}
+
+/// The `<audio>` and `<script>` elements of `doc` with a literal source
+/// whose `fetchhint` — the attribute, else `default` for the element's
+/// resource type (the `audiofetchhint` / `scriptfetchhint` property) — is
+/// `prefetch`, in document order, each source once. Sources given by an
+/// expression are left out: they need the call's state, so they are
+/// fetched when needed, whatever the hint.
+pub(crate) fn prefetches(
+    doc: &Document,
+    default: impl Fn(ResourceType) -> FetchHint,
+) -> Vec<Prefetch<'_>> {
+    let mut walk = Walk {
+        default,
+        out: Vec::new(),
+    };
+    walk.document(doc);
+    walk.out
+}
+
+/// A walk over every place a document can hold `<audio>` or `<script>`.
+struct Walk<'a, F> {
+    default: F,
+    out: Vec<Prefetch<'a>>,
+}
+
+impl<'a, F: Fn(ResourceType) -> FetchHint> Walk<'a, F> {
+    fn add(&mut self, rtype: ResourceType, src: &'a ValueOrExpr, fetch: &'a FetchAttrs) {
+        let hint = fetch.fetchhint.unwrap_or_else(|| (self.default)(rtype));
+        if let (FetchHint::Prefetch, ValueOrExpr::Literal(src)) = (hint, src)
+            && !self.out.iter().any(|p| p.rtype == rtype && p.src == src)
+        {
+            self.out.push(Prefetch { rtype, src, fetch });
+        }
+    }
+
+    fn document(&mut self, doc: &'a Document) {
+        self.declarations(&doc.declarations);
+        self.catches(&doc.catches);
+        for dialog in &doc.dialogs {
+            match dialog {
+                Dialog::Form(f) => {
+                    for child in &f.children {
+                        match child {
+                            FormChild::Declaration(d) => self.declarations(std::slice::from_ref(d)),
+                            FormChild::Item(item) => self.item(item),
+                        }
+                    }
+                    self.filled(&f.filled);
+                    self.catches(&f.catches);
+                }
+                Dialog::Menu(m) => {
+                    for script in &m.scripts {
+                        self.script(script);
+                    }
+                    self.prompts(&m.prompts);
+                    for choice in &m.choices {
+                        self.nodes(&choice.content);
+                    }
+                    self.catches(&m.catches);
+                }
+            }
+        }
+    }
+
+    fn declarations(&mut self, decls: &'a [Declaration]) {
+        for d in decls {
+            if let Declaration::Script(s) = d {
+                self.script(s);
+            }
+        }
+    }
+
+    fn script(&mut self, s: &'a Script) {
+        if let ScriptSource::Src(src) = &s.source {
+            self.add(ResourceType::Script, src, &s.fetch);
+        }
+    }
+
+    fn item(&mut self, item: &'a FormItem) {
+        if let FormItem::Block(b) = item {
+            self.content(&b.content);
+        }
+        if let Some(input) = item.input() {
+            self.input(input);
+        }
+    }
+
+    fn input(&mut self, input: &'a InputParts) {
+        self.prompts(&input.prompts);
+        self.catches(&input.catches);
+        self.filled(&input.filled);
+    }
+
+    fn catches(&mut self, catches: &'a [Catch]) {
+        for c in catches {
+            self.content(&c.content);
+        }
+    }
+
+    fn filled(&mut self, filled: &'a [Filled]) {
+        for f in filled {
+            self.content(&f.content);
+        }
+    }
+
+    fn prompts(&mut self, prompts: &'a [Prompt]) {
+        for p in prompts {
+            self.nodes(&p.content);
+        }
+    }
+
+    fn content(&mut self, content: &'a [Executable]) {
+        for e in content {
+            match e {
+                Executable::Script(s) => self.script(s),
+                Executable::Prompt(p) => self.nodes(&p.content),
+                Executable::If(i) => {
+                    for branch in &i.branches {
+                        self.content(&branch.content);
+                    }
+                    if let Some(otherwise) = &i.else_ {
+                        self.content(otherwise);
+                    }
+                }
+                Executable::Foreach(f) => self.content(&f.content),
+                _ => {}
+            }
+        }
+    }
+
+    fn nodes(&mut self, nodes: &'a [PromptNode]) {
+        for n in nodes {
+            match n {
+                PromptNode::Audio(a) => {
+                    self.add(ResourceType::Audio, &a.src, &a.fetch);
+                    self.nodes(&a.fallback);
+                }
+                PromptNode::Enumerate { content, .. } => self.nodes(content),
+                PromptNode::Foreach(f) => self.nodes(&f.content),
+                PromptNode::Ssml(s) => self.nodes(&s.children),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Decodes `<audio>` clips for the cache: the decoded samples are kept with
@@ -192,6 +351,62 @@ mod tests {
             .to_string();
         assert_eq!(m, "line 3: column 5: <blink> is not a VoiceXML element");
         assert_eq!(p.parses(), 2);
+    }
+
+    #[test]
+    fn prefetches_are_the_literal_audio_and_scripts_whose_hint_says_so() {
+        let doc = vxml::parse_str(
+            r##"<vxml version="2.1">
+  <script src="doc.js" fetchhint="prefetch"/>
+  <script src="safe.js"/>
+  <catch event="x"><audio src="catch.wav" fetchhint="prefetch"/></catch>
+  <form>
+    <block>
+      <if cond="true"><prompt><emphasis><audio src="deep.wav" fetchhint="prefetch">
+        <audio src="fallback.wav"/></audio></emphasis></prompt></if>
+      <audio expr="'expr.wav'" fetchhint="prefetch"/>
+      <audio src="doc.js" fetchhint="prefetch"/>
+    </block>
+    <field name="f"><prompt><audio src="field.wav" fetchhint="safe"/></prompt>
+      <filled><script src="filled.js" fetchhint="prefetch"/></filled></field>
+  </form>
+  <menu><prompt><audio src="menu.wav"/></prompt><choice next="#x">c</choice></menu>
+</vxml>"##,
+            "t.vxml",
+        )
+        .expect("parses");
+        let list = |default: FetchHint| -> Vec<(ResourceType, String)> {
+            prefetches(&doc, |_| default)
+                .into_iter()
+                .map(|p| (p.rtype, p.src.to_string()))
+                .collect()
+        };
+        let a = |s: &str| (ResourceType::Audio, s.to_string());
+        let sc = |s: &str| (ResourceType::Script, s.to_string());
+        assert_eq!(
+            list(FetchHint::Safe),
+            vec![
+                sc("doc.js"),
+                a("catch.wav"),
+                a("deep.wav"),
+                a("doc.js"),
+                sc("filled.js")
+            ]
+        );
+        // With `prefetch` as the default, only an explicit `safe` holds back.
+        assert_eq!(
+            list(FetchHint::Prefetch),
+            vec![
+                sc("doc.js"),
+                sc("safe.js"),
+                a("catch.wav"),
+                a("deep.wav"),
+                a("fallback.wav"),
+                a("doc.js"),
+                sc("filled.js"),
+                a("menu.wav")
+            ]
+        );
     }
 
     #[test]

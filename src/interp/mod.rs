@@ -55,8 +55,10 @@
 //! (noinput and hangup work there). `<transfer>` throws
 //! `error.unsupported.transfer` and `<object>` `error.unsupported.objectname`,
 //! both catchable, as §2.3.5/§2.3.7 allow. There is no `help` token, so no
-//! `help` event is ever thrown by the platform. `fetchhint` is accepted and
-//! has no effect (every fetch is made when it is needed).
+//! `help` event is ever thrown by the platform. `fetchhint`:
+//! `<audio>` and `<script src>` marked `prefetch` (attribute or
+//! `audiofetchhint` / `scriptfetchhint` property) are fetched when their
+//! document is loaded (`nav`); every other fetch is made when it is needed.
 //! `fetchaudio` plays while a slow document or `<data>` fetch is under way
 //! (see `prompts`).
 //!
@@ -111,7 +113,7 @@ use crate::audio::Sink;
 use crate::call::{CallEnd, CallObserver, CallReport, EventRecord, InputSource, LogRecord};
 use crate::config::LimitsConfig;
 use crate::fetch::{BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher};
-use crate::script::{Limits, ScriptEngine, ScriptError, Session};
+use crate::script::{EngineShelf, Limits, ScriptEngine, ScriptError, Session};
 use crate::vxml::Span;
 
 use events::{Counters, Event};
@@ -146,9 +148,10 @@ pub(crate) struct CallParts {
     pub session: Session,
 }
 
-/// Runs one call to its end. Must run on the thread that polls it to the
-/// end (the script engine is created here and is not `Send`).
-pub(crate) async fn run_call(parts: CallParts) -> CallReport {
+/// Runs one call to its end, on an engine from `engines` (given back at the
+/// end). Must run on the thread that polls it to the end (the script engine
+/// is not `Send`).
+pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallReport {
     let started = Instant::now();
     let limits_config = parts.fetcher.config().limits.clone();
     let mut report = CallReport {
@@ -160,7 +163,7 @@ pub(crate) async fn run_call(parts: CallParts) -> CallReport {
         recursion: limits_config.script_recursion,
         ..Limits::default()
     };
-    let engine = match ScriptEngine::new(limits, &parts.session) {
+    let engine = match engines.take(limits, &parts.session) {
         Ok(e) => e,
         Err(e) => {
             report.ended = CallEnd::Error {
@@ -195,7 +198,11 @@ pub(crate) async fn run_call(parts: CallParts) -> CallReport {
         carried: None,
     };
     let end = it.run(&parts.start).await;
-    it.finish(end, started).await
+    let report = it.finish(end, started).await;
+    // The call's documents are let go first, so the engine forgets the
+    // compiled code of those nothing else (the cache) holds.
+    engines.give_back(it.into_engine());
+    report
 }
 
 /// The document some content was written in: its name for messages and its
@@ -311,7 +318,7 @@ impl Interpreter {
 
     /// Ends the report: prompts still queued are played (unless the caller
     /// is gone), and the outcome, fetches and time are filled in.
-    async fn finish(mut self, end: CallEnd, started: Instant) -> CallReport {
+    async fn finish(&mut self, end: CallEnd, started: Instant) -> CallReport {
         self.flush().await;
         self.drain_fetch_records();
         self.report.ended = match self.hung_up.take() {
@@ -326,7 +333,12 @@ impl Interpreter {
             fetches = self.report.fetches.len(),
             "call ended"
         );
-        self.report
+        std::mem::take(&mut self.report)
+    }
+
+    /// The engine, with everything else of the call dropped.
+    fn into_engine(self) -> ScriptEngine {
+        self.engine
     }
 
     /// An event that ends the call with no handler to run: recorded, uncaught.

@@ -15,6 +15,14 @@
 //! - any other document: a fresh application scope, the root's
 //!   declarations (when it has a separate root), then the document's.
 //!
+//! Loading a document also fetches what it marks `fetchhint="prefetch"`
+//! (§6.1.1; the `audiofetchhint` / `scriptfetchhint` properties set the
+//! default, which in vxb is `safe`: the spec's default `prefetch` only
+//! permits early fetching): its literal `<audio>` and `<script src>`
+//! sources, through the cache, before its declarations run, so using them
+//! later is a hit. A failed prefetch is no event: the element reports it
+//! when it is reached and fetches again.
+//!
 //! `#dialog` transitions stay in the document: no fetch, no
 //! re-initialisation. Each document load counts towards
 //! `limits.max_document_transitions`; beyond it the load fails with
@@ -27,11 +35,12 @@ use url::Url;
 
 use super::events::{Event, Layers, Owner};
 use super::{At, Interpreter, Jump, Leave, Returned};
+use super::{load, props};
 use crate::call::CallEnd;
-use crate::fetch::{FetchRequest, effective_base, resolve};
+use crate::fetch::{BodyParser, FetchRequest, effective_base, resolve};
 use crate::resource::ResourceType;
-use crate::script::{AppTransition, DocumentScope, Value};
-use crate::vxml::{Declaration, Dialog, Document};
+use crate::script::{AppTransition, DocumentScope, Provenance, Value};
+use crate::vxml::{Declaration, Dialog, Document, FetchAttrs, FetchHint};
 
 /// A loaded document and its separate application root, if any.
 #[derive(Clone, Debug)]
@@ -259,6 +268,8 @@ impl Interpreter {
                 message: format!("{}: cannot set up the document's scopes: {e}", here.url),
             })
         };
+        // Compiled code is kept with the document its texts come from.
+        self.engine.set_provenance(Some(Provenance::of(&here.doc)));
         let transition = self
             .engine
             .enter_application(Some(here.app_url().as_str()))
@@ -281,6 +292,7 @@ impl Interpreter {
                     });
                 }
                 self.at = here.root_at();
+                self.prefetch(root_doc).await;
                 let declared = self
                     .declare_all(&root_doc.declarations, &doc, root.as_deref())
                     .await;
@@ -310,8 +322,40 @@ impl Interpreter {
             }
         }
         self.at = Some(here.at());
+        self.prefetch(&doc).await;
         self.declare_all(&doc.declarations, &doc, root.as_deref())
             .await
+    }
+
+    /// Fetches what `doc` (the document being entered, whose properties are
+    /// in force) marks for prefetching, keeping nothing but what the cache
+    /// keeps.
+    async fn prefetch(&mut self, doc: &Document) {
+        let wanted: Vec<(ResourceType, String, FetchAttrs)> = {
+            let props = self.properties();
+            let default = |rtype| match props.get(&format!("{}fetchhint", props::prefix(rtype))) {
+                Some((_, p)) if p.value.trim() == "prefetch" => FetchHint::Prefetch,
+                _ => FetchHint::Safe,
+            };
+            load::prefetches(doc, default)
+                .into_iter()
+                .map(|p| (p.rtype, p.src.to_string(), p.fetch.clone()))
+                .collect()
+        };
+        let parsers = Arc::clone(&self.parsers);
+        for (rtype, src, attrs) in wanted {
+            let req = self
+                .resolve_uri(&src)
+                .and_then(|url| self.request(url, rtype, &attrs));
+            let Ok(req) = req else { continue };
+            let parser: Option<&dyn BodyParser> = match rtype {
+                ResourceType::Audio => Some(&parsers.audio),
+                _ => None,
+            };
+            if let Err(e) = self.fetch(&req, parser).await {
+                tracing::debug!(target: "vxb::call", url = %req.url, "prefetch failed: {e}");
+            }
+        }
     }
 
     /// Runs document-level declarations in order, handling their events with

@@ -88,7 +88,8 @@ impl<'a> Properties<'a> {
 }
 
 /// The property name prefix of a resource type (`documentmaxage`…).
-fn prefix(rtype: ResourceType) -> &'static str {
+/// The prefix of a resource type's fetch properties (`audio` of `audiomaxage`).
+pub(crate) fn prefix(rtype: ResourceType) -> &'static str {
     match rtype {
         ResourceType::Document | ResourceType::Context => "document",
         ResourceType::Script => "script",

@@ -8,7 +8,20 @@
 //! the nearest scope that declares the name (a prototype chain would create
 //! the property on the innermost object instead). The function depends only
 //! on the text and the number of scopes, so it is cached under both and
-//! called with whichever scope objects are current.
+//! called with whichever scope objects are current. The wrapper is an arrow
+//! function: it has no `arguments`, `callee` or `prototype` through which
+//! a text could reach (and mark) the cached function itself, which outlives
+//! the call when the engine is reused.
+//!
+//! Compiled code is a derived form of the resource its text came from, so
+//! the cache is keyed by that resource too (a [`Provenance`]: the parsed
+//! document the interpreter is running, held by its `Arc` so the identity
+//! cannot be reused). A call whose documents come from the HTTP cache gets
+//! the same `Arc`s again and finds its texts compiled; a call whose
+//! documents were fetched and parsed afresh (caching disabled, or a changed
+//! document) compiles them again. Entries go when nothing but this cache
+//! holds their resource any more ([`Compiler::end_call`]); texts evaluated
+//! with no provenance are kept for the current call only.
 //!
 //! Scripts need two more things to behave as VoiceXML says (§5.3.12: a
 //! script's variables and functions land in the current scope):
@@ -23,7 +36,9 @@
 //! errors positioned in the author's text (not in the wrapper), the declared
 //! names, and a guarantee the text cannot close the wrapper early.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use boa_engine::ast::declaration::Declaration;
 use boa_engine::ast::expression::Expression;
@@ -64,12 +79,49 @@ pub(crate) struct Compiled {
     pub var_names: std::rc::Rc<[JsString]>,
 }
 
+/// Where the texts being evaluated come from: the parsed resource (a
+/// VoiceXML document) that holds them. Compiled code is cached per
+/// provenance; two provenances are the same when they hold the same
+/// allocation.
+#[derive(Clone)]
+pub struct Provenance(Arc<dyn Any + Send + Sync>);
+
+impl Provenance {
+    /// The provenance of texts held by `resource`.
+    pub fn of<T: Any + Send + Sync>(resource: &Arc<T>) -> Provenance {
+        Provenance(Arc::clone(resource) as Arc<dyn Any + Send + Sync>)
+    }
+
+    fn key(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
+    }
+}
+
+impl std::fmt::Debug for Provenance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Provenance({:#x})", self.key())
+    }
+}
+
+/// Text → the (kind, depth) variants compiled from it. Keyed by the text
+/// alone so a lookup borrows it instead of allocating a key.
+type Texts = HashMap<Box<str>, Vec<(Kind, usize, Compiled)>>;
+
+/// The compiled texts of one provenance.
+struct SourceTexts {
+    /// Holds the resource, so its address names it as long as the entry lives.
+    provenance: Option<Provenance>,
+    texts: Texts,
+}
+
 /// The per-engine cache of compiled texts.
 pub(crate) struct Compiler {
     interner: Interner,
-    /// Text → the (kind, depth) variants compiled from it. Keyed by the
-    /// text alone so a lookup borrows it instead of allocating a key.
-    cache: HashMap<Box<str>, Vec<(Kind, usize, Compiled)>>,
+    /// Provenance key (0: none) → its compiled texts.
+    cache: HashMap<usize, SourceTexts>,
+    /// The key texts are compiled under now.
+    current: usize,
+    provenance: Option<Provenance>,
     entries: usize,
     max_entries: usize,
     compilations: u64,
@@ -87,15 +139,56 @@ impl Compiler {
         Compiler {
             interner: Interner::default(),
             cache: HashMap::new(),
+            current: 0,
+            provenance: None,
             entries: 0,
             max_entries: max_entries.max(1),
             compilations: 0,
         }
     }
 
+    pub fn set_max_entries(&mut self, max_entries: usize) {
+        self.max_entries = max_entries.max(1);
+    }
+
     /// How many texts have been compiled (cache misses) so far.
     pub fn compilations(&self) -> u64 {
         self.compilations
+    }
+
+    /// Texts evaluated from now on come from `provenance` (`None`: from
+    /// nothing cached, e.g. before the first document).
+    pub fn set_provenance(&mut self, provenance: Option<Provenance>) {
+        self.current = provenance.as_ref().map_or(0, Provenance::key);
+        self.provenance = provenance;
+    }
+
+    /// A call ended: forgets the texts of no provenance and those whose
+    /// resource nothing else holds any more (evicted from the HTTP cache,
+    /// or never in it), so what stays is what a later call can hit.
+    pub fn end_call(&mut self) {
+        self.set_provenance(None);
+        let before = self.cache.len();
+        self.cache.retain(|_, source| {
+            source
+                .provenance
+                .as_ref()
+                .is_some_and(|p| Arc::strong_count(&p.0) > 1)
+        });
+        if self.cache.len() != before {
+            self.entries = self
+                .cache
+                .values()
+                .flat_map(|s| s.texts.values())
+                .map(Vec::len)
+                .sum();
+        }
+    }
+
+    /// How many provenances have compiled texts kept.
+    #[cfg(test)]
+    pub fn provenances(&self) -> usize {
+        self.cache.len()
     }
 
     /// The function for `text` as `kind` over `depth` scopes, compiling it on
@@ -109,12 +202,17 @@ impl Compiler {
     ) -> Result<Compiled, ScriptError> {
         if let Some(found) = self
             .cache
-            .get(text)
+            .get(&self.current)
+            .and_then(|source| source.texts.get(text))
             .and_then(|v| v.iter().find(|(k, d, _)| *k == kind && *d == depth))
         {
             return Ok(found.2.clone());
         }
-        let compiled = stacker::grow(COMPILE_STACK, || self.compile(kind, depth, text, ctx))?;
+        let compiled = if fits_in_place(kind, text) {
+            self.compile(kind, depth, text, ctx)
+        } else {
+            stacker::grow(COMPILE_STACK, || self.compile(kind, depth, text, ctx))
+        }?;
         self.compilations += 1;
         if self.entries >= self.max_entries {
             // Documents have a bounded set of expressions; a text stream that
@@ -122,7 +220,14 @@ impl Compiler {
             self.cache.clear();
             self.entries = 0;
         }
+        let provenance = &self.provenance;
         self.cache
+            .entry(self.current)
+            .or_insert_with(|| SourceTexts {
+                provenance: provenance.clone(),
+                texts: Texts::new(),
+            })
+            .texts
             .entry(text.into())
             .or_default()
             .push((kind, depth, compiled.clone()));
@@ -146,14 +251,14 @@ impl Compiler {
             Kind::Expr => {
                 self.check_expression(text)?;
                 format!(
-                    "(function({}){{{withs}{{return (\n{text}\n);}}}})",
+                    "(({})=>{{{withs}{{return (\n{text}\n);}}}})",
                     params.join(",")
                 )
             }
             Kind::AssignTarget => {
                 check_assign_target(text)?;
                 format!(
-                    "(function({},$vxbv){{{withs}{{{text}=$vxbv;}}}})",
+                    "(({},$vxbv)=>{{{withs}{{{text}=$vxbv;}}}})",
                     params.join(",")
                 )
             }
@@ -172,7 +277,7 @@ impl Compiler {
                     .map(|v| JsString::from(v.as_str()))
                     .collect();
                 format!(
-                    "(function({}){{{withs}{{{functions}\n{text}\n;{lexicals}}}}})",
+                    "(({})=>{{{withs}{{{functions}\n{text}\n;{lexicals}}}}})",
                     params.join(",")
                 )
             }
@@ -284,6 +389,21 @@ struct ScriptShape {
     vars: Vec<String>,
     functions: Vec<String>,
     lexicals: Vec<String>,
+}
+
+/// Stack kept free below what an in-place compilation may use: the wrapper
+/// adds a few levels to the text's, and the engine's own frames sit on top.
+const IN_PLACE_RESERVE: usize = 1 << 20;
+
+/// Whether `text` is shallow enough to compile on the current stack. Most
+/// texts are (`a + 1`, a short script): compiling them in place spares
+/// mapping a fresh [`COMPILE_STACK`], which costs more than the compilation.
+/// The rest — and any text on a thread whose stack is unknown — go to the
+/// large stack, where [`nesting::COMPILE_BOUNDS`] decides.
+fn fits_in_place(kind: Kind, text: &str) -> bool {
+    let remaining = stacker::remaining_stack().unwrap_or(0);
+    let bounds = nesting::Bounds::for_stack(remaining.saturating_sub(IN_PLACE_RESERVE));
+    bounds.nesting > 0 && nesting::check(text, kind != Kind::Script, bounds).is_ok()
 }
 
 pub(crate) fn refusal(r: nesting::Refusal) -> ScriptError {

@@ -1,12 +1,16 @@
-//! The per-call ECMAScript engine: one `boa_engine::Context`, the VoiceXML
-//! scope stack over it, and the compiled-text cache.
+//! The ECMAScript engine a call runs on: one `boa_engine::Context`, the
+//! VoiceXML scope stack over it, and the compiled-text cache. An engine
+//! serves one call at a time and may serve many calls in turn (see
+//! `shelf`): [`ScriptEngine::start_call`] and [`ScriptEngine::end_call`]
+//! bracket each, and an engine whose built-ins a call changed is not reused.
 
 use boa_engine::object::builtins::JsProxy;
 use boa_engine::property::PropertyDescriptor;
 use boa_engine::vm::RuntimeLimits;
 use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsString, JsValue};
 
-use super::compile::{self, Compiler, Kind, is_identifier};
+use super::baseline::Baseline;
+use super::compile::{self, Compiler, Kind, Provenance, is_identifier};
 use super::error::{self, ScriptError, UNDECLARED};
 use super::nesting;
 use super::session::{self, Recognition, Session};
@@ -120,7 +124,7 @@ struct Saved {
     app_root: Option<String>,
 }
 
-/// Per-call ECMAScript state: the boa context, the scope stack
+/// A call's ECMAScript state: the boa context, the scope stack
 /// (session → application → document → dialog → anonymous…), and the
 /// compiled-text cache.
 ///
@@ -131,6 +135,11 @@ struct Saved {
 /// The global object holds only the ECMAScript built-ins: document variables
 /// live on the scope objects, and creating a global by assigning an
 /// undeclared name fails with [`ScriptError::Undeclared`].
+///
+/// Reuse: after [`end_call`](Self::end_call) says the engine is clean, the
+/// next call's [`start_call`](Self::start_call) finds no scope, variable or
+/// changed built-in of the last one; only compiled texts are kept (they are
+/// pure functions of their text, see `compile`).
 pub struct ScriptEngine {
     scopes: Vec<Scope>,
     /// The application root the application scope belongs to (`None`: a
@@ -140,22 +149,40 @@ pub struct ScriptEngine {
     compiler: Compiler,
     /// `Object.keys`, captured before any script could replace it.
     object_keys: JsObject,
+    limits: Limits,
+    /// The built-ins as they were made, to refuse reuse after a change.
+    baseline: Baseline,
+    /// Calls started on this engine.
+    calls: u32,
     // Last, so every handle above is dropped before the context.
     context: Context,
 }
 
+/// Calls one engine serves at most. The context's string interner and the
+/// compiler's grow with every new text; retiring an engine now and then
+/// bounds them, at the cost of one new context (and its texts compiled
+/// again, a few milliseconds) per this many calls.
+const CALLS_PER_ENGINE: u32 = 10_000;
+
 impl ScriptEngine {
     /// A fresh engine with the session scope filled from `session`.
     pub fn new(limits: Limits, session: &Session) -> Result<ScriptEngine, ScriptError> {
+        let mut engine = ScriptEngine::blank(limits)?;
+        engine.start_call(limits, session)?;
+        Ok(engine)
+    }
+
+    /// A fresh engine with no call started.
+    pub(crate) fn blank(limits: Limits) -> Result<ScriptEngine, ScriptError> {
         let mut context = Context::builder()
             .host_hooks(std::rc::Rc::new(Hooks))
+            // Promise jobs were never run (the interpreter runs no event
+            // loop); dropping them at once also keeps them from holding a
+            // call's objects after it ended.
+            .job_executor(std::rc::Rc::new(boa_engine::job::IdleJobExecutor))
             .build()
             .map_err(|e| ScriptError::Scope(format!("cannot create the script engine: {e}")))?;
-        let mut runtime = RuntimeLimits::default();
-        runtime.set_loop_iteration_limit(limits.loop_iterations);
-        runtime.set_recursion_limit(limits.recursion);
-        runtime.set_stack_size_limit(limits.stack_values);
-        context.set_runtime_limits(runtime);
+        set_runtime_limits(&mut context, limits);
         trap_undeclared_assignment(&mut context)?;
         guard_json_parse(&mut context)?;
         let object_keys = context
@@ -167,19 +194,72 @@ impl ScriptEngine {
             .map_err(|e| error::from_js(e, &mut context))?
             .as_callable()
             .ok_or_else(|| ScriptError::Scope("Object.keys is not callable".into()))?;
-        let session_scope = new_scope(ScopeKind::Session, &mut context)?;
-        session::fill_session(&session_scope, session, &mut context)?;
+        let baseline = Baseline::take(&mut context);
         Ok(ScriptEngine {
-            scopes: vec![Scope {
-                kind: ScopeKind::Session,
-                object: session_scope,
-            }],
+            scopes: Vec::new(),
             app_root: None,
             saved: Vec::new(),
             compiler: Compiler::new(limits.compiled_texts),
             object_keys,
+            limits,
+            baseline,
+            calls: 0,
             context,
         })
+    }
+
+    /// Starts a call: a new session scope filled from `session`, and nothing
+    /// else. Call on a blank engine or after [`end_call`](Self::end_call)
+    /// returned `true`.
+    pub(crate) fn start_call(
+        &mut self,
+        limits: Limits,
+        session: &Session,
+    ) -> Result<(), ScriptError> {
+        if limits != self.limits {
+            set_runtime_limits(&mut self.context, limits);
+            self.compiler.set_max_entries(limits.compiled_texts);
+            self.limits = limits;
+        }
+        self.calls += 1;
+        self.scopes.clear();
+        let session_scope = new_scope(ScopeKind::Session, &mut self.context)?;
+        session::fill_session(&session_scope, session, &mut self.context)?;
+        self.scopes.push(Scope {
+            kind: ScopeKind::Session,
+            object: session_scope,
+        });
+        Ok(())
+    }
+
+    /// Ends the call: drops every scope (and with them every variable of the
+    /// call) and the compiled texts no later call can hit. Returns whether
+    /// the engine may serve another call: its built-ins are as they were made
+    /// and it has not served its share of calls.
+    pub(crate) fn end_call(&mut self) -> bool {
+        self.scopes.clear();
+        self.saved.clear();
+        self.app_root = None;
+        self.compiler.end_call();
+        self.calls < CALLS_PER_ENGINE && self.baseline.unchanged(&mut self.context)
+    }
+
+    /// Texts evaluated from now on come from `provenance` (the document
+    /// being run): their compiled code is kept with it (see `compile`).
+    pub fn set_provenance(&mut self, provenance: Option<Provenance>) {
+        self.compiler.set_provenance(provenance);
+    }
+
+    /// How many provenances have compiled texts kept.
+    #[cfg(test)]
+    pub(crate) fn provenances(&self) -> usize {
+        self.compiler.provenances()
+    }
+
+    /// How many built-in objects the reuse check compares.
+    #[cfg(test)]
+    pub(crate) fn baseline_objects(&self) -> usize {
+        self.baseline.len()
     }
 
     // ----- the scope stack ---------------------------------------------------------
@@ -195,7 +275,7 @@ impl ScriptEngine {
     }
 
     fn innermost(&self) -> &Scope {
-        // The session scope is never popped.
+        // The session scope is never popped while a call runs.
         &self.scopes[self.scopes.len() - 1]
     }
 
@@ -539,6 +619,14 @@ impl ScriptEngine {
             .call(&JsValue::undefined(), args, &mut self.context)
             .map_err(|e| error::from_js(e, &mut self.context))
     }
+}
+
+fn set_runtime_limits(context: &mut Context, limits: Limits) {
+    let mut runtime = RuntimeLimits::default();
+    runtime.set_loop_iteration_limit(limits.loop_iterations);
+    runtime.set_recursion_limit(limits.recursion);
+    runtime.set_stack_size_limit(limits.stack_values);
+    context.set_runtime_limits(runtime);
 }
 
 /// A new scope object: no prototype (so `toString` and friends resolve to the

@@ -22,13 +22,24 @@ pub struct World {
 
 /// `files` served with the rules file text `rules`, called with `config`.
 pub async fn world_with(files: &[(&str, &str)], rules: &str, config: Config) -> World {
+    world_on(files, rules, config, 2).await
+}
+
+/// As [`world_with`], with `workers` call workers (1: consecutive calls
+/// share one worker and its engines).
+pub async fn world_on(
+    files: &[(&str, &str)],
+    rules: &str,
+    config: Config,
+    workers: usize,
+) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, body) in files {
         write(dir.path(), name, body.as_bytes());
     }
     let origin = origin(dir.path(), rules).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let browser = Browser::with_workers(config, clock, Some(dir.path()), 2).expect("browser");
+    let browser = Browser::with_workers(config, clock, Some(dir.path()), workers).expect("browser");
     World {
         dir,
         origin,

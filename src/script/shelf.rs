@@ -1,0 +1,392 @@
+//! Engines kept between calls, one shelf per worker thread.
+//!
+//! Making a boa context (its built-ins) costs as much CPU as a whole call
+//! that finds its documents cached, and the compiled texts live in the
+//! context. So a worker keeps the engines its finished calls leave clean
+//! and hands one to the next call. Many calls run on one worker at once,
+//! each with an engine of its own; the shelf keeps a few spare. An engine is
+//! put back only if [`ScriptEngine::end_call`] finds it clean (see
+//! `baseline`); otherwise it is dropped and the next call gets a new one.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::engine::{Limits, ScriptEngine};
+use super::error::ScriptError;
+use super::session::Session;
+
+/// Spare engines kept per shelf. More calls than this at once on one worker
+/// make new engines for the rest; the spares are what steady traffic reuses.
+const SPARES: usize = 8;
+
+/// The engines of one thread. Not `Send`, like the engines; its counts
+/// ([`EngineShelf::with_counts`]) are, so other threads can read them.
+#[derive(Default)]
+pub struct EngineShelf {
+    spare: RefCell<Vec<ScriptEngine>>,
+    counts: Arc<EngineCounts>,
+}
+
+/// What shelves did so far, readable from any thread.
+#[derive(Debug, Default)]
+pub struct EngineCounts {
+    made: AtomicU64,
+    reused: AtomicU64,
+    discarded: AtomicU64,
+}
+
+impl EngineCounts {
+    pub fn new() -> EngineCounts {
+        EngineCounts::default()
+    }
+
+    pub fn stats(&self) -> ShelfStats {
+        ShelfStats {
+            made: self.made.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
+            discarded: self.discarded.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// What one or more shelves did so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShelfStats {
+    /// Engines made because none was spare.
+    pub made: u64,
+    /// Calls that got a spare engine.
+    pub reused: u64,
+    /// Engines given back and dropped: their built-ins changed, they served
+    /// their share of calls, or the shelf already held its spares.
+    pub discarded: u64,
+}
+
+impl std::ops::Add for ShelfStats {
+    type Output = ShelfStats;
+
+    fn add(self, other: ShelfStats) -> ShelfStats {
+        ShelfStats {
+            made: self.made + other.made,
+            reused: self.reused + other.reused,
+            discarded: self.discarded + other.discarded,
+        }
+    }
+}
+
+impl EngineShelf {
+    pub fn new() -> EngineShelf {
+        EngineShelf::default()
+    }
+
+    /// A shelf that counts into `counts` (which another thread may read).
+    pub fn with_counts(counts: Arc<EngineCounts>) -> EngineShelf {
+        EngineShelf {
+            spare: RefCell::default(),
+            counts,
+        }
+    }
+
+    /// An engine for a new call, with `session` as its session scope: a
+    /// spare one if there is one, else a new one.
+    pub fn take(&self, limits: Limits, session: &Session) -> Result<ScriptEngine, ScriptError> {
+        let spare = self.spare.borrow_mut().pop();
+        match spare {
+            Some(mut engine) => {
+                engine.start_call(limits, session)?;
+                bump(&self.counts.reused);
+                Ok(engine)
+            }
+            None => {
+                let engine = ScriptEngine::new(limits, session)?;
+                bump(&self.counts.made);
+                Ok(engine)
+            }
+        }
+    }
+
+    /// Ends the engine's call and keeps it for the next one if it is clean.
+    pub fn give_back(&self, mut engine: ScriptEngine) {
+        let mut spare = self.spare.borrow_mut();
+        if spare.len() < SPARES && engine.end_call() {
+            spare.push(engine);
+        } else {
+            bump(&self.counts.discarded);
+        }
+    }
+
+    pub fn stats(&self) -> ShelfStats {
+        self.counts.stats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{
+        AppTransition, Connection, DocumentScope, Origin, Provenance, Recognition, Value,
+    };
+
+    const ROOT: &str = "http://example.com/app/root.vxml";
+
+    fn session(remote: &str) -> Session {
+        Session {
+            connection: Connection {
+                remote_uri: Some(remote.into()),
+                ..Connection::default()
+            },
+            variables: Vec::new(),
+        }
+    }
+
+    fn origin() -> Origin<'static> {
+        Origin {
+            name: "doc.vxml",
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// An engine from `shelf`, inside an application and a document.
+    fn call(shelf: &EngineShelf, remote: &str) -> ScriptEngine {
+        let mut e = shelf
+            .take(Limits::default(), &session(remote))
+            .expect("engine");
+        assert_eq!(
+            e.enter_application(Some(ROOT)).expect("app"),
+            AppTransition::Reset
+        );
+        e.enter_document(DocumentScope::Own).expect("document");
+        e
+    }
+
+    fn typeof_(e: &mut ScriptEngine, name: &str) -> String {
+        e.eval_string(&format!("typeof {name}")).expect("typeof")
+    }
+
+    #[test]
+    fn a_reused_engine_shows_a_call_nothing_of_the_last() {
+        let shelf = EngineShelf::new();
+        let mut a = call(&shelf, "sip:a@example.com");
+        a.declare("doc_var", Some("'a'")).unwrap();
+        a.run_script(
+            "var script_var = 1; function script_fn() { return 2; } let lexical = 3;",
+            &origin(),
+        )
+        .unwrap();
+        a.set_last_result(&[Recognition {
+            utterance: "yes".into(),
+            confidence: 0.9,
+            interpretation: Value::from("yes"),
+            inputmode: crate::script::InputMode::Voice,
+            markname: None,
+            marktime: None,
+        }])
+        .unwrap();
+        a.enter_dialog().unwrap();
+        a.declare("dialog_var", Some("1")).unwrap();
+        a.enter_subdialog();
+        shelf.give_back(a);
+        assert_eq!(
+            shelf.stats(),
+            ShelfStats {
+                made: 1,
+                reused: 0,
+                discarded: 0
+            }
+        );
+
+        let mut b = call(&shelf, "sip:b@example.com");
+        assert_eq!(shelf.stats().reused, 1, "the clean engine was reused");
+        for name in [
+            "doc_var",
+            "script_var",
+            "script_fn",
+            "lexical",
+            "dialog_var",
+            "application.lastresult$",
+            "document.doc_var",
+        ] {
+            assert_eq!(typeof_(&mut b, name), "undefined", "{name}");
+        }
+        assert_eq!(
+            b.eval_string("session.connection.remote.uri").unwrap(),
+            "sip:b@example.com",
+            "the session is the new call's"
+        );
+        assert_eq!(
+            b.scopes(),
+            vec![
+                crate::script::ScopeKind::Session,
+                crate::script::ScopeKind::Application,
+                crate::script::ScopeKind::Document
+            ]
+        );
+        assert!(b.leave_subdialog().is_err(), "no caller was kept");
+    }
+
+    #[test]
+    fn an_engine_whose_built_ins_changed_is_not_reused() {
+        // (mutation, what would show it in the next call)
+        let cases = [
+            ("Array.prototype.x = 1;", "typeof [].x"),
+            ("Object.prototype.polluted = 1;", "typeof ({}).polluted"),
+            (
+                "Math.random = function () { return 4; };",
+                "Math.random() === 4 ? 'x' : 'undefined'",
+            ),
+            (
+                "String.prototype.trim = null;",
+                "typeof ''.trim === 'function' ? 'undefined' : 'x'",
+            ),
+            (
+                "delete String.prototype.padStart;",
+                "typeof ''.padStart === 'function' ? 'undefined' : 'x'",
+            ),
+            ("[].push.call(Array.prototype, 7);", "typeof [][0]"),
+            ("Math.max.memo = 1;", "typeof Math.max.memo"),
+            (
+                "Object.defineProperty(Array.prototype, 'push', { enumerable: true });",
+                "Object.keys(Array.prototype).length ? 'x' : 'undefined'",
+            ),
+            (
+                "Object.defineProperty(Math, 'max', { value: Math.min });",
+                "Math.max(1, 2) === 1 ? 'x' : 'undefined'",
+            ),
+            (
+                "Object.preventExtensions(Math.abs);",
+                "Object.isExtensible(Math.abs) ? 'undefined' : 'x'",
+            ),
+            (
+                "Object.freeze(JSON);",
+                "Object.isFrozen(JSON) ? 'x' : 'undefined'",
+            ),
+            ("(0, eval)('var leaked = 1');", "typeof leaked"),
+            ("(0, eval)('function leakedFn() {}');", "typeof leakedFn"),
+            (
+                "Object.defineProperty(globalThis, 'viaDefine', { value: 1 });",
+                "typeof viaDefine",
+            ),
+            (
+                "Object.setPrototypeOf(Date.prototype, Array.prototype);",
+                "typeof new Date().push",
+            ),
+            ("Array = null;", "Array === null ? 'x' : 'undefined'"),
+        ];
+        for (mutation, probe) in cases {
+            let shelf = EngineShelf::new();
+            let mut a = call(&shelf, "sip:a@example.com");
+            a.run_script(mutation, &origin())
+                .unwrap_or_else(|e| panic!("{mutation}: {e}"));
+            assert_ne!(
+                a.eval_string(probe).unwrap(),
+                "undefined",
+                "{mutation} shows in its own call"
+            );
+            shelf.give_back(a);
+            assert_eq!(shelf.stats().discarded, 1, "{mutation}");
+            let mut b = call(&shelf, "sip:b@example.com");
+            assert_eq!(shelf.stats().made, 2, "{mutation}: a new engine");
+            assert_eq!(b.eval_string(probe).unwrap(), "undefined", "{mutation}");
+        }
+    }
+
+    #[test]
+    fn compiled_texts_are_kept_with_the_resource_they_came_from() {
+        let shelf = EngineShelf::new();
+        let document = Arc::new(String::from("the parsed document"));
+        let count = |e: &mut ScriptEngine| {
+            e.set_provenance(Some(Provenance::of(&document)));
+            assert_eq!(e.eval_string("'x' + 1").unwrap(), "x1");
+            e.run_script("var s = 2;", &origin()).unwrap();
+            e.compilations()
+        };
+        let mut a = call(&shelf, "sip:a@example.com");
+        let first = count(&mut a);
+        shelf.give_back(a);
+        let mut b = call(&shelf, "sip:a@example.com");
+        assert_eq!(shelf.stats().reused, 1);
+        assert_eq!(
+            count(&mut b),
+            first,
+            "the same document: nothing compiled again"
+        );
+        assert_eq!(b.provenances(), 1);
+
+        // The same text from a document parsed afresh (nothing cached it):
+        // compiled again, and the old document's code goes with it.
+        let fresh = Arc::new(String::from("the parsed document"));
+        b.set_provenance(Some(Provenance::of(&fresh)));
+        assert_eq!(b.eval_string("'x' + 1").unwrap(), "x1");
+        assert_eq!(b.compilations(), first + 1);
+        drop(fresh);
+        shelf.give_back(b);
+        let mut c = call(&shelf, "sip:a@example.com");
+        assert_eq!(c.provenances(), 1, "only the document still held elsewhere");
+        drop(document);
+        c.set_provenance(None);
+        // Texts of no provenance are compiled per call.
+        assert_eq!(c.eval_string("'y' + 2").unwrap(), "y2");
+        let after = c.compilations();
+        shelf.give_back(c);
+        let mut d = call(&shelf, "sip:a@example.com");
+        assert_eq!(d.provenances(), 0, "the dropped document's code is gone");
+        assert_eq!(d.eval_string("'y' + 2").unwrap(), "y2");
+        assert_eq!(d.compilations(), after + 1);
+    }
+
+    #[test]
+    fn built_in_methods_keep_their_name_and_length() {
+        // The one thing the reuse check prevents instead of detecting (see
+        // `baseline`): it makes these non-configurable.
+        let shelf = EngineShelf::new();
+        let mut e = call(&shelf, "sip:a@example.com");
+        let redefine = e.run_script(
+            "Object.defineProperty(Math.max, 'name', { value: 'seen' });",
+            &origin(),
+        );
+        assert!(
+            matches!(&redefine, Err(crate::script::ScriptError::Runtime { name, .. }) if name == "TypeError"),
+            "{redefine:?}"
+        );
+        assert_eq!(
+            e.eval_string("Math.max.name + Math.max.length").unwrap(),
+            "max2"
+        );
+        // Constructors and Function.prototype are left as they are.
+        e.run_script(
+            "Object.defineProperty(Array, 'name', { value: 'List' });",
+            &origin(),
+        )
+        .unwrap();
+        assert_eq!(e.eval_string("Array.name").unwrap(), "List");
+        shelf.give_back(e);
+        assert_eq!(
+            shelf.stats().discarded,
+            1,
+            "a changed constructor is detected"
+        );
+    }
+
+    #[test]
+    fn a_text_cannot_reach_its_compiled_function() {
+        let shelf = EngineShelf::new();
+        let mut e = call(&shelf, "sip:a@example.com");
+        assert_eq!(e.eval_string("typeof arguments").unwrap(), "undefined");
+        e.run_script("var t = typeof arguments;", &origin())
+            .unwrap();
+        assert_eq!(e.eval_string("t").unwrap(), "undefined");
+    }
+
+    #[test]
+    fn the_built_ins_checked_are_the_whole_reachable_graph() {
+        let shelf = EngineShelf::new();
+        let e = call(&shelf, "sip:a@example.com");
+        // Every constructor, prototype, namespace and built-in function.
+        assert!(e.baseline_objects() > 300, "{}", e.baseline_objects());
+    }
+}
