@@ -1450,6 +1450,101 @@ async fn consecutive_calls_reuse_an_engine_and_see_nothing_of_each_other() {
     assert_eq!((stats.made, stats.reused, stats.discarded), (1, 1, 0));
 }
 
+/// Every way a call might leave a mark on a shared `<data>` DOM; in strict
+/// functions, so each refused write throws.
+const MARK_DOM: &str = r#"<data name="d" src="d.xml"/>
+<form><block>
+  <script><![CDATA[
+    var tries = [
+      function () { 'use strict'; d.documentElement.mark = 1; },
+      function () { 'use strict'; d.mark = 1; },
+      function () { 'use strict'; d.getElementsByTagName.mark = 1; },
+      function () { 'use strict'; Object.getPrototypeOf(d).mark = 1; },
+      function () { 'use strict'; d.documentElement.childNodes.item.mark = 1; },
+      function () { 'use strict'; Object.getPrototypeOf(d.documentElement.childNodes).mark = 1; },
+      function () { 'use strict'; Object.getPrototypeOf(d.documentElement.attributes).mark = 1; },
+      function () { 'use strict'; d.documentElement.attributes.getNamedItem.mark = 1; },
+      function () { 'use strict'; Object.getOwnPropertyDescriptor(Object.getPrototypeOf(d), 'textContent').get.mark = 1; },
+      function () { 'use strict'; d.documentElement.attributes[0].mark = 1; },
+      function () { 'use strict'; d.documentElement.childNodes.push(1); },
+      function () { 'use strict'; d.documentElement.firstChild.data = 'changed'; }
+    ];
+    var refused = 0;
+    for (var i = 0; i < tries.length; i++) { try { tries[i](); } catch (e) { refused++; } }
+  ]]></script>
+  <log>refused <value expr="refused"/> of <value expr="tries.length"/></log>
+</block></form>"#;
+
+/// What the next call finds on the DOM.
+const READ_DOM: &str = r#"<data name="d" src="d.xml"/>
+<form><block>
+  <log>marks <value expr="[d.documentElement.mark, d.mark, d.getElementsByTagName.mark,
+    Object.getPrototypeOf(d).mark, d.documentElement.childNodes.item.mark,
+    Object.getPrototypeOf(d.documentElement.childNodes).mark,
+    Object.getPrototypeOf(d.documentElement.attributes).mark,
+    d.documentElement.attributes.getNamedItem.mark,
+    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(d), 'textContent').get.mark,
+    d.documentElement.attributes[0].mark].map(function (m) { return typeof m; }).join(' ')"/></log>
+  <log>walk <value expr="d.documentElement.getAttribute('id')"/> <value expr="d.getElementsByTagName('item').length"/> <value expr="d.documentElement.childNodes.item(0).data"/> <value expr="d.documentElement.childNodes.length"/></log>
+</block></form>"#;
+
+#[tokio::test]
+async fn a_reused_engine_keeps_the_dom_of_cached_data_and_no_call_can_mark_it() {
+    let rules = "[[rule]]\npath = \"/**\"\nheaders = { \"Cache-Control\" = \"max-age=3600\" }\n";
+    let data = r#"<?xml version="1.0"?><list id="L">first<item/><item/></list>"#;
+    let w = one_worker_world(
+        &[
+            ("mark.vxml", &vxml(MARK_DOM)),
+            ("read.vxml", &vxml(READ_DOM)),
+            ("d.xml", data),
+        ],
+        rules,
+        Config::default(),
+    )
+    .await;
+    let a = w.call("mark.vxml", &[]).await;
+    assert_eq!(logs(&a), ["refused 12 of 12"], "{a:?}");
+    let built_by_a = w.browser.engine_stats().host_objects_built;
+    assert_eq!(built_by_a, 1, "the first call builds the DOM");
+    let b = w.call("read.vxml", &[]).await;
+    assert_eq!(
+        logs(&b),
+        [
+            "marks undefined undefined undefined undefined undefined undefined undefined undefined undefined undefined",
+            "walk L 2 first 3",
+        ],
+        "{b:?}"
+    );
+    let stats = w.browser.engine_stats();
+    assert_eq!((stats.made, stats.reused), (1, 1), "one engine served both");
+    assert_eq!(
+        stats.host_objects_built, 1,
+        "the second call read the DOM the engine kept for the cached document"
+    );
+}
+
+#[tokio::test]
+async fn data_that_is_not_cached_gets_a_dom_built_per_call() {
+    let rules = "[[rule]]\npath = \"/**\"\nheaders = { \"Cache-Control\" = \"no-store\" }\n";
+    let data = r#"<?xml version="1.0"?><list id="L">first<item/><item/></list>"#;
+    let w = one_worker_world(
+        &[("read.vxml", &vxml(READ_DOM)), ("d.xml", data)],
+        rules,
+        Config::default(),
+    )
+    .await;
+    for _ in 0..2 {
+        let r = w.call("read.vxml", &[]).await;
+        assert_eq!(logs(&r)[1], "walk L 2 first 3", "{r:?}");
+    }
+    let stats = w.browser.engine_stats();
+    assert_eq!((stats.made, stats.reused), (1, 1));
+    assert_eq!(
+        stats.host_objects_built, 2,
+        "a fresh document is a fresh DOM"
+    );
+}
+
 #[tokio::test]
 async fn a_call_that_changes_built_ins_does_not_pass_its_engine_on() {
     let leave = vxml(

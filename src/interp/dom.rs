@@ -2,11 +2,13 @@
 //! handed to scripts as a read-only DOM.
 //!
 //! [`DataParser`] turns the body into an [`XmlTree`] (owned, `Send + Sync`:
-//! the cache keeps it, so a hit neither reparses nor re-decodes). Each time
-//! a `<data>` names a variable, [`build`] makes the DOM objects for this
-//! call's script engine: a builder written in JavaScript (compiled once per
-//! engine) walks a flat list of the tree's nodes, so neither side recurses
-//! over the document's depth. Every node is frozen.
+//! the cache keeps it, so a hit neither reparses nor re-decodes). When a
+//! `<data>` names a variable, [`build`] makes the DOM objects in the call's
+//! script engine: a builder written in JavaScript (compiled once per engine)
+//! walks a flat list of the tree's nodes, so neither side recurses over the
+//! document's depth. Everything it makes is deeply frozen, which lets the
+//! engine keep the DOM of a cached document for its later calls: a warm
+//! call reading cached data builds nothing.
 //!
 //! What the DOM offers (the subset of DOM Level 2 Core the VoiceXML 2.1
 //! examples walk): on every node `nodeType`, `nodeName`, `nodeValue`,
@@ -21,14 +23,13 @@
 //! not enumerable, so converting a node to JSON-like data (an `<exit
 //! namelist>`) sees a tree, not a cycle.
 
-use std::sync::Arc;
-
 use boa_engine::object::builtins::JsArray;
-use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsString, JsValue, Source};
+use boa_engine::{Context, JsResult, JsString, JsValue};
 use bytes::Bytes;
 use url::Url;
 
 use crate::fetch::{BodyParser, ParseFailure, ParsedBody};
+use crate::script::Helpers;
 
 /// Documents deeper than this are refused (`error.badfetch`): nothing a
 /// voice application fetches nests so, and the bound keeps every walk cheap.
@@ -246,37 +247,52 @@ fn utf8(bytes: &[u8]) -> Result<String, ParseFailure> {
     })
 }
 
-/// Builds the DOM of `tree` in `ctx`. `builder` caches the compiled builder
-/// function for the engine.
+/// Makes the DOM objects of `tree` in `ctx` (through a builder written in
+/// JavaScript, compiled once per engine). Everything it returns is deeply
+/// frozen — nodes, node lists, attributes, their shared prototypes and
+/// methods — so the engine can keep the DOM for later calls that read the
+/// same cached document (`script::ScriptEngine::declare_derived`).
 pub(crate) fn build(
-    tree: &Arc<XmlTree>,
-    builder: &mut Option<JsObject>,
+    tree: &XmlTree,
+    helpers: &mut Helpers<'_>,
     ctx: &mut Context,
 ) -> JsResult<JsValue> {
-    let function = match builder {
-        Some(f) => f.clone(),
-        None => {
-            let f = ctx
-                .eval(Source::from_bytes(BUILDER))?
-                .as_callable()
-                .ok_or_else(|| {
-                    JsNativeError::typ().with_message("DOM builder is not a function")
-                })?;
-            *builder = Some(f.clone());
-            f
-        }
-    };
+    let function = helpers.function("DOM builder", BUILDER, ctx)?;
     let flat = tree.flat(ctx);
     function.call(&JsValue::undefined(), &[flat], ctx)
 }
 
 /// The DOM builder: iterative, so the document's depth never becomes the
-/// script's recursion depth.
+/// script's recursion depth. Methods live on three shared prototypes
+/// (nodes, node lists, attribute lists) rather than as closures per node:
+/// fewer objects to make, and only those to freeze. They are written as
+/// method definitions, which have no `prototype` object that would stay
+/// writable after `Object.freeze`.
 const BUILDER: &str = r#"(function (flat) {
   'use strict';
   function hide(o, k, v) { Object.defineProperty(o, k, { value: v, enumerable: false }); }
-  function nodeList(items) {
-    hide(items, 'item', function (i) { return i >= 0 && i < items.length ? items[i] : null; });
+  function methods(target, defs) {
+    var names = Object.getOwnPropertyNames(defs);
+    for (var i = 0; i < names.length; i++) {
+      var d = Object.getOwnPropertyDescriptor(defs, names[i]);
+      if (d.value) { Object.freeze(d.value); }
+      if (d.get) { Object.freeze(d.get); }
+      d.enumerable = false;
+      Object.defineProperty(target, names[i], d);
+    }
+    return Object.freeze(target);
+  }
+  var listProto = methods(Object.create(Array.prototype), {
+    item(i) { return i >= 0 && i < this.length ? this[i] : null; }
+  });
+  var attrProto = methods(Object.create(listProto), {
+    getNamedItem(name) {
+      for (var k = 0; k < this.length; k++) { if (this[k].name === name) { return this[k]; } }
+      return null;
+    }
+  });
+  function nodeList(items, proto) {
+    Object.setPrototypeOf(items, proto);
     return Object.freeze(items);
   }
   function descendants(node, name) {
@@ -289,32 +305,32 @@ const BUILDER: &str = r#"(function (flat) {
         for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
       }
     }
-    return nodeList(out);
+    return nodeList(out, listProto);
   }
-  var proto = {};
-  hide(proto, 'hasChildNodes', function () { return this.childNodes.length > 0; });
-  hide(proto, 'getElementsByTagName', function (name) { return descendants(this, String(name)); });
-  hide(proto, 'getAttribute', function (name) {
-    var a = this.attributes ? this.attributes.getNamedItem(String(name)) : null;
-    return a === null ? '' : a.value;
-  });
-  hide(proto, 'hasAttribute', function (name) {
-    return this.attributes ? this.attributes.getNamedItem(String(name)) !== null : false;
-  });
-  Object.defineProperty(proto, 'textContent', { enumerable: false, get: function () {
-    if (this.nodeType === 3 || this.nodeType === 4 || this.nodeType === 8) { return this.nodeValue; }
-    var text = '';
-    var stack = this.childNodes.slice().reverse();
-    while (stack.length > 0) {
-      var n = stack.pop();
-      if (n.nodeType === 3 || n.nodeType === 4) { text += n.nodeValue; }
-      else if (n.nodeType === 1) {
-        for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
+  var proto = methods({}, {
+    hasChildNodes() { return this.childNodes.length > 0; },
+    getElementsByTagName(name) { return descendants(this, String(name)); },
+    getAttribute(name) {
+      var a = this.attributes ? this.attributes.getNamedItem(String(name)) : null;
+      return a === null ? '' : a.value;
+    },
+    hasAttribute(name) {
+      return this.attributes ? this.attributes.getNamedItem(String(name)) !== null : false;
+    },
+    get textContent() {
+      if (this.nodeType === 3 || this.nodeType === 4 || this.nodeType === 8) { return this.nodeValue; }
+      var text = '';
+      var stack = this.childNodes.slice().reverse();
+      while (stack.length > 0) {
+        var n = stack.pop();
+        if (n.nodeType === 3 || n.nodeType === 4) { text += n.nodeValue; }
+        else if (n.nodeType === 1) {
+          for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
+        }
       }
+      return text;
     }
-    return text;
-  } });
-  Object.freeze(proto);
+  });
 
   var doc = Object.create(proto);
   doc.nodeType = 9; doc.nodeName = '#document'; doc.nodeValue = null;
@@ -331,11 +347,7 @@ const BUILDER: &str = r#"(function (flat) {
         attrs.push(Object.freeze({ nodeType: 2, nodeName: f[4][j], name: f[4][j],
           nodeValue: f[4][j + 1], value: f[4][j + 1] }));
       }
-      hide(attrs, 'getNamedItem', function (name) {
-        for (var k = 0; k < this.length; k++) { if (this[k].name === name) { return this[k]; } }
-        return null;
-      });
-      n.attributes = nodeList(attrs);
+      n.attributes = nodeList(attrs, attrProto);
     } else {
       n.data = f[3]; n.length = f[3].length;
     }
@@ -352,7 +364,7 @@ const BUILDER: &str = r#"(function (flat) {
       hide(children[c], 'previousSibling', c > 0 ? children[c - 1] : null);
       hide(children[c], 'nextSibling', c + 1 < children.length ? children[c + 1] : null);
     }
-    hide(node, 'childNodes', nodeList(children));
+    hide(node, 'childNodes', nodeList(children, listProto));
     hide(node, 'firstChild', children.length > 0 ? children[0] : null);
     hide(node, 'lastChild', children.length > 0 ? children[children.length - 1] : null);
     hide(node, 'ownerDocument', p === 0 ? null : doc);

@@ -16,7 +16,7 @@ use super::{Interpreter, Jump, Leave, Returned};
 use crate::call::{CallEnd, LogRecord};
 use crate::fetch::{FetchRequest, resolve};
 use crate::resource::ResourceType;
-use crate::script::{Origin, ScopeKind, Value};
+use crate::script::{Origin, Provenance, ScopeKind, Value};
 use crate::vxml::exec::{
     Assign, Clear, Disconnect, Exit, ExitValue, Foreach, Goto, GotoTarget, If, Log, LogPart,
     Return, ReturnValue, Submit, Throw,
@@ -337,9 +337,10 @@ impl Interpreter {
         let tree = fetched
             .parsed_as::<super::XmlTree>()
             .ok_or_else(|| Event::badfetch(format!("{}: not XML", fetched.final_url)))?;
-        let builder = &mut self.dom_builder;
         self.engine
-            .declare_native(name, |ctx| super::dom::build(&tree, builder, ctx))
+            .declare_derived(name, &Provenance::of(&tree), |ctx, helpers| {
+                super::dom::build(&tree, helpers, ctx)
+            })
             .map_err(|e| self.script_event(d.span, "data", e).into())
     }
 

@@ -102,7 +102,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use boa_engine::JsObject;
 use url::Url;
 
 pub use dom::{DataParser, XmlTree};
@@ -192,7 +191,6 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         doc_counters: Counters::default(),
         reprompted: false,
         subdialog_depth: 0,
-        dom_builder: None,
         hidden: 0,
         fetch_audio: None,
         carried: None,
@@ -246,8 +244,6 @@ pub(crate) struct Interpreter {
     /// Whether the handler being run executed `<reprompt>`.
     reprompted: bool,
     subdialog_depth: u32,
-    /// The compiled `<data>` DOM builder of this engine.
-    dom_builder: Option<JsObject>,
     /// Counter for hidden helper variables (`<foreach>` arrays).
     hidden: u32,
     /// The fetch audio of the document or data request just made.

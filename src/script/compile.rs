@@ -92,8 +92,16 @@ impl Provenance {
         Provenance(Arc::clone(resource) as Arc<dyn Any + Send + Sync>)
     }
 
-    fn key(&self) -> usize {
+    /// The resource's address: equal for provenances of one resource, and
+    /// never reused while a provenance holds it.
+    pub(crate) fn key(&self) -> usize {
         Arc::as_ptr(&self.0).cast::<()>() as usize
+    }
+
+    /// Whether something besides this provenance (and its clones) still
+    /// holds the resource — the cache, or a call running it.
+    pub(crate) fn held_elsewhere(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
     }
 }
 
@@ -173,7 +181,7 @@ impl Compiler {
             source
                 .provenance
                 .as_ref()
-                .is_some_and(|p| Arc::strong_count(&p.0) > 1)
+                .is_some_and(Provenance::held_elsewhere)
         });
         if self.cache.len() != before {
             self.entries = self

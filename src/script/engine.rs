@@ -11,6 +11,7 @@ use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsString, JsValue};
 
 use super::baseline::Baseline;
 use super::compile::{self, Compiler, Kind, Provenance, is_identifier};
+use super::derived::{Derived, Helpers};
 use super::error::{self, ScriptError, UNDECLARED};
 use super::nesting;
 use super::session::{self, Recognition, Session};
@@ -154,6 +155,8 @@ pub struct ScriptEngine {
     baseline: Baseline,
     /// Calls started on this engine.
     calls: u32,
+    /// Host objects made from cached resources (`derived`).
+    derived: Derived,
     // Last, so every handle above is dropped before the context.
     context: Context,
 }
@@ -204,6 +207,7 @@ impl ScriptEngine {
             limits,
             baseline,
             calls: 0,
+            derived: Derived::default(),
             context,
         })
     }
@@ -241,6 +245,7 @@ impl ScriptEngine {
         self.saved.clear();
         self.app_root = None;
         self.compiler.end_call();
+        self.derived.end_call();
         self.calls < CALLS_PER_ENGINE && self.baseline.unchanged(&mut self.context)
     }
 
@@ -421,6 +426,30 @@ impl ScriptEngine {
     ) -> Result<(), ScriptError> {
         let value = build(&mut self.context).map_err(|e| error::from_js(e, &mut self.context))?;
         self.declare_js(name, value)
+    }
+
+    /// Declares `name` with the host object made from the cached resource
+    /// `source` by `build` — built once per engine and kept for later calls
+    /// while the cache holds the resource (see `derived`). What `build`
+    /// returns must be deeply frozen: later calls share it.
+    pub fn declare_derived(
+        &mut self,
+        name: &str,
+        source: &Provenance,
+        build: impl FnOnce(&mut Context, &mut Helpers<'_>) -> JsResult<JsValue>,
+    ) -> Result<(), ScriptError> {
+        let value = self
+            .derived
+            .get_or_build(source, &mut self.context, build)
+            .map_err(|e| error::from_js(e, &mut self.context))?;
+        self.declare_js(name, value)
+    }
+
+    /// Host objects built (`declare_derived`) since this was last asked:
+    /// the shelf counts them, so tests and benchmarks can see that a call
+    /// reading a cached `<data>` document on a reused engine builds none.
+    pub(crate) fn take_derived_built(&mut self) -> u64 {
+        self.derived.take_made()
     }
 
     fn declare_js(&mut self, name: &str, value: JsValue) -> Result<(), ScriptError> {

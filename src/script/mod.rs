@@ -12,7 +12,8 @@
 //! Layout: `engine` (the scope stack and evaluation), `compile` (texts into
 //! cached functions over the scope chain — the how and why of scoping, and
 //! how compiled code is kept per [`Provenance`], is documented there),
-//! `shelf` (engines kept between calls), `baseline` (the check that a call
+//! `derived` (host objects such as `<data>` DOMs, kept per cached
+//! resource like compiled code), `shelf` (engines kept between calls), `baseline` (the check that a call
 //! left the built-ins as it found them), `nesting` (the guard that keeps
 //! boa's recursive parser from overflowing the stack), `session`
 //! (`session.*`, `lastresult$`), `value` (JS ↔ Rust values), `error`.
@@ -32,6 +33,7 @@
 
 mod baseline;
 pub(crate) mod compile;
+mod derived;
 mod engine;
 mod error;
 mod nesting;
@@ -40,6 +42,7 @@ mod shelf;
 mod value;
 
 pub use compile::Provenance;
+pub use derived::Helpers;
 pub use engine::{AppTransition, DocumentScope, Limits, Origin, ScopeKind, ScriptEngine};
 pub use error::{LimitKind, ScriptError};
 pub use session::{Connection, InputMode, Originator, Recognition, Redirect, Session};

@@ -34,6 +34,7 @@ pub struct EngineCounts {
     made: AtomicU64,
     reused: AtomicU64,
     discarded: AtomicU64,
+    host_objects: AtomicU64,
 }
 
 impl EngineCounts {
@@ -46,6 +47,7 @@ impl EngineCounts {
             made: self.made.load(Ordering::Relaxed),
             reused: self.reused.load(Ordering::Relaxed),
             discarded: self.discarded.load(Ordering::Relaxed),
+            host_objects_built: self.host_objects.load(Ordering::Relaxed),
         }
     }
 }
@@ -64,6 +66,9 @@ pub struct ShelfStats {
     /// Engines given back and dropped: their built-ins changed, they served
     /// their share of calls, or the shelf already held its spares.
     pub discarded: u64,
+    /// Host objects (`<data>` DOMs) built; a reused engine keeps those of
+    /// cached documents, so a warm call builds none.
+    pub host_objects_built: u64,
 }
 
 impl std::ops::Add for ShelfStats {
@@ -74,6 +79,7 @@ impl std::ops::Add for ShelfStats {
             made: self.made + other.made,
             reused: self.reused + other.reused,
             discarded: self.discarded + other.discarded,
+            host_objects_built: self.host_objects_built + other.host_objects_built,
         }
     }
 }
@@ -111,6 +117,9 @@ impl EngineShelf {
 
     /// Ends the engine's call and keeps it for the next one if it is clean.
     pub fn give_back(&self, mut engine: ScriptEngine) {
+        self.counts
+            .host_objects
+            .fetch_add(engine.take_derived_built(), Ordering::Relaxed);
         let mut spare = self.spare.borrow_mut();
         if spare.len() < SPARES && engine.end_call() {
             spare.push(engine);
@@ -196,7 +205,8 @@ mod tests {
             ShelfStats {
                 made: 1,
                 reused: 0,
-                discarded: 0
+                discarded: 0,
+                host_objects_built: 0
             }
         );
 
