@@ -8,7 +8,7 @@
 //! put back only if [`ScriptEngine::end_call`] finds it clean (see
 //! `baseline`); otherwise it is dropped and the next call gets a new one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,8 +16,11 @@ use super::engine::{Limits, ScriptEngine};
 use super::error::ScriptError;
 use super::session::Session;
 
-/// Spare engines kept per shelf. More calls than this at once on one worker
-/// make new engines for the rest; the spares are what steady traffic reuses.
+/// Spare engines a shelf may keep even before its worker ran this many
+/// calls at once. Beyond it the shelf keeps as many as the worker ever had
+/// out at once (its peak): steady traffic at any concurrency then reuses
+/// engines instead of making one per call, and the memory kept is what
+/// the peak already took.
 const SPARES: usize = 8;
 
 /// The engines of one thread. Not `Send`, like the engines; its counts
@@ -25,6 +28,9 @@ const SPARES: usize = 8;
 #[derive(Default)]
 pub struct EngineShelf {
     spare: RefCell<Vec<ScriptEngine>>,
+    /// Engines out with running calls now, and the most there ever were.
+    out: Cell<usize>,
+    peak: Cell<usize>,
     counts: Arc<EngineCounts>,
 }
 
@@ -92,8 +98,8 @@ impl EngineShelf {
     /// A shelf that counts into `counts` (which another thread may read).
     pub fn with_counts(counts: Arc<EngineCounts>) -> EngineShelf {
         EngineShelf {
-            spare: RefCell::default(),
             counts,
+            ..EngineShelf::default()
         }
     }
 
@@ -101,18 +107,22 @@ impl EngineShelf {
     /// spare one if there is one, else a new one.
     pub fn take(&self, limits: Limits, session: &Session) -> Result<ScriptEngine, ScriptError> {
         let spare = self.spare.borrow_mut().pop();
-        match spare {
+        let engine = match spare {
             Some(mut engine) => {
                 engine.start_call(limits, session)?;
                 bump(&self.counts.reused);
-                Ok(engine)
+                engine
             }
             None => {
                 let engine = ScriptEngine::new(limits, session)?;
                 bump(&self.counts.made);
-                Ok(engine)
+                engine
             }
-        }
+        };
+        let out = self.out.get() + 1;
+        self.out.set(out);
+        self.peak.set(self.peak.get().max(out));
+        Ok(engine)
     }
 
     /// Ends the engine's call and keeps it for the next one if it is clean.
@@ -120,8 +130,9 @@ impl EngineShelf {
         self.counts
             .host_objects
             .fetch_add(engine.take_derived_built(), Ordering::Relaxed);
+        self.out.set(self.out.get().saturating_sub(1));
         let mut spare = self.spare.borrow_mut();
-        if spare.len() < SPARES && engine.end_call() {
+        if spare.len() < SPARES.max(self.peak.get()) && engine.end_call() {
             spare.push(engine);
         } else {
             bump(&self.counts.discarded);
@@ -171,6 +182,23 @@ mod tests {
         );
         e.enter_document(DocumentScope::Own).expect("document");
         e
+    }
+
+    #[test]
+    fn a_shelf_keeps_as_many_spares_as_its_worker_had_calls_at_once() {
+        let shelf = EngineShelf::new();
+        let busy = SPARES * 3;
+        let engines: Vec<ScriptEngine> = (0..busy).map(|_| call(&shelf, "sip:a@x")).collect();
+        for e in engines {
+            shelf.give_back(e);
+        }
+        let engines: Vec<ScriptEngine> = (0..busy).map(|_| call(&shelf, "sip:b@x")).collect();
+        let stats = shelf.stats();
+        assert_eq!(
+            (stats.made, stats.reused, stats.discarded),
+            (busy as u64, busy as u64, 0)
+        );
+        drop(engines);
     }
 
     fn typeof_(e: &mut ScriptEngine, name: &str) -> String {
