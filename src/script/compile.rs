@@ -38,7 +38,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use boa_engine::ast::declaration::Declaration;
 use boa_engine::ast::expression::Expression;
@@ -98,10 +98,48 @@ impl Provenance {
         Arc::as_ptr(&self.0).cast::<()>() as usize
     }
 
-    /// Whether something besides this provenance (and its clones) still
-    /// holds the resource — the cache, or a call running it.
-    pub(crate) fn held_elsewhere(&self) -> bool {
-        Arc::strong_count(&self.0) > 1
+    /// A name for the resource that does not hold it, for what an engine
+    /// keeps after a call.
+    pub(crate) fn remember(&self) -> Remembered {
+        Remembered(Arc::downgrade(&self.0))
+    }
+}
+
+/// A resource as an engine remembers it between calls: without holding it
+/// (engines must not keep each other's documents alive once the HTTP cache
+/// let go of them), yet keeping its address from being reused (a `Weak`
+/// keeps the allocation).
+pub(crate) struct Remembered(Weak<dyn Any + Send + Sync>);
+
+impl Remembered {
+    /// Whether something — the cache, or a call running it — still holds the
+    /// resource.
+    pub(crate) fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+/// Resources an engine keeps derived forms of (compiled texts, DOMs) after a
+/// call, at most: the most recently used ones. Without a bound, an engine
+/// would keep forms of every resource any concurrent call still holds (a
+/// document evicted from the cache but still running elsewhere), and with
+/// N engines per worker that grows as N × (calls × documents).
+pub(crate) const KEPT_RESOURCES: usize = 32;
+
+/// At the end of a call: of `map`'s entries (keyed by resource), keeps
+/// those whose resource something else still holds, and of those the
+/// [`KEPT_RESOURCES`] most recently `used`.
+pub(crate) fn retain_kept<V>(
+    map: &mut HashMap<usize, V>,
+    provenance: impl Fn(&V) -> Option<&Remembered>,
+    used: impl Fn(&V) -> u64,
+) {
+    map.retain(|_, v| provenance(v).is_some_and(Remembered::alive));
+    if map.len() > KEPT_RESOURCES {
+        let mut stamps: Vec<u64> = map.values().map(&used).collect();
+        stamps.sort_unstable_by(|a, b| b.cmp(a));
+        let oldest_kept = stamps[KEPT_RESOURCES - 1];
+        map.retain(|_, v| used(v) >= oldest_kept);
     }
 }
 
@@ -117,9 +155,10 @@ type Texts = HashMap<Box<str>, Vec<(Kind, usize, Compiled)>>;
 
 /// The compiled texts of one provenance.
 struct SourceTexts {
-    /// Holds the resource, so its address names it as long as the entry lives.
-    provenance: Option<Provenance>,
+    provenance: Option<Remembered>,
     texts: Texts,
+    /// When a call last ran texts of it (the compiler's `tick`).
+    used: u64,
 }
 
 /// The per-engine cache of compiled texts.
@@ -133,6 +172,8 @@ pub(crate) struct Compiler {
     entries: usize,
     max_entries: usize,
     compilations: u64,
+    /// Counts `set_provenance` calls: the clock of `SourceTexts::used`.
+    tick: u64,
 }
 
 /// Parameter names of the wrapper: `$vxb0…` are the scope objects, `$vxbv`
@@ -152,6 +193,7 @@ impl Compiler {
             entries: 0,
             max_entries: max_entries.max(1),
             compilations: 0,
+            tick: 0,
         }
     }
 
@@ -169,20 +211,20 @@ impl Compiler {
     pub fn set_provenance(&mut self, provenance: Option<Provenance>) {
         self.current = provenance.as_ref().map_or(0, Provenance::key);
         self.provenance = provenance;
+        self.tick += 1;
+        if let Some(source) = self.cache.get_mut(&self.current) {
+            source.used = self.tick;
+        }
     }
 
-    /// A call ended: forgets the texts of no provenance and those whose
+    /// A call ended: forgets the texts of no provenance, those whose
     /// resource nothing else holds any more (evicted from the HTTP cache,
-    /// or never in it), so what stays is what a later call can hit.
+    /// or never in it), and all but the [`KEPT_RESOURCES`] most recently
+    /// used, so what stays is what a later call is likely to hit.
     pub fn end_call(&mut self) {
         self.set_provenance(None);
         let before = self.cache.len();
-        self.cache.retain(|_, source| {
-            source
-                .provenance
-                .as_ref()
-                .is_some_and(Provenance::held_elsewhere)
-        });
+        retain_kept(&mut self.cache, |s| s.provenance.as_ref(), |s| s.used);
         if self.cache.len() != before {
             self.entries = self
                 .cache
@@ -228,12 +270,13 @@ impl Compiler {
             self.cache.clear();
             self.entries = 0;
         }
-        let provenance = &self.provenance;
+        let (provenance, tick) = (&self.provenance, self.tick);
         self.cache
             .entry(self.current)
             .or_insert_with(|| SourceTexts {
-                provenance: provenance.clone(),
+                provenance: provenance.as_ref().map(Provenance::remember),
                 texts: Texts::new(),
+                used: tick,
             })
             .texts
             .entry(text.into())
@@ -562,4 +605,32 @@ fn end_position(text: &str) -> (u32, u32) {
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_resources_are_remembered_not_held_and_only_the_most_recent_stay() {
+        let docs: Vec<Arc<String>> = (0..KEPT_RESOURCES + 8)
+            .map(|i| Arc::new(format!("document {i}")))
+            .collect();
+        let mut kept: HashMap<usize, (Remembered, u64)> = HashMap::new();
+        for (used, doc) in docs.iter().enumerate() {
+            let p = Provenance::of(doc);
+            kept.insert(p.key(), (p.remember(), used as u64));
+        }
+        // Remembering holds nothing: each document has its one owner.
+        assert!(docs.iter().all(|d| Arc::strong_count(d) == 1));
+
+        retain_kept(&mut kept, |v| Some(&v.0), |v| v.1);
+        assert_eq!(kept.len(), KEPT_RESOURCES);
+        assert!(kept.values().all(|v| v.1 >= 8), "the 8 least recent went");
+
+        // Once the cache (here: `docs`) lets go, nothing is kept.
+        drop(docs);
+        retain_kept(&mut kept, |v| Some(&v.0), |v| v.1);
+        assert!(kept.is_empty());
+    }
 }

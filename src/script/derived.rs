@@ -18,19 +18,25 @@ use std::collections::HashMap;
 
 use boa_engine::{Context, JsNativeError, JsObject, JsResult, JsValue, Source};
 
-use super::compile::Provenance;
+use super::compile::{Provenance, Remembered, retain_kept};
 
 /// The host objects and helper functions of one engine.
 #[derive(Default)]
 pub(crate) struct Derived {
-    /// Resource → the object made from it (one per resource: a kept
-    /// provenance must be its resource's only holder in this map, for
-    /// `end_call`'s count to mean anything).
-    objects: HashMap<usize, (Provenance, JsValue)>,
+    /// Resource → the object made from it.
+    objects: HashMap<usize, Kept>,
     /// Helper functions (a DOM builder), compiled once per engine.
     helpers: HashMap<&'static str, JsObject>,
     /// Objects made since the shelf last counted them.
     made: u64,
+    /// Counts lookups: the clock of `Kept::used`.
+    tick: u64,
+}
+
+struct Kept {
+    source: Remembered,
+    value: JsValue,
+    used: u64,
 }
 
 /// What a builder gets besides the context: helper functions compiled once
@@ -70,23 +76,32 @@ impl Derived {
         build: impl FnOnce(&mut Context, &mut Helpers<'_>) -> JsResult<JsValue>,
     ) -> JsResult<JsValue> {
         let key = source.key();
-        if let Some((_, value)) = self.objects.get(&key) {
-            return Ok(value.clone());
+        self.tick += 1;
+        if let Some(kept) = self.objects.get_mut(&key) {
+            kept.used = self.tick;
+            return Ok(kept.value.clone());
         }
         let mut helpers = Helpers {
             helpers: &mut self.helpers,
         };
         let value = build(ctx, &mut helpers)?;
         self.made += 1;
-        self.objects.insert(key, (source.clone(), value.clone()));
+        self.objects.insert(
+            key,
+            Kept {
+                source: source.remember(),
+                value: value.clone(),
+                used: self.tick,
+            },
+        );
         Ok(value)
     }
 
     /// At the end of a call: drops what was made from resources nothing
-    /// else holds (they left the cache, or were never in it).
+    /// else holds (they left the cache, or were never in it), and all but
+    /// the most recently used (see `compile::retain_kept`).
     pub(crate) fn end_call(&mut self) {
-        self.objects
-            .retain(|_, (source, _)| source.held_elsewhere());
+        retain_kept(&mut self.objects, |k| Some(&k.source), |k| k.used);
     }
 
     /// Objects built since the last time this was asked.
