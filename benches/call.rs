@@ -18,12 +18,13 @@
 //! process (`/proc/self/stat`, origin included) — and the warm/uncached
 //! ratio. Goal: the warm call costs at most a tenth of the uncached one.
 //!
-//! Measured (release, 2-core VM shared with other helpers' builds, load
-//! average 0.5–2.5, 1 worker), three runs: workers warm 381–421 µs,
-//! uncached 3.73–3.96 ms per call (criterion; ratio 0.102–0.106; the
-//! summary's 300-call ratio 0.101–0.113); whole process 0.083–0.091.
-//! **Whole process: the goal is met. Workers: at its edge, just over a
-//! tenth** (it was 4.13 ms vs 5.02 ms, 0.82, before). What got there:
+//! Measured (release, 2-core VM, nothing else running, load ~1, 1 worker),
+//! three runs after the last changes: criterion warm 412–577 µs, uncached
+//! 4.09–5.24 ms (ratio 0.087–0.141); the 300-call summary: workers warm
+//! 424–579 µs, uncached 4.65–5.26 ms (0.086–0.124); whole process
+//! 0.072–0.102. **Near the goal and noisy: two runs of three under a tenth
+//! on each measure, none robustly** (it was 4.13 ms vs 5.02 ms, 0.82,
+//! before). What got there:
 //! - a script engine (boa `Context`, a fifth of the old warm call to make)
 //!   serves many calls: each worker keeps engines on an `EngineShelf`;
 //! - compiled texts (three quarters of the old warm call) stay with the
