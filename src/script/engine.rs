@@ -137,10 +137,11 @@ struct Saved {
 /// live on the scope objects, and creating a global by assigning an
 /// undeclared name fails with [`ScriptError::Undeclared`].
 ///
-/// Reuse: after [`end_call`](Self::end_call) says the engine is clean, the
-/// next call's [`start_call`](Self::start_call) finds no scope, variable or
-/// changed built-in of the last one; only compiled texts are kept (they are
-/// pure functions of their text, see `compile`).
+/// Reuse: after `end_call` says the engine is clean, the next call's
+/// `start_call` finds no scope, variable or changed built-in of the last
+/// one; only what was derived from cached resources is kept — compiled
+/// texts (pure functions of their text, see `compile`) and deeply frozen
+/// host objects such as `<data>` DOMs (see `derived`).
 pub struct ScriptEngine {
     scopes: Vec<Scope>,
     /// The application root the application scope belongs to (`None`: a
