@@ -50,7 +50,6 @@ pub use error::{Cause, GrammarError, Pos};
 pub use link::{ActiveGrammar, GrammarLoader};
 pub use model::{Grammar, Mode, TagFormat};
 pub use phrases::Phrase;
-pub(crate) use phrases::escape_xml_into;
 
 use builtin::Builtin;
 use model::{Node, Rule};

@@ -14,6 +14,7 @@ use url::Url;
 use super::error::{GrammarError, Pos};
 use super::model::{Grammar, Mode};
 use super::tokens;
+use crate::vxml::xml::escape;
 
 /// One alternative of a phrase grammar.
 #[derive(Clone, Copy, Debug)]
@@ -51,12 +52,12 @@ impl Grammar {
             items.push_str("<item>");
             for w in &words {
                 if p.approximate && mode == Mode::Voice {
-                    let _ = write!(items, "<item repeat=\"0-1\">{}</item>", escape(w));
+                    let _ = write!(items, "<item repeat=\"0-1\">{}</item>", escape(w, false));
                 } else {
-                    let _ = write!(items, "{} ", escape(w));
+                    let _ = write!(items, "{} ", escape(w, false));
                 }
             }
-            let _ = write!(items, "<tag>{}</tag></item>", escape(p.value));
+            let _ = write!(items, "<tag>{}</tag></item>", escape(p.value, false));
         }
         if items.is_empty() {
             return Ok(None);
@@ -68,25 +69,6 @@ impl Grammar {
         );
         super::srgs::compile(&text, url, Some(mode), Pos::START).map(Some)
     }
-}
-
-/// Appends `s` as XML character data (or an attribute value in double quotes).
-pub(crate) fn escape_xml_into(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_xml_into(s, &mut out);
-    out
 }
 
 #[cfg(test)]

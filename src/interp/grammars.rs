@@ -23,8 +23,9 @@ use bytes::Bytes;
 use url::Url;
 
 use crate::fetch::{BodyParser, ParseFailure, ParsedBody};
-use crate::grammar::{ActiveGrammar, Grammar, GrammarError, Mode, Pos, escape_xml_into};
+use crate::grammar::{ActiveGrammar, Grammar, GrammarError, Mode, Pos};
 use crate::resource::ResourceType;
+use crate::vxml::xml::escape_into;
 use crate::vxml::xml::{XmlElement, XmlNode};
 use crate::vxml::{Document, GrammarMode};
 
@@ -201,12 +202,12 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, base: Option<&str>, out: &
     let ns = e.namespace.as_deref();
     if ns != parent_ns {
         out.push_str(" xmlns=\"");
-        escape_xml_into(ns.unwrap_or(""), out);
+        escape_into(ns.unwrap_or(""), true, out);
         out.push('"');
     }
     if let Some(base) = base {
         out.push_str(" xml:base=\"");
-        escape_xml_into(base, out);
+        escape_into(base, true, out);
         out.push('"');
     }
     for a in &e.attributes {
@@ -219,13 +220,13 @@ fn write_xml(e: &XmlElement, parent_ns: Option<&str>, base: Option<&str>, out: &
         out.push_str(prefix);
         out.push_str(&a.name);
         out.push_str("=\"");
-        escape_xml_into(&a.value, out);
+        escape_into(&a.value, true, out);
         out.push('"');
     }
     out.push('>');
     for child in &e.children {
         match child {
-            XmlNode::Text(t) => escape_xml_into(t, out),
+            XmlNode::Text(t) => escape_into(t, false, out),
             XmlNode::Element(c) => write_xml(c, ns, None, out),
         }
     }

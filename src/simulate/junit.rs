@@ -83,39 +83,13 @@ fn testcase(out: &mut String, scenario: &str, c: &CallOutcome) {
 /// the five special characters, and tabs and line breaks as character
 /// references, so attribute-value normalization cannot turn them into spaces.
 pub fn escape_attr(s: &str) -> String {
-    escape(s, true)
+    crate::vxml::xml::escape(s, true)
 }
 
 /// Escapes `s` for XML character data: as [`escape_attr`], but tabs and
 /// line feeds stay as they are, so multi-line text stays readable.
 pub fn escape_text(s: &str) -> String {
-    escape(s, false)
-}
-
-/// Characters XML 1.0 does not allow at all (other C0 controls, U+FFFE,
-/// U+FFFF) are written out as `\u{…}`: not even a character reference may
-/// carry them. A carriage return is always a reference, since a parser
-/// would otherwise fold it into a line feed.
-fn escape(s: &str, attr: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if attr => out.push_str("&#9;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' | '\n' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::vxml::xml::escape(s, false)
 }
 
 #[cfg(test)]

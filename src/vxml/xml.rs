@@ -4,6 +4,8 @@
 //! `roxmltree` trees borrow their input; these own their strings, so they can
 //! live in a cached, shared [`Document`](super::Document).
 
+use std::fmt::Write as _;
+
 use super::model::Span;
 
 /// An element: expanded name, attributes in document order, children.
@@ -113,5 +115,41 @@ impl XmlElement {
         }
         // Not reached: the loop returns when it pops the root frame.
         shell(node, span_of)
+    }
+}
+
+/// Escapes `s` for XML: an attribute value in double quotes (`attr`: tabs
+/// and line feeds as references, so a parser keeps them) or character data
+/// (they stay as they are). One escaping for everything vxb writes as XML —
+/// JUnit reports, and grammars rebuilt from a document's inline SRGS.
+pub fn escape(s: &str, attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(s, attr, &mut out);
+    out
+}
+
+/// As [`escape`], appending to `out`.
+///
+/// Characters XML 1.0 does not allow at all (other C0 controls, U+FFFE,
+/// U+FFFF) are written out as `\u{…}`: not even a character reference may
+/// carry them. A carriage return is always a reference, since a parser
+/// would otherwise fold it into a line feed.
+pub fn escape_into(s: &str, attr: bool, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if attr => out.push_str("&#9;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
     }
 }
