@@ -1,10 +1,13 @@
 //! What the compiled-text cache saves: evaluating an expression or running a
 //! script whose text the engine has compiled before, against a text it has
-//! not (parse, nesting check and compile each time), and parsing a document.
+//! not (parse, nesting check and compile each time), making an engine against
+//! reusing one from a shelf, and parsing a document.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use vxb::script::{AppTransition, DocumentScope, Limits, Origin, ScriptEngine, Session};
+use vxb::script::{
+    AppTransition, DocumentScope, EngineShelf, Limits, Origin, ScriptEngine, Session,
+};
 
 fn engine() -> ScriptEngine {
     let mut e = ScriptEngine::new(Limits::default(), &Session::default()).expect("engine");
@@ -62,6 +65,18 @@ fn expressions(c: &mut Criterion) {
         })
     });
     group.bench_function("engine/new", |b| b.iter(engine));
+    // What every call pays to borrow an engine from its worker's shelf and
+    // give it back: a new session scope, and the check that the call left
+    // the built-ins as they were (`script::baseline`).
+    let shelf = EngineShelf::new();
+    let session = Session::default();
+    shelf.give_back(shelf.take(Limits::default(), &session).expect("engine"));
+    group.bench_function("engine/reuse", |b| {
+        b.iter(|| shelf.give_back(shelf.take(Limits::default(), &session).expect("engine")))
+    });
+    // An engine retires after 10,000 calls; no other was discarded.
+    let stats = shelf.stats();
+    assert!(stats.made <= 1 + stats.reused / 10_000, "{stats:?}");
     // The fixed cost compilation pays for its large stack.
     group.bench_function("stack/grow_256MiB", |b| {
         b.iter(|| stacker::grow(256 << 20, || black_box(1)))
