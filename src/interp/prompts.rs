@@ -314,7 +314,10 @@ impl Interpreter {
                             .map_err(|e| self.script_event(*span, "value", e))?;
                         out.text(&v);
                     }
-                    PromptNode::Audio(a) => self.audio(a, out).await?,
+                    // Boxed: a clip's fetch is a large future, and kept
+                    // inline it made every render — text ones too — copy
+                    // and allocate kilobytes.
+                    PromptNode::Audio(a) => Box::pin(self.audio(a, out)).await?,
                     PromptNode::Break { time, strength, .. } => {
                         out.silence(break_time(*time, *strength));
                     }
