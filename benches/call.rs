@@ -18,13 +18,12 @@
 //! process (`/proc/self/stat`, origin included) — and the warm/uncached
 //! ratio. Goal: the warm call costs at most a tenth of the uncached one.
 //!
-//! Measured (release, 2-core VM, nothing else running, load ~1, 1 worker),
-//! three runs after the last changes: criterion warm 412–577 µs, uncached
-//! 4.09–5.24 ms (ratio 0.087–0.141); the 300-call summary: workers warm
-//! 424–579 µs, uncached 4.65–5.26 ms (0.086–0.124); whole process
-//! 0.072–0.102. **Near the goal and noisy: two runs of three under a tenth
-//! on each measure, none robustly** (it was 4.13 ms vs 5.02 ms, 0.82,
-//! before). What got there:
+//! Measured (release, 2-core VM, nothing else running, load ~1.2, 1
+//! worker), five runs after the last changes: criterion warm 324–335 µs,
+//! uncached 3.57–3.66 ms (ratio 0.091–0.092); the 300-call summary: workers
+//! 0.092–0.094, whole process 0.072–0.080. **Under a tenth on every measure
+//! in every run**, by about 8 %. It was 0.82 before engines were reused,
+//! and 0.087–0.141 before the reuse check got cheaper. What got there:
 //! - a script engine (boa `Context`, a fifth of the old warm call to make)
 //!   serves many calls: each worker keeps engines on an `EngineShelf`;
 //! - compiled texts (three quarters of the old warm call) stay with the
@@ -33,16 +32,20 @@
 //!   and parsed afresh — compiles all of them again (the comparison stays
 //!   honest: no cache keyed only by text);
 //! - texts shallow enough for the current stack compile in place instead of
-//!   on a freshly mapped 256 MiB stack.
+//!   on a freshly mapped 256 MiB stack;
+//! - the check that a call left the built-ins as they were compares 590
+//!   properties instead of 1,650 (built-in methods frozen, read-only
+//!   properties locked: `script::baseline`), literals evaluate outside the
+//!   scope chain, and text prompts no longer carry an audio fetch's future.
 //!
-//! What a warm call's ~400 µs is now (perf): about a fifth the reuse check
-//! (`script::baseline`: after every call ~540 built-in objects are compared
-//! with their snapshot so a call that changed a built-in does not pass its
-//! engine on — nearly all of it boa property lookups), then boa running the
-//! call's ~40 compiled texts (`with` environments, name lookup), its GC
-//! marking the engine's heap, filling the session scope, six cache hits and
-//! the report. An uncached call's ~3.9 ms is fetching and parsing six
-//! documents over loopback HTTP and compiling ~40 texts.
+//! What a warm call's ~330 µs is now (callgrind, 1.73 M instructions): about
+//! a fifth the reuse check (`cargo bench --bench script -- engine/reuse`,
+//! 88 µs, nearly all of it boa property lookups), two fifths boa running
+//! the call's ~20 texts (`with` environments, name lookup) and its GC
+//! freeing what they allocated, the rest filling the session scope, six
+//! cache hits, the FIA and the report. An uncached call's ~3.6 ms is
+//! fetching and parsing six documents over loopback HTTP and compiling
+//! their texts.
 
 use std::path::Path;
 use std::sync::Arc;
