@@ -41,7 +41,7 @@
 //! What a warm call's ~330 µs is now (callgrind, 1.73 M instructions): about
 //! a fifth the reuse check (`cargo bench --bench script -- engine/reuse`,
 //! 88 µs, nearly all of it boa property lookups), two fifths boa running
-//! the call's ~20 texts (`with` environments, name lookup) and its GC
+//! the call's texts (`with` environments, name lookup) and its GC
 //! freeing what they allocated, the rest filling the session scope, six
 //! cache hits, the FIA and the report. An uncached call's ~3.6 ms is
 //! fetching and parsing six documents over loopback HTTP and compiling
