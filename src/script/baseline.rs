@@ -128,10 +128,11 @@ impl Baseline {
 /// Freezes a built-in function that is not a constructor (`Math.max`,
 /// `Array.prototype.map`, accessors such as `get Map.prototype.size`), so
 /// that it cannot change and needs no comparing: about 470 of the 580
-/// built-in objects are such functions. What a script loses: adding properties to a built-in
-/// method, or redefining its `name` or `length` (`Math.max.memo = 1` is
-/// ignored, or a TypeError in strict code). Constructors and prototypes —
-/// where polyfills go — are left as they are, and compared.
+/// built-in objects are such functions. What a script loses: adding
+/// properties to a built-in method, or redefining its `name` or `length`
+/// (`Math.max.memo = 1` is ignored, or a TypeError in strict code).
+/// Constructors and prototypes — where polyfills go — stay extensible and
+/// their methods writable, and are compared.
 fn freeze_function(function: &JsObject, ctx: &mut Context) {
     // Cannot fail on an ordinary built-in function; if it did, the function
     // stays as it was and is compared like any other object.

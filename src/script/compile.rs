@@ -644,6 +644,8 @@ fn end_position(text: &str) -> (u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn literals_are_told_from_expressions_that_name_something() {
         for literal in [
@@ -654,7 +656,7 @@ mod tests {
             "2 * (30 + 1)",
             "'it\\'s' + \"x\"",
         ] {
-            assert!(super::refers_to_no_name(literal), "{literal}");
+            assert!(refers_to_no_name(literal), "{literal}");
         }
         for named in [
             "caller",
@@ -670,11 +672,9 @@ mod tests {
             "é",
             "'unterminated",
         ] {
-            assert!(!super::refers_to_no_name(named), "{named}");
+            assert!(!refers_to_no_name(named), "{named}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn kept_resources_are_remembered_not_held_and_only_the_most_recent_stay() {
