@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use vxb::call::{Browser, CallEnd, CallOptions, CallerInput};
+use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::Origin;
@@ -1422,6 +1422,24 @@ const SEEN_NOTHING: [&str; 6] = [
     "remote undefined",
 ];
 
+/// Runs `leave` and then [`LOOK`] on one worker, checks that the second call
+/// saw nothing of the first, and returns the first call's report and the
+/// engines made, reused and discarded.
+async fn leave_then_look(leave: &str) -> (CallReport, (u64, u64, u64)) {
+    let w = one_worker_world(
+        &[("leave.vxml", leave), ("look.vxml", &vxml(LOOK))],
+        "",
+        Config::default(),
+    )
+    .await;
+    let a = w.call("leave.vxml", &[]).await;
+    let b = w.call("look.vxml", &[]).await;
+    assert_eq!(b.ended, CallEnd::Exit, "{b:?}");
+    assert_eq!(logs(&b), SEEN_NOTHING, "{b:?}");
+    let stats = w.browser.engine_stats();
+    (a, (stats.made, stats.reused, stats.discarded))
+}
+
 #[tokio::test]
 async fn consecutive_calls_reuse_an_engine_and_see_nothing_of_each_other() {
     let leave = vxml(
@@ -1435,19 +1453,9 @@ async fn consecutive_calls_reuse_an_engine_and_see_nothing_of_each_other() {
   </block>
 </form>"#,
     );
-    let w = one_worker_world(
-        &[("leave.vxml", &leave), ("look.vxml", &vxml(LOOK))],
-        "",
-        Config::default(),
-    )
-    .await;
-    let a = w.call("leave.vxml", &[]).await;
+    let (a, engines) = leave_then_look(&leave).await;
     assert_eq!(logs(&a), ["set A1"], "{a:?}");
-    let b = w.call("look.vxml", &[]).await;
-    assert_eq!(b.ended, CallEnd::Exit, "{b:?}");
-    assert_eq!(logs(&b), SEEN_NOTHING);
-    let stats = w.browser.engine_stats();
-    assert_eq!((stats.made, stats.reused, stats.discarded), (1, 1, 0));
+    assert_eq!(engines, (1, 1, 0));
 }
 
 /// Every way a call might leave a mark on a shared `<data>` DOM; in strict
@@ -1553,18 +1561,9 @@ async fn a_call_that_changes_built_ins_does_not_pass_its_engine_on() {
   <log>set <value expr="typeof leaked + ' ' + [].leak"/></log>
 </block></form>"#,
     );
-    let w = one_worker_world(
-        &[("leave.vxml", &leave), ("look.vxml", &vxml(LOOK))],
-        "",
-        Config::default(),
-    )
-    .await;
-    let a = w.call("leave.vxml", &[]).await;
+    let (a, engines) = leave_then_look(&leave).await;
     assert_eq!(logs(&a), ["set number A"], "{a:?}");
-    let b = w.call("look.vxml", &[]).await;
-    assert_eq!(logs(&b), SEEN_NOTHING, "{b:?}");
-    let stats = w.browser.engine_stats();
-    assert_eq!((stats.made, stats.reused, stats.discarded), (2, 0, 1));
+    assert_eq!(engines, (2, 0, 1));
 }
 
 #[tokio::test]
