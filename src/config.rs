@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::resource::{PerType, ResourceType};
 
@@ -66,7 +66,7 @@ pub struct FetchConfig {
 }
 
 /// How `Cache-Control: no-cache` (and `Pragma: no-cache`) responses are treated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoCacheMode {
     /// Stored, and revalidated on every use (RFC 9111).
@@ -76,7 +76,7 @@ pub enum NoCacheMode {
 }
 
 /// When a `must-revalidate` response is revalidated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MustRevalidateMode {
     /// Only once stale, and then never served stale (RFC 9111).
@@ -86,7 +86,7 @@ pub enum MustRevalidateMode {
 }
 
 /// How a request's `maxage` combines with a stored freshness lifetime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MaxAgeMode {
     /// The request's maxage replaces the stored lifetime, longer or shorter
@@ -121,7 +121,7 @@ pub struct TypeCacheConfig {
 }
 
 /// Whose cookies a request sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CookieScope {
     PerCall,

@@ -9,6 +9,7 @@ pub mod call;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod diagnostic;
 pub mod fetch;
 pub mod grammar;
 pub mod interp;

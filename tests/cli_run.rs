@@ -402,7 +402,7 @@ fn run_reads_a_token_a_line_from_a_pipe_without_prompting() {
     let hints: Vec<&str> = err.lines().collect();
     assert_eq!(hints.len(), 2, "{err}");
     assert!(hints[0].starts_with("not understood: `bogus!`"), "{err}");
-    assert!(hints[1].starts_with("`say:` needs words after it"), "{err}");
+    assert!(hints[1].starts_with("`say` needs words after it"), "{err}");
 }
 
 #[test]
@@ -557,6 +557,23 @@ fn run_with_a_bad_input_token_names_it() {
 }
 
 #[test]
+fn say_with_a_space_and_capitals_is_accepted_by_input() {
+    let out = vxb(&[
+        "run",
+        "vxml-samples/pizza/index.vxml",
+        "--input",
+        "Say delivery, say a large one please, SAY:pepperoni and mushrooms, say two, Say yes",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("You ordered 2 large pizzas with pepperoni and mushrooms for delivery"),
+        "{text}"
+    );
+    assert!(text.ends_with("ended: exit\n"), "{text}");
+}
+
+#[test]
 fn run_with_a_bad_config_names_its_file_line_and_key() {
     let dir = fixtures::site(&[
         ("syntax.toml", "[fetch]\ntimeout = 7s\n"),
@@ -604,21 +621,60 @@ fn run_with_a_bad_config_names_its_file_line_and_key() {
     );
 }
 
+/// A diagnostic of a refused start document: exit code 2, nothing on
+/// stdout, the rustc-like text on stderr.
+fn start_diagnostic(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    assert_eq!(stdout(out), "", "nothing on stdout");
+    stderr(out)
+}
+
 #[test]
-fn run_of_a_malformed_start_document_names_its_line() {
+fn run_of_a_malformed_start_document_shows_its_line_and_a_caret() {
     let site = fixtures::site(&[(
         "bad.vxml",
         "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n\
          <form><block><prompt>Hi</block></form></vxml>\n",
     )]);
     let path = site.path().join("bad.vxml");
-    let err = usage_error(&vxb(&["run", arg(&path)]));
+    let err = start_diagnostic(&vxb(&["run", arg(&path)]));
     let url = format!("file://{}", path.display());
-    assert!(
-        err.starts_with(&format!("vxb run: cannot start the call: {url}:3: ")),
-        "{err}"
+    assert_eq!(
+        err,
+        format!(
+            "vxb run: cannot start the call:\n\
+             error[error.badfetch]: malformed XML: expected 'prompt' tag, not 'block' at 3:24\n  \
+             --> {url}:3:24\n  \
+             |\n\
+             3 | <form><block><prompt>Hi</block></form></vxml>\n  \
+             |                        ^\n\n"
+        )
     );
-    assert!(err.contains("malformed XML"), "{err}");
+}
+
+#[test]
+fn run_of_a_misspelt_element_suggests_the_right_one() {
+    let site = fixtures::site(&[(
+        "typo.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n\
+         <form id=\"main\">\n  <block>\n    <promt>Hello</promt>\n  </block>\n</form>\n</vxml>\n",
+    )]);
+    let path = site.path().join("typo.vxml");
+    let err = start_diagnostic(&vxb(&["run", arg(&path), "--input", "1"]));
+    let url = format!("file://{}", path.display());
+    assert_eq!(
+        err,
+        format!(
+            "vxb run: cannot start the call:\n\
+             error[error.badfetch]: <promt> is not a VoiceXML element\n  \
+             --> {url}:5:5\n  \
+             |\n\
+             5 |     <promt>Hello</promt>\n  \
+             |     ^^^^^^\n  \
+             |\n  \
+             = help: did you mean `<prompt>`?\n\n"
+        )
+    );
 }
 
 #[test]

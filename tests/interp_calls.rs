@@ -884,7 +884,7 @@ async fn malformed_documents_are_badfetch_with_file_line_column_and_cause() {
         ("unclosed.vxml", "unclosed.vxml:5:", "malformed XML"),
         (
             "unknown.vxml",
-            "unknown.vxml:4: column 3:",
+            "unknown.vxml:4:3:",
             "<blink> is not a VoiceXML element",
         ),
         ("notvxml.vxml", "notvxml.vxml:1:", "not <vxml>"),
@@ -906,7 +906,7 @@ async fn malformed_documents_are_badfetch_with_file_line_column_and_cause() {
     let r = w.call("caller.vxml", &[]).await;
     let l = logs(&r);
     assert!(l[0].starts_with("error.badfetch | http://"), "{l:?}");
-    assert!(l[0].contains("unknown.vxml:4: column 3: <blink>"), "{l:?}");
+    assert!(l[0].contains("unknown.vxml:4:3: <blink>"), "{l:?}");
 }
 
 #[tokio::test]
@@ -949,6 +949,73 @@ async fn script_errors_are_semantic_with_document_positions() {
     let (event, message) = error_of(&r);
     assert_eq!(event, "error.semantic");
     assert!(message.contains("/lib.js:2:"), "{message}");
+}
+
+#[tokio::test]
+async fn each_broken_document_kind_is_named_at_its_line_and_column_in_the_authors_terms() {
+    let w = world(&[
+        (
+            "goto.vxml",
+            &vxml("<form id=\"main\">\n<block>\n  <goto next=\"#mian\"/>\n</block>\n</form>"),
+        ),
+        (
+            "bracket.vxml",
+            &vxml(
+                "<script>\nfunction f(x) {\n  return (x + 1;\n}\n</script>\n<form><block/></form>",
+            ),
+        ),
+        (
+            "expr.vxml",
+            &vxml("<form>\n<var name=\"x\" expr=\"1 +\"/>\n</form>"),
+        ),
+        (
+            "sisr.vxml",
+            &vxml(
+                "<form><field name=\"f\">\n<grammar root=\"r\" mode=\"voice\" version=\"1.0\" \
+                 xmlns=\"http://www.w3.org/2001/06/grammar\" tag-format=\"semantics/1.0\">\n\
+                 <rule id=\"r\">yes<tag>out = nosuch.x;</tag></rule></grammar>\n</field></form>",
+            ),
+        ),
+    ])
+    .await;
+    let message = |r: &CallReport| {
+        let (event, message) = error_of(r);
+        (event.to_string(), message.replace(&w.url(""), ""))
+    };
+    let r = w.call("goto.vxml", &[]).await;
+    assert_eq!(
+        message(&r),
+        (
+            "error.badfetch".to_string(),
+            "goto.vxml:5:3: <goto>: no dialog with id `mian` (did you mean `#main`?)".to_string()
+        )
+    );
+    let r = w.call("bracket.vxml", &[]).await;
+    assert_eq!(
+        message(&r),
+        (
+            "error.semantic".to_string(),
+            "bracket.vxml:5:10: syntax error: unclosed `(`".to_string()
+        )
+    );
+    let r = w.call("expr.vxml", &[]).await;
+    assert_eq!(
+        message(&r),
+        (
+            "error.semantic".to_string(),
+            "expr.vxml:4:1: <var>: 1:4: syntax error: unexpected end of the expression".to_string()
+        )
+    );
+    let r = w.call("sisr.vxml", &["say:yes"]).await;
+    assert_eq!(
+        message(&r),
+        (
+            "error.semantic".to_string(),
+            "sisr.vxml:5:17: semantic interpretation tag failed: in rule `r`, \
+             <tag>out = nosuch.x;</tag>: ReferenceError: nosuch is not defined"
+                .to_string()
+        )
+    );
 }
 
 #[tokio::test]

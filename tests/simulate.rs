@@ -115,6 +115,7 @@ fn fetched(url: &str, rtype: ResourceType, decision: Option<Decision>) -> FetchR
         redirects: 0,
         error: decision.is_none().then(|| "connection refused".to_string()),
         event: decision.is_none().then(|| "error.badfetch".to_string()),
+        diagnostic: None,
     }
 }
 
@@ -368,7 +369,7 @@ fn a_bad_input_token_is_named_with_its_line() {
     let m = refusal("[[step]]\ncall = \"index.vxml\"\ninput = [\"1\",\n  \"12x\"]\n");
     assert_error(&m, 4, &["step[0].input[1]", "`12x`"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\ninput = [\"say:\"]\n");
-    assert_error(&m, 3, &["step[0].input[0]", "say:"]);
+    assert_error(&m, 3, &["step[0].input[0]", "`say` needs words"]);
 }
 
 #[test]

@@ -316,6 +316,7 @@ mod tests {
             redirects: 0,
             error: None,
             event: None,
+            diagnostic: None,
         };
         let mut counts = HitCounts::default();
         for d in Decision::ALL {

@@ -478,6 +478,7 @@ mod tests {
                     redirects: 0,
                     error: None,
                     event: None,
+                    diagnostic: None,
                 })
                 .collect(),
             elapsed: Duration::from_millis(ms),

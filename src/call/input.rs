@@ -1,6 +1,12 @@
 //! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
-//! `say:<words>` for an utterance, `noinput`, `nomatch`, `hangup`. Tokens are
-//! consumed in order, one per input collection.
+//! `say:<words>` or `say <words>` for an utterance, `noinput`, `nomatch`,
+//! `hangup`. Keywords are case-insensitive (`Say`, `NOINPUT`), and so are the
+//! DTMF letters (`a` is the key `A`). Tokens are consumed in order, one per
+//! input collection.
+//!
+//! [`Token::from_str`] is the one parser of a token: `--input`, scenarios,
+//! piped lines and the terminal all go through it, so a spelling accepted in
+//! one place is accepted in all.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -26,10 +32,10 @@ pub enum Token {
 pub enum InputError {
     #[error("empty input token")]
     Empty,
-    #[error("`say:` needs words after it")]
+    #[error("`say` needs words after it")]
     EmptyUtterance,
     #[error(
-        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch` or `hangup`"
+        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say <words>` (or `say:<words>`), `noinput`, `nomatch` or `hangup`"
     )]
     Unknown(String),
 }
@@ -42,30 +48,48 @@ impl FromStr for Token {
         if s.is_empty() {
             return Err(InputError::Empty);
         }
-        if let Some(words) = s.strip_prefix("say:") {
-            let words = words.trim();
+        if let Some(words) = utterance(s) {
             return if words.is_empty() {
                 Err(InputError::EmptyUtterance)
             } else {
                 Ok(Token::Say(words.to_string()))
             };
         }
-        match s {
+        let keyword = s.to_ascii_lowercase();
+        match keyword.as_str() {
             "noinput" => return Ok(Token::NoInput),
             "nomatch" => return Ok(Token::NoMatch),
             "hangup" => return Ok(Token::Hangup),
             _ => {}
         }
         if s.chars().all(is_dtmf_key) {
-            Ok(Token::Dtmf(s.to_string()))
+            Ok(Token::Dtmf(s.to_ascii_uppercase()))
         } else {
             Err(InputError::Unknown(s.to_string()))
         }
     }
 }
 
+/// The words of an utterance token — `say:<words>` or `say <words>`, `say`
+/// in any case — trimmed (empty for a bare `say`); `None` for any other token.
+/// `sayyes` is no utterance.
+fn utterance(s: &str) -> Option<&str> {
+    let head = s.get(..3)?;
+    if !head.eq_ignore_ascii_case("say") {
+        return None;
+    }
+    let rest = &s[3..];
+    if let Some(words) = rest.strip_prefix(':') {
+        Some(words.trim())
+    } else if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+        Some(rest.trim())
+    } else {
+        None
+    }
+}
+
 fn is_dtmf_key(c: char) -> bool {
-    c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D')
+    c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d')
 }
 
 impl fmt::Display for Token {
@@ -106,9 +130,10 @@ impl CallerInput {
 
     /// Parses a `--input` argument: tokens separated by commas or whitespace.
     /// When the argument has a comma only commas separate tokens
-    /// (`1,say:two words`); without one, a word that is no token on its own
-    /// continues the `say:` utterance before it, so `say:large deep dish 1`
-    /// is an utterance of three words then the key `1`.
+    /// (`1,say two words`); without one, a word that is no token on its own
+    /// continues the utterance before it, so `say large deep dish 1` (or
+    /// `say:large deep dish 1`) is an utterance of three words then the key
+    /// `1`. The first word after a bare `say` always belongs to it.
     pub fn parse_list(list: &str) -> Result<CallerInput, InputError> {
         if list.contains(',') {
             let parts: Vec<&str> = list.split(',').collect();
@@ -117,7 +142,10 @@ impl CallerInput {
         let mut parts: Vec<String> = Vec::new();
         for word in list.split_whitespace() {
             match parts.last_mut() {
-                Some(last) if last.starts_with("say:") && word.parse::<Token>().is_err() => {
+                Some(last)
+                    if utterance(last).is_some_and(str::is_empty)
+                        || (utterance(last).is_some() && word.parse::<Token>().is_err()) =>
+                {
                     last.push(' ');
                     last.push_str(word);
                 }
@@ -155,6 +183,25 @@ mod tests {
         assert_eq!("noinput".parse(), Ok(Token::NoInput));
         assert_eq!("nomatch".parse(), Ok(Token::NoMatch));
         assert_eq!("hangup".parse(), Ok(Token::Hangup));
+    }
+
+    #[test]
+    fn say_with_a_space_and_keywords_in_any_case() {
+        assert_eq!("say large".parse(), Ok(Token::Say("large".into())));
+        assert_eq!("Say delivery".parse(), Ok(Token::Say("delivery".into())));
+        assert_eq!(
+            "SAY:Yes please".parse(),
+            Ok(Token::Say("Yes please".into()))
+        );
+        assert_eq!("NoInput".parse(), Ok(Token::NoInput));
+        assert_eq!("NOMATCH".parse(), Ok(Token::NoMatch));
+        assert_eq!("Hangup".parse(), Ok(Token::Hangup));
+        assert_eq!("1a#".parse(), Ok(Token::Dtmf("1A#".into())));
+        assert_eq!("say".parse::<Token>(), Err(InputError::EmptyUtterance));
+        assert!(matches!(
+            "sayyes".parse::<Token>(),
+            Err(InputError::Unknown(_))
+        ));
     }
 
     #[test]
@@ -208,5 +255,24 @@ mod tests {
             ])
         );
         assert!(CallerInput::parse_list("1 bogus!").is_err());
+        // `say <words>` in a list, with or without commas.
+        let c = CallerInput::parse_list("say large deep dish 1 Say 2 noinput").expect("valid");
+        assert_eq!(
+            c,
+            CallerInput::new([
+                Token::Say("large deep dish".into()),
+                Token::Dtmf("1".into()),
+                Token::Say("2".into()),
+                Token::NoInput
+            ])
+        );
+        let c = CallerInput::parse_list("1,say large pepperoni").expect("valid");
+        assert_eq!(
+            c,
+            CallerInput::new([
+                Token::Dtmf("1".into()),
+                Token::Say("large pepperoni".into())
+            ])
+        );
     }
 }

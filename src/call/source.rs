@@ -27,22 +27,14 @@ impl InputSource for CallerInput {
 pub const LINE_HINT: &str =
     "type DTMF keys (0-9 * # A-D), `say <words>`, `noinput`, `nomatch` or `hangup`";
 
-/// Parses one typed line: a token of spec §1, or `say <words>` (the
-/// spelling that comes naturally at a prompt) for `say:<words>`.
+/// Parses one typed line: a token, as everywhere else.
 pub fn parse_line(line: &str) -> Result<Token, InputError> {
-    let line = line.trim();
-    match line.strip_prefix("say") {
-        Some(words) if words.is_empty() || words.starts_with(char::is_whitespace) => {
-            format!("say:{}", words.trim()).parse()
-        }
-        _ => line.parse(),
-    }
+    line.parse()
 }
 
 /// The one line shown after a bad line: what was wrong, and what works.
 fn hint(e: &InputError) -> String {
     match e {
-        // The error's own list of forms spells `say:` only; the hint has both.
         InputError::Unknown(line) => format!("not understood: `{line}`; {LINE_HINT}"),
         e => format!("{e}; {LINE_HINT}"),
     }

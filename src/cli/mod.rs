@@ -3,6 +3,8 @@
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
 pub mod bench;
+pub mod check_config;
+pub mod docs;
 pub mod fetch;
 pub mod proxy;
 pub mod run;
@@ -20,42 +22,54 @@ use crate::serve::{Origin, ServeOptions, load_rules};
 
 /// A miniature but complete VoiceXML voice browser with an HTTP-correct cache.
 #[derive(Parser, Debug)]
-#[command(name = "vxb", version, about, long_about = None)]
+#[command(name = "vxb", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// Trace on stderr: `-v` each fetch and log, `-vv` debug, `-vvv` trace.
     /// `RUST_LOG` (an env-filter, e.g. `vxb::fetch=debug`), when set, wins.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Errors only on stderr: no warnings or traces.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands. `--help` lists them by `display_order`: the call
+/// first, then the tools around it.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check a configuration file and print it with every default filled in.
+    /// Check a configuration file and print it as TOML with every default
+    /// filled in, marking the values that differ from the default.
+    #[command(display_order = 7)]
     CheckConfig {
         /// The TOML configuration file (spec §2).
         file: PathBuf,
     },
     /// The load benchmark: cache hit rate against CPU load, swept over
     /// cache budgets (spec §6).
+    #[command(display_order = 6)]
     Bench(bench::BenchArgs),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
+    #[command(display_order = 3)]
     Fetch(fetch::FetchArgs),
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
+    #[command(display_order = 5)]
     Proxy(proxy::ProxyArgs),
     /// Place one call to a VoiceXML application — interactive at a
     /// terminal, else scripted (`--input`) or read from a pipe — printing
     /// prompts, fetches, logs and events as they happen.
+    #[command(display_order = 1)]
     Run(run::RunArgs),
     /// Run a scenario's calls through one shared cache and check their
     /// expectations (spec §4).
+    #[command(display_order = 2)]
     Simulate(simulate::SimulateArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
+    #[command(display_order = 4)]
     Serve {
         /// The directory to serve.
         dir: PathBuf,
@@ -65,6 +79,21 @@ pub enum Command {
         /// A TOML rules file adding headers by path pattern.
         #[arg(long)]
         rules: Option<PathBuf>,
+    },
+    /// Print the shell completion script for `vxb` (e.g. `vxb completions
+    /// bash > /etc/bash_completion.d/vxb`).
+    #[command(display_order = 20)]
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page `vxb(1)`, or write one page per command into a
+    /// directory.
+    #[command(display_order = 21)]
+    Manpage {
+        /// Write `vxb.1`, `vxb-run.1`, … into this directory instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -85,16 +114,28 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose, cli.quiet);
     ExitCode::from(run(cli))
 }
 
+/// `vxb --version`: the package version and, when built from a git checkout,
+/// the commit (`0.1.0 (3f2c1ab)`), as the build script wrote it.
+const VERSION: &str = env!("VXB_VERSION");
+
+/// Whether to colour what goes to a stream: only a terminal, and never when
+/// `NO_COLOR` is set (to anything but the empty string).
+pub fn use_colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Tracing goes to stderr, so stdout (and `--json` files) stay clean:
-/// `RUST_LOG` when set, else warnings only, or more with each `-v`.
-fn init_tracing(verbose: u8) {
+/// `RUST_LOG` when set, else warnings only (errors only with `--quiet`), or
+/// more with each `-v`.
+fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
+        _ if quiet => EnvFilter::new("error"),
         _ => EnvFilter::new(match verbose {
             0 => "warn",
             1 => "warn,vxb=info",
@@ -105,7 +146,7 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(use_colour(std::io::stderr().is_terminal()))
         .try_init();
 }
 
@@ -113,7 +154,7 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::CheckConfig { file } => match Config::load(&file) {
             Ok(config) => {
-                println!("{config:#?}");
+                print!("{}", check_config::to_toml(&config));
                 EXIT_OK
             }
             Err(e) => {
@@ -127,6 +168,8 @@ fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Manpage { dir } => docs::manpage(dir.as_deref()),
     }
 }
 

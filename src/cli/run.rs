@@ -150,8 +150,13 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(failed) = start_failure(&report) {
         // The call never began: bad input (exit 2), one line, like a
         // missing file.
-        let cause = failed.error.as_deref().unwrap_or("cannot fetch");
-        eprintln!("vxb run: cannot start the call: {cause}");
+        match &failed.diagnostic {
+            Some(diagnostic) => eprint!("vxb run: cannot start the call:\n{diagnostic}"),
+            None => {
+                let cause = failed.error.as_deref().unwrap_or("cannot fetch");
+                eprintln!("vxb run: cannot start the call: {cause}");
+            }
+        }
         return EXIT_USAGE;
     }
     match &report.ended {
@@ -215,6 +220,9 @@ impl CallObserver for Printer {
         let decision = r.decision.map_or("failed", |d| d.as_str());
         let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
         println!("fetch {decision} {status} {}", r.url);
+        if let Some(diagnostic) = &r.diagnostic {
+            print!("{diagnostic}");
+        }
     }
 
     fn prompt(&mut self, p: &PromptRecord) {

@@ -92,12 +92,18 @@ pub enum FetchError {
 
     /// The body arrived but its parser refused it (a VoiceXML document that is
     /// not well formed, say). `event` is the parser's event name.
-    #[error("{url}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{url}{}{}: {message}",
+        line.map(|l| format!(":{l}")).unwrap_or_default(),
+        column.filter(|_| line.is_some()).map(|c| format!(":{c}")).unwrap_or_default())]
     Parse {
         url: String,
         line: Option<u32>,
+        column: Option<u32>,
         event: String,
         message: String,
+        /// The rustc-like form of the failure (source line, caret), when
+        /// the parser made one.
+        diagnostic: Option<Box<crate::diagnostic::Diagnostic>>,
     },
 
     /// `fetch.file_root` is not a usable directory.
@@ -110,6 +116,15 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// The rustc-like rendering of a body the parser refused, when it made
+    /// one.
+    pub fn diagnostic(&self) -> Option<&crate::diagnostic::Diagnostic> {
+        match self {
+            FetchError::Parse { diagnostic, .. } => diagnostic.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The VoiceXML event this failure throws: `error.badfetch.http.NNN` for an
     /// HTTP error status (VoiceXML 2.1 §5.2.6), the parser's event for a body
     /// it refused, `error.badfetch` otherwise.

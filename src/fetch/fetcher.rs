@@ -417,6 +417,7 @@ impl CallFetcher {
             redirects: fetched.map_or(0, |f| f.redirects.len() as u32),
             error: error.map(ToString::to_string),
             event: error.map(FetchError::event),
+            diagnostic: error.and_then(FetchError::diagnostic).map(|d| d.render()),
         };
         if let Some(decision) = record.decision {
             self.fetcher.store.record(req.rtype, decision);

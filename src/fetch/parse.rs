@@ -20,6 +20,7 @@ use bytes::Bytes;
 use url::Url;
 
 use crate::cache::Parsed;
+use crate::diagnostic::Diagnostic;
 use crate::resource::ResourceType;
 
 /// Parses fetched bodies of one kind (VoiceXML documents, say). Called at
@@ -71,15 +72,29 @@ impl std::fmt::Debug for ParsedBody {
 /// Why a parser refused a body. The fetch fails with
 /// [`FetchError::Parse`](super::FetchError::Parse), which adds the URL.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+#[error("{}{message}", location(*line, *column))]
 pub struct ParseFailure {
     /// The VoiceXML event the failure throws (`error.badfetch` for a
     /// document that is not well formed).
     pub event: String,
     /// The 1-based line of the problem, when known.
     pub line: Option<u32>,
+    /// The 1-based column (in characters) on `line`, when known.
+    pub column: Option<u32>,
     /// What is wrong, for a person.
     pub message: String,
+    /// The rustc-like form, with the source line and a caret, when the
+    /// parser could make one.
+    pub diagnostic: Option<Box<Diagnostic>>,
+}
+
+/// `line L: ` or `line L:C: `, or nothing.
+fn location(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}:{c}: "),
+        (Some(l), None) => format!("line {l}: "),
+        _ => String::new(),
+    }
 }
 
 impl ParseFailure {
@@ -88,7 +103,33 @@ impl ParseFailure {
         ParseFailure {
             event: "error.badfetch".to_string(),
             line: None,
+            column: None,
             message: message.into(),
+            diagnostic: None,
+        }
+    }
+
+    /// The failure of `diagnostic`: its message, line and column, and its
+    /// rendering.
+    pub fn from_diagnostic(diagnostic: Diagnostic) -> ParseFailure {
+        ParseFailure {
+            line: Some(diagnostic.line),
+            column: Some(diagnostic.column),
+            event: diagnostic
+                .event
+                .clone()
+                .unwrap_or_else(|| "error.badfetch".to_string()),
+            message: diagnostic.message.clone(),
+            diagnostic: Some(Box::new(diagnostic)),
+        }
+    }
+
+    /// The same failure, at `line` and `column`.
+    pub fn at(self, line: u32, column: u32) -> ParseFailure {
+        ParseFailure {
+            line: Some(line),
+            column: Some(column),
+            ..self
         }
     }
 
@@ -113,8 +154,17 @@ impl ParseFailure {
         super::FetchError::Parse {
             url: url.to_string(),
             line: self.line,
+            column: self.column,
             event: self.event,
             message: self.message,
+            diagnostic: self.diagnostic.map(|d| {
+                // The parser named the document as it was asked; the fetch
+                // names it by its URL.
+                Box::new(Diagnostic {
+                    origin: url.to_string(),
+                    ..*d
+                })
+            }),
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct FetchRecord {
     pub error: Option<String>,
     /// The VoiceXML event of the failure.
     pub event: Option<String>,
+    /// A refused body's failure as rustc would show it (source line and
+    /// caret), for a person; absent for every other fetch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostic: Option<String>,
 }
 
 fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -58,6 +62,7 @@ mod tests {
             redirects: 1,
             error: None,
             event: None,
+            diagnostic: None,
         };
         let v = serde_json::to_value(&r).expect("serializes");
         assert_eq!(v["rtype"], "audio");

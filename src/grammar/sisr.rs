@@ -203,9 +203,16 @@ impl Script {
         Ok(script)
     }
 
+    /// Calls one of the runtime's functions; a failure is the author's
+    /// error (`ReferenceError: x is not defined`), without the stack of the
+    /// runtime's own frames around it.
     fn call(&mut self, f: &JsObject, arg: JsValue) -> Result<JsValue, String> {
         f.call(&JsValue::undefined(), &[arg], &mut self.context)
-            .map_err(|e| e.to_string())
+            .map_err(|e| match e.try_native(&mut self.context) {
+                Ok(native) => format!("{}: {}", native.kind(), native.message()),
+                // A thrown value that is no Error object (`throw "oops"`).
+                Err(_) => format!("uncaught exception: {e}"),
+            })
     }
 
     fn run(
@@ -215,6 +222,9 @@ impl Script {
         events: &[Event],
     ) -> Result<Value, GrammarError> {
         let mut depth = 0usize;
+        // The rules entered and not yet left, innermost last: a failing tag
+        // names the rule it is in.
+        let mut rules: Vec<(usize, u32)> = Vec::new();
         for event in events {
             // Where to blame a failure: the tag, else the rule.
             let (grammar, at, outcome) = match event {
@@ -225,6 +235,7 @@ impl Script {
                     end,
                 } => {
                     depth += 1;
+                    rules.push((*grammar, *rule));
                     let text = js_string!(span_text(tokens, *start, *end));
                     let f = self.enter.clone();
                     (
@@ -245,11 +256,15 @@ impl Script {
                         TagFormat::Literals => format!("out = {};", Value::from(text.trim())),
                     };
                     let f = self.tag.clone();
-                    (
-                        *grammar,
-                        at,
-                        self.call(&f, js_string!(src).into()).map(drop),
-                    )
+                    let rule = rules
+                        .last()
+                        .and_then(|&(g, r)| linked.grammars[g].rules.get(r as usize))
+                        .map_or("", |r| &*r.name);
+                    let outcome = self
+                        .call(&f, js_string!(src).into())
+                        .map(drop)
+                        .map_err(|e| format!("in rule `{rule}`, <tag>{}</tag>: {e}", text.trim()));
+                    (*grammar, at, outcome)
                 }
                 Event::Value(v) => {
                     let f = self.assign.clone();
@@ -260,6 +275,7 @@ impl Script {
                 }
                 Event::Exit { grammar, rule, .. } => {
                     depth = depth.saturating_sub(1);
+                    rules.pop();
                     let name = linked.grammars[*grammar]
                         .rules
                         .get(*rule as usize)

@@ -565,7 +565,13 @@ fn a_failing_tag_is_a_semantic_error_at_its_line() {
     match &e {
         GrammarError::Script { at, message, .. } => {
             assert_eq!(at.line, 3);
-            assert!(message.contains("undefinedThing"), "{message}");
+            // The tag and its rule, the author's error, and none of the
+            // runtime's own frames.
+            assert_eq!(
+                message,
+                "in rule `r`, <tag>out = undefinedThing.x;</tag>: \
+                 ReferenceError: undefinedThing is not defined"
+            );
         }
         other => panic!("expected a script error, got {other}"),
     }

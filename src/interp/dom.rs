@@ -73,8 +73,7 @@ impl XmlTree {
         };
         let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
             let pos = e.pos();
-            ParseFailure::new(format!("column {}: not well-formed XML: {e}", pos.col))
-                .at_line(pos.row)
+            ParseFailure::new(format!("not well-formed XML: {e}")).at(pos.row, pos.col)
         })?;
         let mut nodes = Vec::new();
         // Iterative pre-order walk: (node, parent index, depth).
@@ -84,10 +83,9 @@ impl XmlTree {
             if depth > MAX_DEPTH {
                 let pos = doc.text_pos_at(n.range().start);
                 return Err(ParseFailure::new(format!(
-                    "column {}: elements nested more than {MAX_DEPTH} deep",
-                    pos.col
+                    "elements nested more than {MAX_DEPTH} deep"
                 ))
-                .at_line(pos.row));
+                .at(pos.row, pos.col));
             }
             let kind = match n.node_type() {
                 roxmltree::NodeType::Element => {

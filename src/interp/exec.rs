@@ -154,7 +154,9 @@ impl Interpreter {
             }
             GotoTarget::Uri(uri) => {
                 let uri = self.value_or_expr(uri, g.span, "goto")?;
-                Err(self.transition_to(&uri, &g.fetch).await)
+                Err(self
+                    .transition_to(&uri, &g.fetch, Some((g.span, "goto")))
+                    .await)
             }
         }
     }

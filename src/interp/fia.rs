@@ -528,7 +528,7 @@ impl Interpreter {
         }
         let target = match src.strip_prefix('#') {
             Some(dialog) => {
-                let mut t = self.same_document(dialog)?;
+                let mut t = self.same_document(dialog, Some((span, "subdialog")))?;
                 // A new execution context: the document is entered afresh.
                 t.same_document = false;
                 t

@@ -55,9 +55,8 @@ impl VxmlParser {
 impl BodyParser for VxmlParser {
     fn parse(&self, url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
         self.parses.fetch_add(1, Ordering::Relaxed);
-        let doc = vxml::parse(body, url.as_str()).map_err(|e| {
-            ParseFailure::new(format!("column {}: {}", e.span.column, e.kind)).at_line(e.span.line)
-        })?;
+        let doc = vxml::parse(body, url.as_str())
+            .map_err(|e| ParseFailure::from_diagnostic(e.diagnostic()))?;
         let references = references(&doc, url);
         Ok(ParsedBody {
             http_equiv: doc.http_equiv.clone(),
@@ -341,15 +340,28 @@ mod tests {
         assert_eq!(e.event(), "error.badfetch");
         let m = e.to_string();
         assert!(m.starts_with("http://h/bad.vxml:"), "{m}");
-        assert!(m.contains("column"), "{m}");
+        assert!(m.starts_with("http://h/bad.vxml:4:1: malformed XML"), "{m}");
         let body = Bytes::from_static(
             b"<vxml version=\"2.1\">\n  <form>\n    <blink/>\n  </form>\n</vxml>",
         );
-        let m = p
+        let f = p
             .parse(&url("http://h/bad.vxml"), &body)
-            .expect_err("unknown element")
-            .to_string();
-        assert_eq!(m, "line 3: column 5: <blink> is not a VoiceXML element");
+            .expect_err("unknown element");
+        assert_eq!(f.to_string(), "line 3:5: <blink> is not a VoiceXML element");
+        // The fetch error keeps the rustc-like form, named by the URL.
+        let e = f.into_fetch_error(&url("http://h/bad.vxml"));
+        assert_eq!(
+            e.diagnostic().map(|d| d.render()).as_deref(),
+            Some(
+                "error[error.badfetch]: <blink> is not a VoiceXML element\n  \
+                 --> http://h/bad.vxml:3:5\n  \
+                 |\n\
+                 3 |     <blink/>\n  \
+                 |     ^^^^^^\n  \
+                 |\n  \
+                 = help: did you mean `<link>`?\n\n"
+            )
+        );
         assert_eq!(p.parses(), 2);
     }
 

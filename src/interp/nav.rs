@@ -37,10 +37,11 @@ use super::events::{Event, Layers, Owner};
 use super::{At, Interpreter, Jump, Leave, Returned};
 use super::{load, props};
 use crate::call::CallEnd;
+use crate::diagnostic::did_you_mean;
 use crate::fetch::{BodyParser, FetchRequest, effective_base, resolve};
 use crate::resource::ResourceType;
 use crate::script::{AppTransition, DocumentScope, Provenance, Value};
-use crate::vxml::{Declaration, Dialog, Document, FetchAttrs, FetchHint};
+use crate::vxml::{Declaration, Dialog, Document, FetchAttrs, FetchHint, Span};
 
 /// A loaded document and its separate application root, if any.
 #[derive(Clone, Debug)]
@@ -99,6 +100,21 @@ pub(crate) enum ContextEnd {
     End(CallEnd),
 }
 
+/// `error.badfetch` for a transition to a dialog `doc` does not have: where
+/// the transition was written when known, and the dialog the author may
+/// have meant.
+fn no_dialog(doc: &Document, url: &Url, dialog: &str, by: Option<(Span, &str)>) -> Event {
+    let place = match by {
+        Some((span, element)) => format!("{url}:{span}: <{element}>"),
+        None => url.to_string(),
+    };
+    let ids = doc.dialogs.iter().filter_map(|d| d.id());
+    let hint = did_you_mean(dialog, ids)
+        .map(|id| format!(" (did you mean `#{id}`?)"))
+        .unwrap_or_default();
+    Event::badfetch(format!("{place}: no dialog with id `{dialog}`{hint}"))
+}
+
 impl Interpreter {
     /// Fetches the document of `req` (and its root) for a transition from
     /// the current place. The request's fragment names the dialog.
@@ -131,7 +147,7 @@ impl Interpreter {
         if let Some(f) = &fragment
             && doc.dialog(f).is_none()
         {
-            return Err(Event::badfetch(format!("{url}: no dialog with id `{f}`")));
+            return Err(no_dialog(&doc, &url, f, None));
         }
         Ok(Transition {
             here: Here {
@@ -196,17 +212,20 @@ impl Interpreter {
         Ok((url, base, doc))
     }
 
-    /// A `#dialog` transition inside the current document.
-    pub(crate) fn same_document(&self, dialog: &str) -> Result<Transition, Event> {
+    /// A `#dialog` transition inside the current document, made by the
+    /// element `by` (its position and name, to blame when there is no such
+    /// dialog).
+    pub(crate) fn same_document(
+        &self,
+        dialog: &str,
+        by: Option<(Span, &str)>,
+    ) -> Result<Transition, Event> {
         let here = self
             .here
             .clone()
             .ok_or_else(|| Event::badfetch(format!("#{dialog}: no current document")))?;
         if here.doc.dialog(dialog).is_none() {
-            return Err(Event::badfetch(format!(
-                "{}: no dialog with id `{dialog}`",
-                here.url
-            )));
+            return Err(no_dialog(&here.doc, &here.url, dialog, by));
         }
         Ok(Transition {
             here,

@@ -640,7 +640,7 @@ impl Interpreter {
             Meaning::Choice(c, o) => (&c.target, &c.fetch, c.span, "choice", o),
             Meaning::Dialog(id, origin) => {
                 let uri = self.in_origin(format!("#{id}"), origin);
-                return self.transition_to(&uri, &FetchAttrs::default()).await;
+                return self.transition_to(&uri, &FetchAttrs::default(), None).await;
             }
             Meaning::Item(_) | Meaning::Form => {
                 return Event::semantic("a field grammar has no target to follow").into();
@@ -667,7 +667,7 @@ impl Interpreter {
             LinkTarget::Goto(next) => match self.value_or_expr(next, span, element) {
                 Ok(uri) => {
                     let uri = self.in_origin(uri, origin);
-                    self.transition_to(&uri, fetch).await
+                    self.transition_to(&uri, fetch, Some((span, element))).await
                 }
                 Err(j) => j,
             },
@@ -690,9 +690,14 @@ impl Interpreter {
 
     /// A `<goto next>`-like transition to `uri`, written in the running
     /// content's document: a `#dialog` stays in the document.
-    pub(crate) async fn transition_to(&mut self, uri: &str, fetch: &FetchAttrs) -> Jump {
+    pub(crate) async fn transition_to(
+        &mut self,
+        uri: &str,
+        fetch: &FetchAttrs,
+        by: Option<(Span, &str)>,
+    ) -> Jump {
         let transition = match uri.strip_prefix('#') {
-            Some(dialog) => self.same_document(dialog),
+            Some(dialog) => self.same_document(dialog, by),
             None => match self.resolve_uri(uri) {
                 Ok(url) => match self.request(url, ResourceType::Document, fetch) {
                     Ok(req) => self.load(req).await,

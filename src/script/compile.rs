@@ -611,18 +611,20 @@ fn syntax_error(e: &boa_engine::parser::Error, line_offset: u32, text: &str) -> 
         other => (other.to_string(), None),
     };
     let end = end_position(text);
-    let (line, column) = match position {
+    let (line, column, message) = match position {
         Some(p) => {
             let line = p.line_number().saturating_sub(line_offset);
             if line == 0 {
-                (1, 1)
+                (1, 1, message)
             } else if line > end.0 {
-                end
+                // The parser stopped on the bracket vxb wrapped the text in,
+                // which the author never wrote: the text ended too soon.
+                (end.0, end.1, "unexpected end of the expression".to_string())
             } else {
-                (line, p.column_number())
+                (line, p.column_number(), message)
             }
         }
-        None => end,
+        None => (end.0, end.1, message),
     };
     ScriptError::Syntax {
         origin: None,

@@ -75,6 +75,17 @@ enum Open {
 }
 
 impl Open {
+    /// The bracket that opens the level, as the author wrote it.
+    fn opener(self) -> &'static str {
+        match self {
+            Open::Paren | Open::HeadParen => "(",
+            Open::List(']') | Open::Index => "[",
+            Open::List(_) => "(",
+            Open::Block | Open::Object => "{",
+            Open::Template => "${",
+        }
+    }
+
     fn closer(self) -> char {
         match self {
             Open::Paren | Open::HeadParen => ')',
@@ -87,6 +98,9 @@ impl Open {
 
 struct Level {
     open: Open,
+    /// Where the bracket that opened the level is (a char index), so an
+    /// unclosed one is reported where the author wrote it.
+    at: usize,
     nest: usize,
     chain: usize,
     /// `?` seen without its `:` yet (so `{` after `:` is an expression).
@@ -101,9 +115,10 @@ struct Level {
 }
 
 impl Level {
-    fn new(open: Open) -> Level {
+    fn new(open: Open, at: usize) -> Level {
         Level {
             open,
+            at,
             nest: 0,
             chain: 0,
             ternaries: 0,
@@ -151,11 +166,10 @@ pub(crate) fn check(text: &str, expression: bool, bounds: Bounds) -> Result<(), 
         bounds,
         chars: text.chars().collect(),
         pos: 0,
-        levels: vec![Level::new(if expression {
-            Open::Paren
-        } else {
-            Open::Block
-        })],
+        levels: vec![Level::new(
+            if expression { Open::Paren } else { Open::Block },
+            0,
+        )],
         nest_total: 0,
         chain_total: 0,
         prev: if expression {
@@ -170,7 +184,9 @@ pub(crate) fn check(text: &str, expression: bool, bounds: Bounds) -> Result<(), 
     };
     s.run()?;
     if s.levels.len() != 1 {
-        return Err(s.refuse("unclosed bracket"));
+        let level = s.level();
+        let (at, opener) = (level.at, level.open.opener());
+        return Err(s.refuse_at(at, format!("unclosed `{opener}`")));
     }
     Ok(())
 }
@@ -202,8 +218,17 @@ const PUNCTUATORS: &[&str] = &[
 ];
 
 impl Scanner<'_> {
+    /// A refusal for exceeding the bounds, where the scanner is.
     fn refuse(&self, what: &str) -> Refusal {
-        let byte = self.chars[..self.pos.min(self.chars.len())]
+        self.refuse_at(
+            self.pos,
+            format!("{what} (the script nests or chains too deeply to be compiled safely)"),
+        )
+    }
+
+    /// A refusal at char index `at` (a bracket's own position).
+    fn refuse_at(&self, at: usize, message: String) -> Refusal {
+        let byte = self.chars[..at.min(self.chars.len())]
             .iter()
             .map(|c| c.len_utf8())
             .sum::<usize>();
@@ -211,9 +236,7 @@ impl Scanner<'_> {
         Refusal {
             line,
             column,
-            message: format!(
-                "{what} (the script nests or chains too deeply to be compiled safely)"
-            ),
+            message,
         }
     }
 
@@ -284,7 +307,9 @@ impl Scanner<'_> {
     }
 
     fn push(&mut self, open: Open) -> Result<(), Refusal> {
-        self.levels.push(Level::new(open));
+        // The bracket has just been consumed.
+        self.levels
+            .push(Level::new(open, self.pos.saturating_sub(1)));
         self.nest_total += 1;
         self.prev = match open {
             Open::Block => Prev::Statement,
@@ -294,11 +319,19 @@ impl Scanner<'_> {
     }
 
     fn pop(&mut self, closer: char) -> Result<Open, Refusal> {
-        if self.levels.len() <= 1 || self.level().open.closer() != closer {
-            return Err(self.refuse(&format!("unbalanced `{closer}`")));
+        // The closer has just been consumed.
+        let here = self.pos.saturating_sub(1);
+        if self.levels.len() <= 1 {
+            return Err(self.refuse_at(here, format!("`{closer}` closes nothing")));
+        }
+        let level = self.level();
+        if level.open.closer() != closer {
+            // A closer of another kind: the bracket left open is the fault.
+            let (at, opener) = (level.at, level.open.opener());
+            return Err(self.refuse_at(at, format!("unclosed `{opener}`")));
         }
         let Some(level) = self.levels.pop() else {
-            return Err(self.refuse("unbalanced brackets"));
+            return Err(self.refuse_at(here, format!("`{closer}` closes nothing")));
         };
         self.nest_total -= level.nest + 1;
         self.chain_total -= level.chain;

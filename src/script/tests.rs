@@ -686,6 +686,29 @@ fn syntax_errors_are_positioned_in_the_authors_text() {
 }
 
 #[test]
+fn syntax_errors_speak_of_the_authors_text_not_the_wrapper() {
+    let mut e = engine();
+    // The wrapper's `)` is never mentioned.
+    assert_eq!(
+        e.eval("1 +").unwrap_err().to_string(),
+        "1:4: syntax error: unexpected end of the expression"
+    );
+    // An unclosed bracket is blamed where it was opened, with no note about
+    // nesting depth.
+    let err = e
+        .run_script("function f(x) {\n  return (x + 1;\n}", &origin(5, 1))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "doc.vxml:6:10: syntax error: unclosed `(`");
+    let err = e.run_script("var a = [1, 2;", &origin(1, 1)).unwrap_err();
+    assert_eq!(err.to_string(), "doc.vxml:1:9: syntax error: unclosed `[`");
+    let err = e.run_script("a = 1;\n}", &origin(1, 1)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "doc.vxml:2:1: syntax error: `}` closes nothing"
+    );
+}
+
+#[test]
 fn exceptions_become_runtime_errors() {
     let mut e = engine();
     let err = e

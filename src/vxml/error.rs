@@ -7,6 +7,7 @@
 use std::fmt;
 
 use super::model::Span;
+use crate::diagnostic::{Diagnostic, did_you_mean};
 
 /// A document could not be parsed: where, and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,12 +17,56 @@ pub struct ParseError {
     pub source_name: String,
     pub span: Span,
     pub kind: ParseErrorKind,
+    /// The text of the line at `span`, for the caret of [`Self::diagnostic`]
+    /// (absent when the line could not be decoded). Boxed: errors travel in
+    /// every parser `Result`, so they are kept small.
+    pub line_text: Option<Box<SourceLine>>,
 }
+
+/// The text of one source line, without its line break.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLine(pub String);
 
 impl ParseError {
     /// The VoiceXML event this error raises.
     pub fn event(&self) -> &'static str {
         "error.badfetch"
+    }
+
+    /// The error as a rustc-like diagnostic: the source line, a caret under
+    /// the element (`<promt`), and "did you mean" for a misspelt element.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::new(
+            self.kind.to_string(),
+            &self.source_name,
+            self.span.line,
+            self.span.column,
+        )
+        .with_event(self.event());
+        if let Some(line) = &self.line_text {
+            d = d.with_source_line(&line.0, self.caret_width(&line.0));
+        }
+        if let ParseErrorKind::UnknownElement { element } = &self.kind
+            && let Some(known) = did_you_mean(element, super::parser::KNOWN.iter().copied())
+        {
+            d = d.with_help(format!("did you mean `<{known}>`?"));
+        }
+        d
+    }
+
+    /// `<name` when the error is at a start tag, else one character.
+    fn caret_width(&self, line: &str) -> usize {
+        let skip = usize::try_from(self.span.column.saturating_sub(1)).unwrap_or(usize::MAX);
+        let rest: String = line.chars().skip(skip).collect();
+        match rest.strip_prefix('<') {
+            Some(tag) => {
+                1 + tag
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+                    .count()
+            }
+            None => 1,
+        }
     }
 }
 

@@ -45,6 +45,7 @@ pub fn parse(bytes: &[u8], source_name: &str) -> Result<Document, ParseError> {
                 column: u32::try_from(column).unwrap_or(u32::MAX),
             },
             kind: ParseErrorKind::Encoding(message),
+            line_text: None,
         }
     })?;
     parser::parse_text(&text, source_name)

@@ -13,7 +13,7 @@ use std::time::Duration;
 use roxmltree::Node;
 
 use super::attrs::{parse_bool, parse_list, parse_time};
-use super::error::{ParseError, ParseErrorKind};
+use super::error::{ParseError, ParseErrorKind, SourceLine};
 use super::exec::{
     Assign, Branch, Clear, Disconnect, Executable, Exit, ExitValue, Foreach, Goto, GotoTarget, If,
     Log, LogPart, Return, ReturnValue, Submit, Throw,
@@ -37,7 +37,7 @@ const MAX_NODES: u32 = 1_000_000;
 /// Every element name VoiceXML 2.1 (with its SSML subset) defines: an element
 /// named here but found in the wrong place is "misplaced", anything else is
 /// "unknown".
-const KNOWN: &[&str] = &[
+pub(super) const KNOWN: &[&str] = &[
     "assign",
     "audio",
     "block",
@@ -235,7 +235,21 @@ impl<'s> Parser<'s> {
             source_name: self.source_name.to_string(),
             span,
             kind,
+            line_text: self.line_text(span.line),
         }
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    fn line_text(&self, line: u32) -> Option<Box<SourceLine>> {
+        let i = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(i)?;
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |e| e - 1);
+        self.text
+            .get(start..end)
+            .map(|l| Box::new(SourceLine(l.trim_end_matches('\r').to_string())))
     }
 
     fn error(&self, node: Node<'_, '_>, kind: ParseErrorKind) -> ParseError {
