@@ -140,7 +140,10 @@ async fn a_pages_own_catch_handles_error_unsupported_objectname() {
     let r = w.call("a.vxml", &[]).await;
     assert_eq!(
         logs(&r),
-        ["no object: error.unsupported.objectname", "carried on, o=none"],
+        [
+            "no object: error.unsupported.objectname",
+            "carried on, o=none"
+        ],
         "{r:?}"
     );
 }
@@ -189,7 +192,10 @@ async fn a_nomatch_is_a_recognition_with_no_interpretation() {
     )])
     .await;
     let r = w
-        .call("a.vxml", &["say:purple elephants", "7", "nomatch", "say:yes"])
+        .call(
+            "a.vxml",
+            &["say:purple elephants", "7", "nomatch", "say:yes"],
+        )
         .await;
     assert_eq!(
         logs(&r),

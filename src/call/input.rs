@@ -172,7 +172,14 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for t in ["1#", "say:two words", "noinput", "nomatch", "help", "hangup"] {
+        for t in [
+            "1#",
+            "say:two words",
+            "noinput",
+            "nomatch",
+            "help",
+            "hangup",
+        ] {
             assert_eq!(t.parse::<Token>().map(|t| t.to_string()).as_deref(), Ok(t));
         }
     }

@@ -337,7 +337,11 @@ impl Parser<'_> {
                     self.mode = match m.as_str() {
                         "voice" => Mode::Voice,
                         "dtmf" => Mode::Dtmf,
-                        _ => return Err(self.err_at(at, format!("mode {m}: expected voice or dtmf"))),
+                        _ => {
+                            return Err(
+                                self.err_at(at, format!("mode {m}: expected voice or dtmf"))
+                            );
+                        }
                     };
                 }
                 Tok::Word(w) if w == "root" => {
@@ -493,16 +497,16 @@ impl Parser<'_> {
     /// Items up to `|`, `;`, `)` or `]`; an alternative's weight first.
     fn sequence(&mut self, depth: usize) -> Res<NodeId> {
         if let Some((Tok::Slash(w), at)) = self.peek().cloned() {
-            if w.trim().parse::<f64>().map_or(true, |w| !w.is_finite() || w < 0.0) {
+            if w.trim()
+                .parse::<f64>()
+                .map_or(true, |w| !w.is_finite() || w < 0.0)
+            {
                 return Err(self.err_at(at, format!("/{w}/ is not a weight")));
             }
             self.i += 1;
         }
         let mut parts: Vec<NodeId> = Vec::new();
-        loop {
-            let Some((tok, at)) = self.peek().cloned() else {
-                break;
-            };
+        while let Some((tok, at)) = self.peek().cloned() {
             let node = match tok {
                 Tok::Sym('|' | ';' | ')' | ']') => break,
                 Tok::Sym('(') => {

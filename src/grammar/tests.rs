@@ -1162,7 +1162,7 @@ fn dtmf_text() -> String {
 
 /// The pizza grammar, once in each form: they must compile to grammars that
 /// match identically.
-const PIZZA_XML: &str = r#"<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="order" tag-format="semantics/1.0">
+const PIZZA_XML: &str = r##"<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="order" tag-format="semantics/1.0">
   <rule id="order" scope="public">
     <item repeat="0-1">i want</item>
     <item repeat="0-1"><ruleref uri="#count"/><tag>out.count = rules.count;</tag></item>
@@ -1176,9 +1176,9 @@ const PIZZA_XML: &str = r#"<grammar xmlns="http://www.w3.org/2001/06/grammar" ve
     <item>extra large<tag>out = "XL";</tag></item>
   </one-of></rule>
   <rule id="count"><item repeat="1-3">very</item><tag>out = meta.current().text.split(" ").length;</tag></rule>
-</grammar>"#;
+</grammar>"##;
 
-const PIZZA_ABNF: &str = r#"#ABNF 1.0 UTF-8;
+const PIZZA_ABNF: &str = r##"#ABNF 1.0 UTF-8;
 language en-US;
 mode voice;
 root $order;
@@ -1189,7 +1189,7 @@ public $order = [i want] [$count {out.count = rules.count;}]
 $size = small {out = "S";} | large {out = "L";} | "extra large" {out = "XL";};
 /* repeats */
 $count = very<1-3> {out = meta.current().text.split(" ").length;};
-"#;
+"##;
 
 #[test]
 fn abnf_and_xml_forms_of_one_grammar_match_identically() {
@@ -1279,7 +1279,11 @@ fn abnf_errors_name_line_column_and_cause() {
     for (text, line, needle) in [
         ("#ABNF 2.0;\n$r = x;", 1, "#ABNF 1.0"),
         ("#ABNF 1.0;\nroot $r;\n$r = (a | b;", 3, "not closed"),
-        ("#ABNF 1.0;\nroot $r;\n$r = a\n  | $nope;", 4, "undefined rule `nope`"),
+        (
+            "#ABNF 1.0;\nroot $r;\n$r = a\n  | $nope;",
+            4,
+            "undefined rule `nope`",
+        ),
         ("#ABNF 1.0;\nroot $r;\n$r = a <3-1>;", 3, "repeat=\"3-1\""),
         ("#ABNF 1.0;\nroot $x;\n$r = a;", 2, "root rule `x`"),
         ("#ABNF 1.0;\n$r = a;\n$r = b;", 3, "defined twice"),
@@ -1306,13 +1310,8 @@ fn abnf_errors_name_line_column_and_cause() {
 
 #[test]
 fn inline_abnf_errors_are_placed_in_the_document() {
-    let e = Grammar::parse_inline(
-        "#ABNF 1.0;\n$r = (a;",
-        &base(),
-        None,
-        Pos::new(10, 30),
-    )
-    .expect_err("unclosed");
+    let e = Grammar::parse_inline("#ABNF 1.0;\n$r = (a;", &base(), None, Pos::new(10, 30))
+        .expect_err("unclosed");
     let GrammarError::Invalid { at, .. } = e else {
         panic!("invalid")
     };
@@ -1321,11 +1320,7 @@ fn inline_abnf_errors_are_placed_in_the_document() {
 
 #[test]
 fn text_in_no_grammar_format_is_unsupported_not_badfetch() {
-    for text in [
-        "#JSGF V1.0; grammar x; public <r> = yes;",
-        "(yes no)",
-        "",
-    ] {
+    for text in ["#JSGF V1.0; grammar x; public <r> = yes;", "(yes no)", ""] {
         let e = error(text);
         assert!(
             matches!(e, GrammarError::UnsupportedFormat { .. }),

@@ -36,8 +36,8 @@ use super::grammars::{self, Prepared};
 use super::{At, Interpreter, Jump, Leave};
 use crate::call::Token;
 use crate::fetch::{FetchRequest, resolve};
-use crate::grammar::{Pos, 
-    ActiveGrammar, Grammar, GrammarError, Input, Interpretation, MatchResult, Mode, Phrase,
+use crate::grammar::{
+    ActiveGrammar, Grammar, GrammarError, Input, Interpretation, MatchResult, Mode, Phrase, Pos,
     match_input,
 };
 use crate::resource::ResourceType;
@@ -644,7 +644,12 @@ impl Interpreter {
 
     /// An input item's shadow variable `name$` after a nomatch: like
     /// `lastresult$`, the item's own variable staying unfilled.
-    fn no_match_shadow(&mut self, item: &FormItem, utterance: &str, mode: Mode) -> Result<(), Jump> {
+    fn no_match_shadow(
+        &mut self,
+        item: &FormItem,
+        utterance: &str,
+        mode: Mode,
+    ) -> Result<(), Jump> {
         let c = item.common();
         let shadow = Value::Object(vec![
             ("utterance".into(), Value::String(utterance.into())),
@@ -821,7 +826,10 @@ fn slot_value(interpretation: &serde_json::Value, slot: &str) -> serde_json::Val
 /// path through nested objects (`order.size`, VoiceXML 2.0 §3.1.6). A
 /// property that is itself named with a dot (`{"order.size": …}`) is found
 /// too, as some grammars flatten their results that way.
-fn slot_path<'v>(interpretation: &'v serde_json::Value, slot: &str) -> Option<&'v serde_json::Value> {
+fn slot_path<'v>(
+    interpretation: &'v serde_json::Value,
+    slot: &str,
+) -> Option<&'v serde_json::Value> {
     let serde_json::Value::Object(props) = interpretation else {
         return None;
     };

@@ -750,13 +750,11 @@ impl<'s> Parser<'s> {
                 node,
                 &|pos| self.span(pos),
             )))
-        } else if let Some(first) = first {
-            Some(GrammarSource::InlineText {
+        } else {
+            first.map(|first| GrammarSource::InlineText {
                 text,
                 at: self.text_start(first),
             })
-        } else {
-            None
         };
         let source = match (src, inline) {
             (Some(_), Some(_)) => {
