@@ -1,8 +1,8 @@
 //! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
 //! `say:<words>` or `say <words>` for an utterance, `noinput`, `nomatch`,
-//! `hangup`. Keywords are case-insensitive (`Say`, `NOINPUT`), and so are the
-//! DTMF letters (`a` is the key `A`). Tokens are consumed in order, one per
-//! input collection.
+//! `help`, `hangup`. Keywords are case-insensitive (`Say`, `NOINPUT`), and so
+//! are the DTMF letters (`a` is the key `A`). Tokens are consumed in order,
+//! one per input collection.
 //!
 //! [`Token::from_str`] is the one parser of a token: `--input`, scenarios,
 //! piped lines and the terminal all go through it, so a spelling accepted in
@@ -23,6 +23,8 @@ pub enum Token {
     NoInput,
     /// The caller says something no active grammar matches.
     NoMatch,
+    /// The caller asks for help (VoiceXML 2.0 §5.2.2: the `help` event).
+    Help,
     /// The caller hangs up.
     Hangup,
 }
@@ -30,13 +32,16 @@ pub enum Token {
 /// A token that is none of the forms of spec §1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    /// An empty token.
     #[error("empty input token")]
     Empty,
+    /// `say` with no words.
     #[error("`say` needs words after it")]
     EmptyUtterance,
     #[error(
-        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say <words>` (or `say:<words>`), `noinput`, `nomatch` or `hangup`"
+        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say <words>` (or `say:<words>`), `noinput`, `nomatch`, `help` or `hangup`"
     )]
+    /// Something that is no token, as written.
     Unknown(String),
 }
 
@@ -59,6 +64,7 @@ impl FromStr for Token {
         match keyword.as_str() {
             "noinput" => return Ok(Token::NoInput),
             "nomatch" => return Ok(Token::NoMatch),
+            "help" => return Ok(Token::Help),
             "hangup" => return Ok(Token::Hangup),
             _ => {}
         }
@@ -99,6 +105,7 @@ impl fmt::Display for Token {
             Token::Say(words) => write!(f, "say:{words}"),
             Token::NoInput => f.write_str("noinput"),
             Token::NoMatch => f.write_str("nomatch"),
+            Token::Help => f.write_str("help"),
             Token::Hangup => f.write_str("hangup"),
         }
     }
@@ -182,6 +189,7 @@ mod tests {
         );
         assert_eq!("noinput".parse(), Ok(Token::NoInput));
         assert_eq!("nomatch".parse(), Ok(Token::NoMatch));
+        assert_eq!("help".parse(), Ok(Token::Help));
         assert_eq!("hangup".parse(), Ok(Token::Hangup));
     }
 
@@ -214,7 +222,14 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for t in ["1#", "say:two words", "noinput", "nomatch", "hangup"] {
+        for t in [
+            "1#",
+            "say:two words",
+            "noinput",
+            "nomatch",
+            "help",
+            "hangup",
+        ] {
             assert_eq!(t.parse::<Token>().map(|t| t.to_string()).as_deref(), Ok(t));
         }
     }
