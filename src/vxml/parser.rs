@@ -735,16 +735,26 @@ impl<'s> Parser<'s> {
     fn grammar(&self, node: Node<'_, '_>) -> Result<Grammar> {
         let src = self.value_or_expr(node, SRC)?;
         let has_elements = node.children().any(|c| c.is_element());
-        let text: String = node.children().filter_map(|c| c.text()).collect();
+        // A textual grammar (ABNF) starts at its first text that is not
+        // blank: where its line and column numbers count from.
+        let first = node
+            .children()
+            .find(|c| c.text().is_some_and(|t| !is_blank(t)));
+        let text: String = node
+            .children()
+            .skip_while(|c| Some(*c) != first)
+            .filter_map(|c| c.text())
+            .collect();
         let inline = if has_elements {
             Some(GrammarSource::InlineXml(XmlElement::from_node(
                 node,
                 &|pos| self.span(pos),
             )))
-        } else if !is_blank(&text) {
-            Some(GrammarSource::InlineText(text))
         } else {
-            None
+            first.map(|first| GrammarSource::InlineText {
+                text,
+                at: self.text_start(first),
+            })
         };
         let source = match (src, inline) {
             (Some(_), Some(_)) => {
