@@ -26,13 +26,16 @@ pub enum Token {
 /// A token that is none of the forms of spec §1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    /// An empty token.
     #[error("empty input token")]
     Empty,
+    /// `say:` with no words.
     #[error("`say:` needs words after it")]
     EmptyUtterance,
     #[error(
         "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch`, `help` or `hangup`"
     )]
+    /// Something that is no token, as written.
     Unknown(String),
 }
 
