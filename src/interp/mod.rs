@@ -9,7 +9,12 @@
 //! parse hooks of `load` make what the cache keeps already parsed.
 //!
 //! One `Interpreter` per call, on the worker thread that created its
-//! [`ScriptEngine`] (boa's values are not `Send`; see `browser`).
+//! [`ScriptEngine`] (boa's values are not `Send`; see `browser`). Where
+//! the running content is lives in one `Frame` (document, the document the
+//! content was written in, the dialog's FIA state, document-level
+//! counters); a subdialog runs in a frame of its own over its caller's.
+//! Steps hand each other what they produce as values (`Planned`, `Ran`, a
+//! `Transition`'s carried match), not through fields.
 //!
 //! Layout, one concern each:
 //! - `load`: the parse hooks (documents, audio) and a document's references.
