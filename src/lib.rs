@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod fetch;
+pub mod fleet;
 pub mod grammar;
 pub mod interp;
 pub mod proxy;

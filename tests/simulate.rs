@@ -109,6 +109,7 @@ fn fetched(url: &str, rtype: ResourceType, decision: Option<Decision>) -> FetchR
         rtype,
         method: "GET",
         decision,
+        tier: None,
         status: decision.map(|_| 200),
         bytes: 10,
         elapsed: Duration::from_millis(1),
@@ -1586,7 +1587,7 @@ expect_end = "error.badfetch.http.404"
 "#,
     )
     .expect("valid");
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let report = simulate(&scenario, &mut dialer, |_| {})
         .await
         .expect("runs");
@@ -1630,7 +1631,7 @@ call = "{origin}/a.vxml"
 "#,
     )
     .expect("valid");
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let mut seen = Vec::new();
     let e = simulate(&scenario, &mut dialer, |s| seen.push(s.clone()))
         .await
@@ -1659,7 +1660,7 @@ async fn a_hand_built_scenario_without_its_origin_is_an_error() {
     )
     .expect("valid");
     scenario.origin = None;
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let e = simulate(&scenario, &mut dialer, |_| {})
         .await
         .expect_err("no origin");
