@@ -21,7 +21,7 @@ use vxb::cache::Decision;
 use vxb::cache::policy::{self, NotStored};
 use vxb::cache::store::Visibility;
 use vxb::clock::{Clock, ManualClock};
-use vxb::config::{Config, CookieScope};
+use vxb::config::{Config, CookieScope, MaxAgeMode};
 use vxb::fetch::{
     BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher, NotCached, ParseFailure,
     ParsedBody,
@@ -547,18 +547,28 @@ async fn a_post_is_a_bypass_and_invalidates_the_stored_copy() {
 
 #[tokio::test]
 async fn request_maxage_and_maxstale_go_out_as_cache_control() {
-    let server = Scripted::start(vec![Reply::Send(OK_FRESH_60)]).await;
-    let f = fetcher(&clock());
-    let call = f.call();
-    let req = FetchRequest::get(server.base.clone(), Audio)
-        .max_age(secs(30))
-        .max_stale(secs(5));
-    call.fetch(&req, None).await.expect("fetch");
-    let head = server.head(0);
-    assert!(
-        head.contains("\r\ncache-control: max-age=30, max-stale=5\r\n"),
-        "{head}"
-    );
+    // "overrides" (the default): maxage 30 also accepts a copy stale by up
+    // to 30 s, so a cache on the way answers as this one would; "limits":
+    // the directives as they are.
+    for (mode, sent) in [
+        (MaxAgeMode::Overrides, "max-age=30, max-stale=35"),
+        (MaxAgeMode::Limits, "max-age=30, max-stale=5"),
+    ] {
+        let server = Scripted::start(vec![Reply::Send(OK_FRESH_60)]).await;
+        let mut config = Config::direct();
+        config.cache.maxage = mode;
+        let f = fetcher_with(config, &clock());
+        let call = f.call();
+        let req = FetchRequest::get(server.base.clone(), Audio)
+            .max_age(secs(30))
+            .max_stale(secs(5));
+        call.fetch(&req, None).await.expect("fetch");
+        let head = server.head(0);
+        assert!(
+            head.contains(&format!("\r\ncache-control: {sent}\r\n")),
+            "{mode:?}: {head}"
+        );
+    }
 }
 
 // --------------------------------------------------- the seeds' examples ----
