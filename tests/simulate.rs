@@ -1155,6 +1155,7 @@ fn the_listing_is_a_table_of_entries_and_statistics() {
         "STALE",
         "BYPASSES",
         "EVICTIONS",
+        "TIER HITS",
     ] {
         assert!(stats.contains(column), "{stats}");
     }
@@ -1176,11 +1177,16 @@ fn the_listing_is_a_table_of_entries_and_statistics() {
             "0",
             "0",
             "0",
-            "75.0%"
+            "75.0%",
+            "0"
         ]
     );
     let grammar = line("grammar ");
-    assert!(grammar.ends_with(" -"), "no fetches, no rate: {grammar}");
+    assert_eq!(
+        cells(grammar)[10..],
+        ["-", "0"],
+        "no fetches, no rate: {grammar}"
+    );
     let all = cells(lines.last().expect("total line"));
     assert_eq!(all[..2], ["all", "5"]);
     assert_eq!(all[3..5], ["2", "2"]);
