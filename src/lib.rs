@@ -99,6 +99,8 @@ pub mod diagnostic;
 #[doc(hidden)]
 pub mod fetch;
 #[doc(hidden)]
+pub mod fleet;
+#[doc(hidden)]
 pub mod grammar;
 #[doc(hidden)]
 pub mod interp;

@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod proxy;
 pub mod run;
 pub mod simulate;
+pub mod tier;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -49,7 +50,7 @@ pub enum Command {
     /// The load benchmark: cache hit rate against CPU load, swept over
     /// cache budgets (spec §6).
     #[command(display_order = 6)]
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     #[command(display_order = 3)]
@@ -67,6 +68,10 @@ pub enum Command {
     /// expectations (spec §4).
     #[command(display_order = 2)]
     Simulate(simulate::SimulateArgs),
+    /// Print the configuration of a shared caching tier (Squid) for a fleet
+    /// of vxb browsers.
+    #[command(display_order = 8)]
+    Tier(tier::TierArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     #[command(display_order = 4)]
@@ -162,11 +167,12 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Fetch(args) => fetch::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Tier(args) => tier::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
         Command::Completions { shell } => docs::completions(shell),
         Command::Manpage { dir } => docs::manpage(dir.as_deref()),
