@@ -1,10 +1,17 @@
 //! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
-//! `say:<words>` for an utterance, `noinput`, `nomatch`, `help`, `hangup`.
-//! Tokens are consumed in order, one per input collection.
+//! `say:<words>` for an utterance, `noinput`, `nomatch`, `help`, `hangup`,
+//! and what a simulated caller does at a `<record>` (`record:3s`,
+//! `record:3s:#`, `record:path/to/message.wav`) or a `<transfer>`
+//! (`transfer:busy`, `transfer:far_end_disconnect:30s`, …). Tokens are
+//! consumed in order, one per input collection.
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
+
+use crate::vxml::parse_time;
 
 /// One thing the caller does at one input collection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +26,82 @@ pub enum Token {
     NoMatch,
     /// The caller asks for help (VoiceXML 2.0 §5.2.2: the `help` event).
     Help,
+    /// What the caller leaves at a `<record>`.
+    Record(Recording),
+    /// How a `<transfer>` the application makes turns out.
+    Transfer(TransferOutcome),
     /// The caller hangs up.
     Hangup,
+}
+
+/// A simulated recording (`record:…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recording {
+    /// The caller speaks for `length` (then falls silent), or presses
+    /// `term` after it (`record:3s:#`).
+    Speech {
+        length: Duration,
+        term: Option<char>,
+    },
+    /// The caller's message is this WAVE file (`record:msg.wav`).
+    File(PathBuf),
+}
+
+/// The outcome of a `<transfer>` (`transfer:<outcome>[:<duration>]`), the
+/// values of VoiceXML 2.0 §2.3.7 (`connection.disconnect.transfer` is what
+/// a blind transfer does whatever the token says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferResult {
+    Busy,
+    NoAnswer,
+    NetworkBusy,
+    FarEndDisconnect,
+    NearEndDisconnect,
+    MaxtimeDisconnect,
+    Unknown,
+}
+
+impl TransferResult {
+    pub const ALL: [TransferResult; 7] = [
+        TransferResult::Busy,
+        TransferResult::NoAnswer,
+        TransferResult::NetworkBusy,
+        TransferResult::FarEndDisconnect,
+        TransferResult::NearEndDisconnect,
+        TransferResult::MaxtimeDisconnect,
+        TransferResult::Unknown,
+    ];
+
+    /// The value the transfer's form item variable gets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferResult::Busy => "busy",
+            TransferResult::NoAnswer => "noanswer",
+            TransferResult::NetworkBusy => "network_busy",
+            TransferResult::FarEndDisconnect => "far_end_disconnect",
+            TransferResult::NearEndDisconnect => "near_end_disconnect",
+            TransferResult::MaxtimeDisconnect => "maxtime_disconnect",
+            TransferResult::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the far end was connected (the call has a duration).
+    pub fn connected(self) -> bool {
+        matches!(
+            self,
+            TransferResult::FarEndDisconnect
+                | TransferResult::NearEndDisconnect
+                | TransferResult::MaxtimeDisconnect
+        )
+    }
+}
+
+/// A `transfer:` token: the outcome and, for a connected call, how long it
+/// lasted (`None`: the transfer's `maxtime` for `maxtime_disconnect`, else 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferOutcome {
+    pub result: TransferResult,
+    pub duration: Option<Duration>,
 }
 
 /// A token that is none of the forms of spec §1.
@@ -31,7 +112,15 @@ pub enum InputError {
     #[error("`say:` needs words after it")]
     EmptyUtterance,
     #[error(
-        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch`, `help` or `hangup`"
+        "bad record token `{0}`: expected `record:<time>` (`record:3s`), `record:<time>:<key>` (`record:3s:#`) or `record:<file.wav>`"
+    )]
+    Record(String),
+    #[error(
+        "bad transfer token `{0}`: expected `transfer:<outcome>[:<time>]` with outcome busy, noanswer, network_busy, far_end_disconnect, near_end_disconnect, maxtime_disconnect or unknown"
+    )]
+    Transfer(String),
+    #[error(
+        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch`, `help`, `record:<time>`, `transfer:<outcome>` or `hangup`"
     )]
     Unknown(String),
 }
@@ -52,6 +141,16 @@ impl FromStr for Token {
                 Ok(Token::Say(words.to_string()))
             };
         }
+        if let Some(rest) = s.strip_prefix("record:") {
+            return parse_record(rest.trim())
+                .map(Token::Record)
+                .ok_or_else(|| InputError::Record(s.to_string()));
+        }
+        if let Some(rest) = s.strip_prefix("transfer:") {
+            return parse_transfer(rest.trim())
+                .map(Token::Transfer)
+                .ok_or_else(|| InputError::Transfer(s.to_string()));
+        }
         match s {
             "noinput" => return Ok(Token::NoInput),
             "nomatch" => return Ok(Token::NoMatch),
@@ -67,6 +166,49 @@ impl FromStr for Token {
     }
 }
 
+/// `3s`, `3s:#`, or a path (anything else that is not empty).
+fn parse_record(rest: &str) -> Option<Recording> {
+    if rest.is_empty() {
+        return None;
+    }
+    if let Some(length) = parse_time(rest) {
+        return Some(Recording::Speech { length, term: None });
+    }
+    if let Some((time, key)) = rest.rsplit_once(':')
+        && let Some(length) = parse_time(time)
+    {
+        let mut keys = key.trim().chars();
+        return match (keys.next(), keys.next()) {
+            (Some(k), None) if is_dtmf_key(k) => Some(Recording::Speech {
+                length,
+                term: Some(k),
+            }),
+            _ => None,
+        };
+    }
+    // What looks like a time but is none (`record:3x`) is a mistake, not a file.
+    let stem = rest.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if !stem.is_empty() && stem.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    Some(Recording::File(PathBuf::from(rest)))
+}
+
+/// `busy`, `far_end_disconnect:30s`, …
+fn parse_transfer(rest: &str) -> Option<TransferOutcome> {
+    let (name, time) = match rest.split_once(':') {
+        Some((n, t)) => (n.trim(), Some(parse_time(t)?)),
+        None => (rest, None),
+    };
+    let result = TransferResult::ALL
+        .into_iter()
+        .find(|r| r.as_str() == name)?;
+    Some(TransferOutcome {
+        result,
+        duration: time,
+    })
+}
+
 fn is_dtmf_key(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D')
 }
@@ -79,6 +221,21 @@ impl fmt::Display for Token {
             Token::NoInput => f.write_str("noinput"),
             Token::NoMatch => f.write_str("nomatch"),
             Token::Help => f.write_str("help"),
+            Token::Record(Recording::Speech { length, term }) => {
+                write!(f, "record:{}ms", length.as_millis())?;
+                match term {
+                    Some(k) => write!(f, ":{k}"),
+                    None => Ok(()),
+                }
+            }
+            Token::Record(Recording::File(path)) => write!(f, "record:{}", path.display()),
+            Token::Transfer(t) => {
+                write!(f, "transfer:{}", t.result.as_str())?;
+                match t.duration {
+                    Some(d) => write!(f, ":{}ms", d.as_millis()),
+                    None => Ok(()),
+                }
+            }
             Token::Hangup => f.write_str("hangup"),
         }
     }
@@ -160,6 +317,66 @@ mod tests {
         assert_eq!("nomatch".parse(), Ok(Token::NoMatch));
         assert_eq!("help".parse(), Ok(Token::Help));
         assert_eq!("hangup".parse(), Ok(Token::Hangup));
+    }
+
+    #[test]
+    fn record_and_transfer_tokens_parse() {
+        let secs = Duration::from_secs;
+        assert_eq!(
+            "record:3s".parse(),
+            Ok(Token::Record(Recording::Speech {
+                length: secs(3),
+                term: None
+            }))
+        );
+        assert_eq!(
+            "record:2500ms:#".parse(),
+            Ok(Token::Record(Recording::Speech {
+                length: Duration::from_millis(2500),
+                term: Some('#')
+            }))
+        );
+        assert_eq!(
+            "record:msgs/hello.wav".parse(),
+            Ok(Token::Record(Recording::File("msgs/hello.wav".into())))
+        );
+        for bad in ["record:", "record:3x", "record:3s:xy", "record:3s:z"] {
+            assert!(
+                matches!(bad.parse::<Token>(), Err(InputError::Record(_))),
+                "{bad}"
+            );
+        }
+        for r in TransferResult::ALL {
+            assert_eq!(
+                format!("transfer:{}", r.as_str()).parse(),
+                Ok(Token::Transfer(TransferOutcome {
+                    result: r,
+                    duration: None
+                }))
+            );
+        }
+        assert_eq!(
+            "transfer:far_end_disconnect:30s".parse(),
+            Ok(Token::Transfer(TransferOutcome {
+                result: TransferResult::FarEndDisconnect,
+                duration: Some(secs(30))
+            }))
+        );
+        for bad in ["transfer:", "transfer:ringing", "transfer:busy:soon"] {
+            assert!(
+                matches!(bad.parse::<Token>(), Err(InputError::Transfer(_))),
+                "{bad}"
+            );
+        }
+        for t in [
+            "record:3000ms",
+            "record:1500ms:#",
+            "record:a.wav",
+            "transfer:busy",
+            "transfer:near_end_disconnect:2000ms",
+        ] {
+            assert_eq!(t.parse::<Token>().map(|t| t.to_string()).as_deref(), Ok(t));
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod report;
 pub mod runner;
 pub mod source;
 
-pub use input::{CallerInput, InputError, Token};
+pub use input::{CallerInput, InputError, Recording, Token, TransferOutcome, TransferResult};
 pub use observer::CallObserver;
 pub use report::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord};
 pub use runner::{Browser, BrowserError, CallOptions};

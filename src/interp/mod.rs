@@ -97,6 +97,8 @@ mod nav;
 mod prompts;
 mod props;
 mod recognize;
+mod record;
+mod transfer;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -194,6 +196,7 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         hidden: 0,
         fetch_audio: None,
         carried: None,
+        recordings: Vec::new(),
     };
     let end = it.run(&parts.start).await;
     let report = it.finish(end, started).await;
@@ -251,6 +254,8 @@ pub(crate) struct Interpreter {
     /// A match of another form's document-scope grammar: it fills that
     /// form once the form is entered.
     carried: Option<crate::grammar::Interpretation>,
+    /// The recordings `<record>` made, which the call's variables name.
+    recordings: Vec<Arc<record::Recorded>>,
 }
 
 /// How control leaves the executable content being run.
