@@ -40,7 +40,9 @@ pub enum Recording {
     /// The caller speaks for `length` (then falls silent), or presses
     /// `term` after it (`record:3s:#`).
     Speech {
+        /// How long the caller speaks.
         length: Duration,
+        /// The key pressed after speaking, if any.
         term: Option<char>,
     },
     /// The caller's message is this WAVE file (`record:msg.wav`).
@@ -52,16 +54,24 @@ pub enum Recording {
 /// a blind transfer does whatever the token says).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransferResult {
+    /// The far end was busy.
     Busy,
+    /// Nobody answered within `connecttimeout`.
     NoAnswer,
+    /// The network refused the call.
     NetworkBusy,
+    /// Connected; the far end hung up.
     FarEndDisconnect,
+    /// Connected; the caller ended it (hangup or hotword).
     NearEndDisconnect,
+    /// Connected; `maxtime` ended it.
     MaxtimeDisconnect,
+    /// Some other outcome.
     Unknown,
 }
 
 impl TransferResult {
+    /// Every outcome.
     pub const ALL: [TransferResult; 7] = [
         TransferResult::Busy,
         TransferResult::NoAnswer,
@@ -100,28 +110,35 @@ impl TransferResult {
 /// lasted (`None`: the transfer's `maxtime` for `maxtime_disconnect`, else 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TransferOutcome {
+    /// How the transfer ended.
     pub result: TransferResult,
+    /// How long a connected call lasted, if the token says.
     pub duration: Option<Duration>,
 }
 
 /// A token that is none of the forms of spec §1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    /// An empty token.
     #[error("empty input token")]
     Empty,
+    /// `say:` with no words.
     #[error("`say:` needs words after it")]
     EmptyUtterance,
     #[error(
         "bad record token `{0}`: expected `record:<time>` (`record:3s`), `record:<time>:<key>` (`record:3s:#`) or `record:<file.wav>`"
     )]
+    /// A `record:` token that is none of its forms.
     Record(String),
     #[error(
         "bad transfer token `{0}`: expected `transfer:<outcome>[:<time>]` with outcome busy, noanswer, network_busy, far_end_disconnect, near_end_disconnect, maxtime_disconnect or unknown"
     )]
+    /// A `transfer:` token that is none of its forms.
     Transfer(String),
     #[error(
         "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch`, `help`, `record:<time>`, `transfer:<outcome>` or `hangup`"
     )]
+    /// Something that is no token, as written.
     Unknown(String),
 }
 

@@ -237,8 +237,6 @@ fn normalize(text: &str) -> String {
 /// What a document or `<data>` fetch plays while it is slow.
 #[derive(Debug)]
 pub(crate) struct FetchAudioPlan {
-    /// The fetch it is for.
-    for_url: Url,
     /// The clip, as an `audio` request.
     clip: FetchRequest,
     delay: Duration,
@@ -327,6 +325,7 @@ impl Interpreter {
                     }
                     PromptNode::Enumerate { content, span } => {
                         let choices = self
+                            .frame
                             .form
                             .as_ref()
                             .map(|f| f.choices.clone())
@@ -513,17 +512,17 @@ impl Interpreter {
         record(&mut self.report, &mut self.observer, &heard);
     }
 
-    /// Notes the fetch audio of a document or `<data>` request about to be
-    /// made for an element with fetch attributes `attrs` (or under the
-    /// `fetchaudio…` properties); [`Interpreter::fetch`] plays it.
+    /// The fetch audio of a document or `<data>` request about to be made
+    /// for an element with fetch attributes `attrs` (or under the
+    /// `fetchaudio…` properties), if it has any;
+    /// [`Interpreter::fetch_planned`] plays it.
     pub(crate) fn plan_fetch_audio(
         &mut self,
         req: &FetchRequest,
         attrs: &FetchAttrs,
-    ) -> Result<(), super::events::Event> {
-        self.fetch_audio = None;
+    ) -> Result<Option<FetchAudioPlan>, super::events::Event> {
         if !matches!(req.rtype, ResourceType::Document | ResourceType::Data) {
-            return Ok(());
+            return Ok(None);
         }
         let props = self.properties();
         let src = match &attrs.fetchaudio {
@@ -531,7 +530,7 @@ impl Interpreter {
             None => props.get("fetchaudio").map(|(_, p)| p.value.clone()),
         };
         let Some(src) = src.filter(|s| !s.trim().is_empty()) else {
-            return Ok(());
+            return Ok(None);
         };
         let delay = match attrs.fetchaudiodelay {
             Some(d) => d,
@@ -547,18 +546,11 @@ impl Interpreter {
         };
         let url = self.resolve_uri(&src)?;
         let clip = self.request(url, ResourceType::Audio, &FetchAttrs::default())?;
-        self.fetch_audio = Some(FetchAudioPlan {
-            for_url: req.url.clone(),
+        Ok(Some(FetchAudioPlan {
             clip,
             delay,
             minimum,
-        });
-        Ok(())
-    }
-
-    /// The fetch audio planned for `req`, if any (taken: it plays once).
-    pub(crate) fn take_fetch_audio(&mut self, req: &FetchRequest) -> Option<FetchAudioPlan> {
-        self.fetch_audio.take().filter(|p| p.for_url == req.url)
+        }))
     }
 
     /// Fetches `req` with `plan`'s fetch audio playing if it is slow (see
@@ -570,9 +562,9 @@ impl Interpreter {
         plan: FetchAudioPlan,
     ) -> Result<Fetched, FetchError> {
         let parsers = Arc::clone(&self.parsers);
-        // Split borrows: the fetch runs on `fetch` while the queue plays.
+        // Split borrows: the fetch runs on `fetcher` while the queue plays.
         let Interpreter {
-            fetch,
+            fetcher,
             sink,
             queue,
             report,
@@ -580,7 +572,7 @@ impl Interpreter {
             hung_up,
             ..
         } = self;
-        let main = fetch.fetch(req, parser);
+        let main = fetcher.fetch(req, parser);
         tokio::pin!(main);
         tokio::select! {
             biased;
@@ -591,7 +583,7 @@ impl Interpreter {
             return main.await;
         }
         // Slow: fetch the clip while the fetch goes on.
-        let clip = fetch.fetch(&plan.clip, Some(&parsers.audio));
+        let clip = fetcher.fetch(&plan.clip, Some(&parsers.audio));
         tokio::pin!(clip);
         let clip = tokio::select! {
             biased;

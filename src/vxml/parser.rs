@@ -516,7 +516,7 @@ impl<'s> Parser<'s> {
         node.attribute((XML_NS, "lang")).map(str::to_string)
     }
 
-    fn fetch(&self, node: Node<'_, '_>) -> Result<FetchAttrs> {
+    fn fetch_attrs(&self, node: Node<'_, '_>) -> Result<FetchAttrs> {
         Ok(FetchAttrs {
             fetchtimeout: self.time_attr(node, "fetchtimeout")?,
             fetchhint: self.keyword(
@@ -667,7 +667,7 @@ impl<'s> Parser<'s> {
         Ok(Script {
             source,
             charset: self.string(node, "charset"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -680,7 +680,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node).unwrap_or_default(),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -713,7 +713,7 @@ impl<'s> Parser<'s> {
             target: self.link_target(node)?,
             dtmf: self.string(node, "dtmf"),
             grammars,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -790,7 +790,7 @@ impl<'s> Parser<'s> {
             })?,
             root: self.string(node, "root"),
             lang: self.lang(node),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -988,7 +988,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node).unwrap_or_default(),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             params,
             input,
         })
@@ -1046,7 +1046,7 @@ impl<'s> Parser<'s> {
             data: self.string(node, "data"),
             type_: self.string(node, "type"),
             archive: self.string(node, "archive"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             params,
             input,
         })
@@ -1135,7 +1135,7 @@ impl<'s> Parser<'s> {
             target: self.link_target(node)?,
             dtmf: self.string(node, "dtmf"),
             accept: self.accept(node)?,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             grammar,
             content,
             span: self.span_of(node),
@@ -1207,7 +1207,7 @@ impl<'s> Parser<'s> {
                 // VoiceXML 2.0 names the pair src/expr.
                 PromptNode::Audio(Audio {
                     src: self.required_value_or_expr(node, &["src", "expr"])?,
-                    fetch: self.fetch(node)?,
+                    fetch: self.fetch_attrs(node)?,
                     fallback: self.prompt_content(node)?,
                     span,
                 })
@@ -1428,7 +1428,7 @@ impl<'s> Parser<'s> {
         };
         Ok(Goto {
             target,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -1440,7 +1440,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
