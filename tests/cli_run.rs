@@ -1002,7 +1002,7 @@ fn a_failing_expectation_says_what_was_expected_and_exits_1() {
 /// scenarios holds through the real binary.
 #[test]
 fn samples_that_need_recognition() {
-    for name in ["bank", "pizza"] {
+    for name in ["bank", "pizza", "voicemail"] {
         let scenario = sample(name).join("scenario.toml");
         let out = vxb(&["simulate", arg(&scenario)]);
         let text = stdout(&out);

@@ -261,3 +261,304 @@ async fn without_a_help_handler_the_default_reprompts() {
     assert_eq!(prompts(&r), ["Yes or no?", "Yes or no?"], "{r:?}");
     assert_eq!(logs(&r), ["b=false"]);
 }
+
+// ------------------------------------------------------------ record ----
+
+const VOICEMAIL: &str = r#"<form id="leave">
+  <record name="msg" beep="true" maxtime="10s" finalsilence="2s" dtmfterm="true" type="audio/x-wav">
+    <prompt>Leave a message after the beep.</prompt>
+    <noinput>I did not hear anything. <reprompt/></noinput>
+    <filled>
+      <log>duration=<value expr="msg$.duration"/> size=<value expr="msg$.size"/> termchar=<value expr="msg$.termchar"/> maxtime=<value expr="msg$.maxtime"/></log>
+      <prompt>You said: <audio expr="msg"/></prompt>
+    </filled>
+  </record>
+  <block><submit next="save.vxml" method="post" enctype="multipart/form-data" namelist="msg"/></block>
+</form>"#;
+
+const SAVED: &str = r#"<form><block><prompt>Saved.</prompt></block></form>"#;
+
+async fn voicemail() -> support::World {
+    world(&[("a.vxml", &vxml(VOICEMAIL)), ("save.vxml", &vxml(SAVED))]).await
+}
+
+#[tokio::test]
+async fn a_recording_fills_the_item_plays_back_and_is_posted_as_multipart() {
+    let w = voicemail().await;
+    let r = w.call("a.vxml", &["record:3s"]).await;
+    // 3 s of speech, then the 2 s of final silence that ended it; 8 kHz
+    // 16-bit mono WAVE: 44 header bytes + 16,000 a second.
+    assert_eq!(
+        logs(&r),
+        ["duration=5000 size=80044 termchar=undefined maxtime=false"],
+        "{r:?}"
+    );
+    assert_eq!(
+        prompts(&r),
+        [
+            "Leave a message after the beep.",
+            "vxb-beep:",
+            "You said:",
+            "vxb-recording:0",
+            "Saved."
+        ],
+        "{r:?}"
+    );
+    let posts: Vec<_> = w
+        .origin
+        .log()
+        .for_path("/save.vxml")
+        .into_iter()
+        .filter(|l| l.method == http::Method::POST)
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let post = &posts[0];
+    let ct = post.content_type.as_deref().unwrap_or("");
+    let boundary = ct
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("{ct}"));
+    let body = &post.body[..];
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"msg\"; filename=\"msg.wav\"\r\nContent-Type: audio/x-wav\r\n\r\n"
+    );
+    assert!(
+        body.starts_with(head.as_bytes()),
+        "{:?}",
+        &body[..200.min(body.len())]
+    );
+    let wav = &body[head.len()..];
+    assert_eq!(&wav[..4], b"RIFF");
+    let tail = format!("\r\n--{boundary}--\r\n");
+    assert_eq!(body.len(), head.len() + 80_044 + tail.len());
+    assert!(body.ends_with(tail.as_bytes()));
+    let audio = vxb::audio::decode(&wav[..80_044]).expect("a WAVE file");
+    assert_eq!(audio.duration(), std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_termination_key_ends_the_recording_at_once_and_maxtime_cuts_it() {
+    let w = voicemail().await;
+    let r = w.call("a.vxml", &["record:1500ms:#"]).await;
+    assert_eq!(
+        logs(&r),
+        ["duration=1500 size=24044 termchar=# maxtime=false"],
+        "{r:?}"
+    );
+    let r = w.call("a.vxml", &["record:30s"]).await;
+    assert_eq!(
+        logs(&r),
+        ["duration=10000 size=160044 termchar=undefined maxtime=true"],
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_dtmfterm_the_key_is_not_heard_and_silence_ends_it() {
+    let w = world(&[(
+        "a.vxml",
+        &vxml(
+            r#"<form><record name="m" dtmfterm="false" finalsilence="500ms"/>
+<block><log><value expr="m$.duration"/> <value expr="m$.termchar"/></log></block></form>"#,
+        ),
+    )])
+    .await;
+    let r = w.call("a.vxml", &["record:1s:#"]).await;
+    assert_eq!(logs(&r), ["1500 undefined"], "{r:?}");
+    // No beep unless asked for.
+    assert!(!prompts(&r).contains(&"vxb-beep:"), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_caller_supplied_file_is_the_recording_and_silence_is_noinput() {
+    let w = voicemail().await;
+    let path = w.dir.path().join("hello.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).expect("wav");
+    for i in 0..8_000 {
+        writer.write_sample((i % 100) as i16).expect("sample");
+    }
+    writer.finalize().expect("wav");
+    let token = format!("record:{}", path.display());
+    let r = w.call("a.vxml", &["noinput", &token]).await;
+    assert_eq!(events(&r), ["noinput"], "{r:?}");
+    assert_eq!(
+        logs(&r),
+        ["duration=500 size=16044 termchar=undefined maxtime=false"],
+        "{r:?}"
+    );
+    let r = w.call("a.vxml", &["record:0s"]).await;
+    assert_eq!(events(&r)[0], "noinput", "{r:?}");
+    let r = w.call("a.vxml", &["record:/no/such/file.wav"]).await;
+    assert_eq!(error_of(&r).0, "error.badfetch", "{r:?}");
+    assert!(error_of(&r).1.contains("/no/such/file.wav"), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_record_type_vxb_cannot_make_is_unsupported_format() {
+    let w = world(&[(
+        "a.vxml",
+        &vxml(r#"<form><record name="m" type="audio/ogg"/></form>"#),
+    )])
+    .await;
+    let r = w.call("a.vxml", &["record:1s"]).await;
+    assert_eq!(error_of(&r).0, "error.unsupported.format", "{r:?}");
+}
+
+// ---------------------------------------------------------- transfer ----
+
+fn transfer_page(attrs: &str) -> String {
+    vxml(&format!(
+        r#"<var name="who" expr="'sales'"/>
+<form>
+  <transfer name="t" destexpr="'tel:+1555' + '0100'" aaiexpr="'from ' + who" transferaudio="ring.wav" {attrs}>
+    <prompt>Connecting you.</prompt>
+    <grammar mode="voice" root="r"><rule id="r">cancel</rule></grammar>
+    <filled><log>t=<value expr="t"/> d=<value expr="t$.duration"/> u=<value expr="t$.utterance"/> m=<value expr="t$.inputmode"/></log></filled>
+  </transfer>
+  <block><log>after</log></block>
+</form>"#
+    ))
+}
+
+async fn transfer_world(attrs: &str) -> support::World {
+    let ring = fixtures_wav();
+    let w = world(&[("a.vxml", &transfer_page(attrs))]).await;
+    std::fs::write(w.dir.path().join("ring.wav"), ring).expect("ring");
+    w
+}
+
+/// Half a second of 8 kHz 16-bit silence.
+fn fixtures_wav() -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut w = hound::WavWriter::new(&mut out, spec).expect("wav");
+    for _ in 0..4000 {
+        w.write_sample(0i16).expect("sample");
+    }
+    w.finalize().expect("wav");
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn every_bridge_transfer_outcome_fills_the_item() {
+    let w = transfer_world(r#"bridge="true" maxtime="60s" connecttimeout="20s""#).await;
+    for (token, log) in [
+        ("transfer:busy", "t=busy d=0"),
+        ("transfer:noanswer", "t=noanswer d=0"),
+        ("transfer:network_busy", "t=network_busy d=0"),
+        ("transfer:unknown", "t=unknown d=0"),
+        (
+            "transfer:far_end_disconnect:42s",
+            "t=far_end_disconnect d=42",
+        ),
+        ("transfer:far_end_disconnect", "t=far_end_disconnect d=0"),
+        (
+            "transfer:near_end_disconnect:7s",
+            "t=near_end_disconnect d=7",
+        ),
+        ("transfer:maxtime_disconnect", "t=maxtime_disconnect d=60"),
+        // A call longer than maxtime is cut at maxtime.
+        (
+            "transfer:far_end_disconnect:90s",
+            "t=maxtime_disconnect d=60",
+        ),
+    ] {
+        let r = w.call("a.vxml", &[token]).await;
+        assert_eq!(
+            logs(&r),
+            [format!("{log} u=undefined m=undefined").as_str(), "after"],
+            "{token}: {r:?}"
+        );
+        assert_eq!(prompts(&r)[..1], ["Connecting you."], "{token}: {r:?}");
+        assert!(
+            prompts(&r)[1].ends_with("/ring.wav"),
+            "transferaudio plays: {r:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_hotword_of_the_transfer_ends_it_near_end() {
+    let w = transfer_world(r#"type="bridge""#).await;
+    let r = w.call("a.vxml", &["say:cancel"]).await;
+    assert_eq!(
+        logs(&r),
+        ["t=near_end_disconnect d=0 u=cancel m=voice", "after"],
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_an_outcome_token_a_transfer_is_not_answered() {
+    let w = transfer_world(r#"bridge="true" connecttimeout="15s""#).await;
+    let r = w.call("a.vxml", &["1"]).await;
+    assert_eq!(
+        logs(&r),
+        ["t=noanswer d=0 u=undefined m=undefined", "after"],
+        "{r:?}"
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("noanswer after the connecttimeout of 15s")
+                && w.contains("dest \"tel:+15550100\", aai \"from sales\"")),
+        "{:?}",
+        r.warnings
+    );
+    // A caller who hangs up during the transfer hangs up.
+    let r = w.call("a.vxml", &["hangup"]).await;
+    assert_eq!(r.ended, vxb::call::CallEnd::Hangup, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_blind_transfer_hands_the_caller_over() {
+    let w = transfer_world("").await;
+    let r = w.call("a.vxml", &["transfer:busy"]).await;
+    assert_eq!(events(&r), ["connection.disconnect.transfer"], "{r:?}");
+    assert_eq!(r.ended, vxb::call::CallEnd::Disconnect, "{r:?}");
+    assert!(logs(&r).is_empty(), "{r:?}");
+    assert_eq!(prompts(&r), ["Connecting you."], "no transferaudio: {r:?}");
+    let message = r.events[0].message.as_deref().unwrap_or("");
+    assert!(message.contains("aai \"from sales\""), "{message}");
+}
+
+#[tokio::test]
+async fn a_consultation_transfer_fills_on_failure_and_hands_over_once_connected() {
+    let w = transfer_world(r#"type="consultation""#).await;
+    let r = w.call("a.vxml", &["transfer:noanswer"]).await;
+    assert_eq!(
+        logs(&r),
+        ["t=noanswer d=0 u=undefined m=undefined", "after"],
+        "{r:?}"
+    );
+    let r = w.call("a.vxml", &["transfer:far_end_disconnect:10s"]).await;
+    assert_eq!(events(&r), ["connection.disconnect.transfer"], "{r:?}");
+}
+
+#[tokio::test]
+async fn the_page_can_catch_the_transfer_disconnect() {
+    let w = world(&[(
+        "a.vxml",
+        &vxml(
+            r#"<catch event="connection.disconnect.transfer"><log>transferred: <value expr="_event"/></log></catch>
+<form><transfer name="t" dest="tel:+15550100"/></form>"#,
+        ),
+    )])
+    .await;
+    let r = w.call("a.vxml", &[]).await;
+    assert_eq!(
+        logs(&r),
+        ["transferred: connection.disconnect.transfer"],
+        "{r:?}"
+    );
+}

@@ -1229,7 +1229,7 @@ fn sample_files(ext: &str) -> Vec<PathBuf> {
     out
 }
 
-const SAMPLES: [&str; 4] = ["hello", "pizza", "bank", "caching"];
+const SAMPLES: [&str; 5] = ["hello", "pizza", "bank", "caching", "voicemail"];
 
 #[test]
 fn every_sample_has_a_document_a_scenario_and_a_readme_line() {
@@ -1248,14 +1248,14 @@ fn every_sample_has_a_document_a_scenario_and_a_readme_line() {
             .iter()
             .filter(|p| p.ends_with("scenario.toml"))
             .count(),
-        4
+        SAMPLES.len()
     );
 }
 
 #[test]
 fn every_sample_document_parses() {
     let docs = sample_files("vxml");
-    assert_eq!(docs.len(), 7, "{docs:?}");
+    assert_eq!(docs.len(), 9, "{docs:?}");
     for path in docs {
         let bytes = std::fs::read(&path).expect("read");
         let name = path.display().to_string();

@@ -1,8 +1,11 @@
 //! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
 //! `say:<words>` or `say <words>` for an utterance, `noinput`, `nomatch`,
-//! `help`, `hangup`. Keywords are case-insensitive (`Say`, `NOINPUT`), and so
-//! are the DTMF letters (`a` is the key `A`). Tokens are consumed in order,
-//! one per input collection.
+//! `help`, `hangup`, and what a simulated caller does at a `<record>`
+//! (`record:3s`, `record:3s:#`, `record:path/to/message.wav`) or a
+//! `<transfer>` (`transfer:busy`, `transfer:far_end_disconnect:30s`, …).
+//! Keywords are case-insensitive (`Say`, `NOINPUT`), and so are the DTMF
+//! letters (`a` is the key `A`). Tokens are consumed in order, one per input
+//! collection.
 //!
 //! [`Token::from_str`] is the one parser of a token: `--input`, scenarios,
 //! piped lines and the terminal all go through it, so a spelling accepted in
@@ -10,7 +13,11 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
+
+use crate::vxml::parse_time;
 
 /// One thing the caller does at one input collection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,8 +32,94 @@ pub enum Token {
     NoMatch,
     /// The caller asks for help (VoiceXML 2.0 §5.2.2: the `help` event).
     Help,
+    /// What the caller leaves at a `<record>`.
+    Record(Recording),
+    /// How a `<transfer>` the application makes turns out.
+    Transfer(TransferOutcome),
     /// The caller hangs up.
     Hangup,
+}
+
+/// A simulated recording (`record:…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recording {
+    /// The caller speaks for `length` (then falls silent), or presses
+    /// `term` after it (`record:3s:#`).
+    Speech {
+        /// How long the caller speaks.
+        length: Duration,
+        /// The key pressed after speaking, if any.
+        term: Option<char>,
+    },
+    /// The caller's message is this WAVE file (`record:msg.wav`).
+    File(PathBuf),
+}
+
+/// The outcome of a `<transfer>` (`transfer:<outcome>[:<duration>]`), the
+/// values of VoiceXML 2.0 §2.3.7 (`connection.disconnect.transfer` is what
+/// a blind transfer does whatever the token says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferResult {
+    /// The far end was busy.
+    Busy,
+    /// Nobody answered within `connecttimeout`.
+    NoAnswer,
+    /// The network refused the call.
+    NetworkBusy,
+    /// Connected; the far end hung up.
+    FarEndDisconnect,
+    /// Connected; the caller ended it (hangup or hotword).
+    NearEndDisconnect,
+    /// Connected; `maxtime` ended it.
+    MaxtimeDisconnect,
+    /// Some other outcome.
+    Unknown,
+}
+
+impl TransferResult {
+    /// Every outcome.
+    pub const ALL: [TransferResult; 7] = [
+        TransferResult::Busy,
+        TransferResult::NoAnswer,
+        TransferResult::NetworkBusy,
+        TransferResult::FarEndDisconnect,
+        TransferResult::NearEndDisconnect,
+        TransferResult::MaxtimeDisconnect,
+        TransferResult::Unknown,
+    ];
+
+    /// The value the transfer's form item variable gets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferResult::Busy => "busy",
+            TransferResult::NoAnswer => "noanswer",
+            TransferResult::NetworkBusy => "network_busy",
+            TransferResult::FarEndDisconnect => "far_end_disconnect",
+            TransferResult::NearEndDisconnect => "near_end_disconnect",
+            TransferResult::MaxtimeDisconnect => "maxtime_disconnect",
+            TransferResult::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the far end was connected (the call has a duration).
+    pub fn connected(self) -> bool {
+        matches!(
+            self,
+            TransferResult::FarEndDisconnect
+                | TransferResult::NearEndDisconnect
+                | TransferResult::MaxtimeDisconnect
+        )
+    }
+}
+
+/// A `transfer:` token: the outcome and, for a connected call, how long it
+/// lasted (`None`: the transfer's `maxtime` for `maxtime_disconnect`, else 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferOutcome {
+    /// How the transfer ended.
+    pub result: TransferResult,
+    /// How long a connected call lasted, if the token says.
+    pub duration: Option<Duration>,
 }
 
 /// A token that is none of the forms of spec §1.
@@ -39,7 +132,17 @@ pub enum InputError {
     #[error("`say` needs words after it")]
     EmptyUtterance,
     #[error(
-        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say <words>` (or `say:<words>`), `noinput`, `nomatch`, `help` or `hangup`"
+        "bad record token `{0}`: expected `record:<time>` (`record:3s`), `record:<time>:<key>` (`record:3s:#`) or `record:<file.wav>`"
+    )]
+    /// A `record:` token that is none of its forms.
+    Record(String),
+    #[error(
+        "bad transfer token `{0}`: expected `transfer:<outcome>[:<time>]` with outcome busy, noanswer, network_busy, far_end_disconnect, near_end_disconnect, maxtime_disconnect or unknown"
+    )]
+    /// A `transfer:` token that is none of its forms.
+    Transfer(String),
+    #[error(
+        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say <words>` (or `say:<words>`), `noinput`, `nomatch`, `help`, `record:<time>`, `transfer:<outcome>` or `hangup`"
     )]
     /// Something that is no token, as written.
     Unknown(String),
@@ -59,6 +162,16 @@ impl FromStr for Token {
             } else {
                 Ok(Token::Say(words.to_string()))
             };
+        }
+        if let Some(rest) = strip_keyword(s, "record:") {
+            return parse_record(rest.trim())
+                .map(Token::Record)
+                .ok_or_else(|| InputError::Record(s.to_string()));
+        }
+        if let Some(rest) = strip_keyword(s, "transfer:") {
+            return parse_transfer(rest.trim())
+                .map(Token::Transfer)
+                .ok_or_else(|| InputError::Transfer(s.to_string()));
         }
         let keyword = s.to_ascii_lowercase();
         match keyword.as_str() {
@@ -94,6 +207,55 @@ fn utterance(s: &str) -> Option<&str> {
     }
 }
 
+/// `s` without `prefix` (a keyword and its colon, in any case).
+fn strip_keyword<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+/// `3s`, `3s:#`, or a path (anything else that is not empty).
+fn parse_record(rest: &str) -> Option<Recording> {
+    if rest.is_empty() {
+        return None;
+    }
+    if let Some(length) = parse_time(rest) {
+        return Some(Recording::Speech { length, term: None });
+    }
+    if let Some((time, key)) = rest.rsplit_once(':')
+        && let Some(length) = parse_time(time)
+    {
+        let mut keys = key.trim().chars();
+        return match (keys.next(), keys.next()) {
+            (Some(k), None) if is_dtmf_key(k) => Some(Recording::Speech {
+                length,
+                term: Some(k),
+            }),
+            _ => None,
+        };
+    }
+    // What looks like a time but is none (`record:3x`) is a mistake, not a file.
+    let stem = rest.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if !stem.is_empty() && stem.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    Some(Recording::File(PathBuf::from(rest)))
+}
+
+/// `busy`, `far_end_disconnect:30s`, …
+fn parse_transfer(rest: &str) -> Option<TransferOutcome> {
+    let (name, time) = match rest.split_once(':') {
+        Some((n, t)) => (n.trim(), Some(parse_time(t)?)),
+        None => (rest, None),
+    };
+    let result = TransferResult::ALL
+        .into_iter()
+        .find(|r| r.as_str() == name)?;
+    Some(TransferOutcome {
+        result,
+        duration: time,
+    })
+}
+
 fn is_dtmf_key(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d')
 }
@@ -106,6 +268,21 @@ impl fmt::Display for Token {
             Token::NoInput => f.write_str("noinput"),
             Token::NoMatch => f.write_str("nomatch"),
             Token::Help => f.write_str("help"),
+            Token::Record(Recording::Speech { length, term }) => {
+                write!(f, "record:{}ms", length.as_millis())?;
+                match term {
+                    Some(k) => write!(f, ":{k}"),
+                    None => Ok(()),
+                }
+            }
+            Token::Record(Recording::File(path)) => write!(f, "record:{}", path.display()),
+            Token::Transfer(t) => {
+                write!(f, "transfer:{}", t.result.as_str())?;
+                match t.duration {
+                    Some(d) => write!(f, ":{}ms", d.as_millis()),
+                    None => Ok(()),
+                }
+            }
             Token::Hangup => f.write_str("hangup"),
         }
     }
@@ -210,6 +387,66 @@ mod tests {
             "sayyes".parse::<Token>(),
             Err(InputError::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn record_and_transfer_tokens_parse() {
+        let secs = Duration::from_secs;
+        assert_eq!(
+            "record:3s".parse(),
+            Ok(Token::Record(Recording::Speech {
+                length: secs(3),
+                term: None
+            }))
+        );
+        assert_eq!(
+            "record:2500ms:#".parse(),
+            Ok(Token::Record(Recording::Speech {
+                length: Duration::from_millis(2500),
+                term: Some('#')
+            }))
+        );
+        assert_eq!(
+            "record:msgs/hello.wav".parse(),
+            Ok(Token::Record(Recording::File("msgs/hello.wav".into())))
+        );
+        for bad in ["record:", "record:3x", "record:3s:xy", "record:3s:z"] {
+            assert!(
+                matches!(bad.parse::<Token>(), Err(InputError::Record(_))),
+                "{bad}"
+            );
+        }
+        for r in TransferResult::ALL {
+            assert_eq!(
+                format!("transfer:{}", r.as_str()).parse(),
+                Ok(Token::Transfer(TransferOutcome {
+                    result: r,
+                    duration: None
+                }))
+            );
+        }
+        assert_eq!(
+            "transfer:far_end_disconnect:30s".parse(),
+            Ok(Token::Transfer(TransferOutcome {
+                result: TransferResult::FarEndDisconnect,
+                duration: Some(secs(30))
+            }))
+        );
+        for bad in ["transfer:", "transfer:ringing", "transfer:busy:soon"] {
+            assert!(
+                matches!(bad.parse::<Token>(), Err(InputError::Transfer(_))),
+                "{bad}"
+            );
+        }
+        for t in [
+            "record:3000ms",
+            "record:1500ms:#",
+            "record:a.wav",
+            "transfer:busy",
+            "transfer:near_end_disconnect:2000ms",
+        ] {
+            assert_eq!(t.parse::<Token>().map(|t| t.to_string()).as_deref(), Ok(t));
+        }
     }
 
     #[test]

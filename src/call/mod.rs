@@ -13,7 +13,7 @@ pub mod observer;
 pub mod report;
 pub mod source;
 
-pub use input::{CallerInput, InputError, Token};
+pub use input::{CallerInput, InputError, Recording, Token, TransferOutcome, TransferResult};
 pub use observer::CallObserver;
 pub use report::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord};
 pub use source::InputSource;

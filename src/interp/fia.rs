@@ -325,15 +325,6 @@ impl Interpreter {
                 self.subdialog(s).await?;
                 self.filled(form, items, &[i]).await
             }
-            FormItem::Transfer(t) => Err(Event::unsupported(
-                "transfer",
-                format!(
-                    "{}:{}: <transfer> is not simulated by vxb",
-                    self.source(),
-                    t.common.span
-                ),
-            )
-            .into()),
             FormItem::Object(o) => Err(Event::unsupported(
                 "objectname",
                 format!(
@@ -344,7 +335,10 @@ impl Interpreter {
                 ),
             )
             .into()),
-            FormItem::Field(_) | FormItem::Initial(_) | FormItem::Record(_) => {
+            FormItem::Field(_)
+            | FormItem::Initial(_)
+            | FormItem::Record(_)
+            | FormItem::Transfer(_) => {
                 let active = self.item_grammars_active(scene, form, items, i).await?;
                 let prompts = item.input().map_or(&[][..], |p| &p.prompts[..]);
                 let choices = match item {
@@ -371,7 +365,15 @@ impl Interpreter {
                 {
                     s.prompts += 1;
                 }
-                let token = self.collect(prompts, count, choices, skip_prompts).await?;
+                if let FormItem::Transfer(t) = item {
+                    self.transfer(t, &active, i, prompts, count, skip_prompts)
+                        .await?;
+                    return self.filled(form, items, &[i]).await;
+                }
+                let beep = matches!(item, FormItem::Record(r) if r.beep);
+                let token = self
+                    .collect(prompts, count, choices, skip_prompts, beep)
+                    .await?;
                 let filled = self.recognize(&active, items, i, token).await?;
                 self.filled(form, items, &filled).await
             }
@@ -387,6 +389,7 @@ impl Interpreter {
         count: u32,
         choices: Vec<(String, Option<String>)>,
         skip_prompts: bool,
+        beep: bool,
     ) -> Result<Token, Jump> {
         if let Some(end) = &self.hung_up {
             return Err(Leave::End(end.clone()).into());
@@ -402,6 +405,9 @@ impl Interpreter {
             Some(t) => t,
             None => self.timeout_property()?,
         };
+        if beep {
+            self.beep()?;
+        }
         self.flush().await;
         self.steps = 0;
         match self.input.next_token().await {
@@ -432,7 +438,7 @@ impl Interpreter {
     /// `count` not above the counter, in document order. Returns the
     /// `timeout` of the last of them that has one (§4.1.7: it sets the wait
     /// for the input that follows).
-    async fn queue_by_count(
+    pub(crate) async fn queue_by_count(
         &mut self,
         prompts: &[Prompt],
         counter: u32,
@@ -633,7 +639,7 @@ impl Interpreter {
             }
             let result = match self.menu_grammars_active(scene, menu, index).await {
                 Ok(active) => match self
-                    .collect(&menu.prompts, count, choices.clone(), skip)
+                    .collect(&menu.prompts, count, choices.clone(), skip, false)
                     .await
                 {
                     Ok(token) => self.recognize_menu(&active, token).await,

@@ -102,6 +102,8 @@ mod nav;
 mod prompts;
 mod props;
 mod recognize;
+mod record;
+mod transfer;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -193,6 +195,7 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         frame: Frame::default(),
         callers: Vec::new(),
         hidden: 0,
+        recordings: Vec::new(),
     };
     let end = it.run(&parts.start).await;
     let report = it.finish(end, started).await;
@@ -237,6 +240,8 @@ pub(crate) struct Interpreter {
     callers: Vec<Frame>,
     /// Counter for hidden helper variables (`<foreach>` arrays).
     hidden: u32,
+    /// The recordings `<record>` made, which the call's variables name.
+    recordings: Vec<Arc<record::Recorded>>,
 }
 
 /// One active execution context: the call's, or a subdialog's. A subdialog

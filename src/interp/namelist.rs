@@ -56,11 +56,19 @@ impl Interpreter {
         span: Span,
         element: &str,
     ) -> Result<Planned, Jump> {
-        let pairs: Vec<(String, String)> = self
-            .values(names, span, element)?
-            .into_iter()
-            .map(|(n, v)| (n, text(&v)))
+        let values = self.values(names, span, element)?;
+        // A `<record>`'s recording is sent as a file in a multipart body.
+        let files: Vec<Option<File>> = values
+            .iter()
+            .map(|(n, v)| {
+                self.recording_of(v).map(|r| File {
+                    name: format!("{n}.wav"),
+                    mime: r.mime.clone(),
+                    bytes: r.bytes.clone(),
+                })
+            })
             .collect();
+        let pairs: Vec<(String, String)> = values.into_iter().map(|(n, v)| (n, text(&v))).collect();
         let mut planned = match method {
             Method::Get => {
                 if !pairs.is_empty() {
@@ -69,7 +77,7 @@ impl Interpreter {
                 self.planned(url, rtype, attrs)?
             }
             Method::Post => {
-                let (content_type, body) = encode(&pairs, enctype).map_err(|why| {
+                let (content_type, body) = encode(&pairs, &files, enctype).map_err(|why| {
                     super::events::Event::semantic(format!(
                         "{}:{span}: <{element}>: {why}",
                         self.source()
@@ -195,9 +203,18 @@ fn number(n: f64) -> String {
     }
 }
 
-/// A POST body for `pairs` in `enctype` (default urlencoded).
+/// A recording sent as a file part of a multipart body.
+struct File {
+    name: String,
+    mime: String,
+    bytes: Bytes,
+}
+
+/// A POST body for `pairs` in `enctype` (default urlencoded); in a
+/// multipart body, a pair with a file (`files` is by index) is sent as it.
 fn encode(
     pairs: &[(String, String)],
+    files: &[Option<File>],
     enctype: Option<&str>,
 ) -> Result<(HeaderValue, Bytes), String> {
     match enctype.map(str::trim) {
@@ -211,8 +228,8 @@ fn encode(
             ))
         }
         Some("multipart/form-data") => {
-            let mut body = String::new();
-            for (name, value) in pairs {
+            let mut body: Vec<u8> = Vec::new();
+            for (i, (name, value)) in pairs.iter().enumerate() {
                 if value.contains(BOUNDARY)
                     || name.contains('"')
                     || name.contains('\r')
@@ -220,11 +237,26 @@ fn encode(
                 {
                     return Err(format!("cannot send `{name}` as multipart/form-data"));
                 }
-                body.push_str(&format!(
-                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-                ));
+                match files.get(i).and_then(Option::as_ref) {
+                    Some(f) => {
+                        // Audio bytes could hold the boundary by chance:
+                        // refused rather than sent garbled.
+                        if f.bytes.windows(BOUNDARY.len()).any(|w| w == BOUNDARY.as_bytes()) {
+                            return Err(format!("cannot send `{name}` as multipart/form-data"));
+                        }
+                        body.extend_from_slice(format!(
+                            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                            f.name, f.mime
+                        ).as_bytes());
+                        body.extend_from_slice(&f.bytes);
+                        body.extend_from_slice(b"\r\n");
+                    }
+                    None => body.extend_from_slice(format!(
+                        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                    ).as_bytes()),
+                }
             }
-            body.push_str(&format!("--{BOUNDARY}--\r\n"));
+            body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
             let content_type =
                 HeaderValue::from_str(&format!("multipart/form-data; boundary={BOUNDARY}"))
                     .map_err(|e| e.to_string())?;
@@ -263,16 +295,34 @@ mod tests {
     #[test]
     fn posts_encode_by_enctype() {
         let pairs = vec![("city".to_string(), "San José & co".to_string())];
-        let (ct, body) = encode(&pairs, None).expect("urlencoded");
+        let (ct, body) = encode(&pairs, &[], None).expect("urlencoded");
         assert_eq!(ct, "application/x-www-form-urlencoded");
         assert_eq!(&body[..], b"city=San+Jos%C3%A9+%26+co");
-        let (ct, body) = encode(&pairs, Some("multipart/form-data")).expect("multipart");
+        let (ct, body) = encode(&pairs, &[], Some("multipart/form-data")).expect("multipart");
         assert!(ct.to_str().is_ok_and(|c| c.contains("boundary=")));
         let body = String::from_utf8(body.to_vec()).expect("text");
         assert!(
             body.contains("name=\"city\"\r\n\r\nSan José & co\r\n"),
             "{body}"
         );
-        assert!(encode(&pairs, Some("text/plain")).is_err());
+        assert!(encode(&pairs, &[], Some("text/plain")).is_err());
+        // A recording is a file part, bytes as they are.
+        let pairs = vec![
+            ("msg".to_string(), "{}".to_string()),
+            ("from".to_string(), "me".to_string()),
+        ];
+        let files = [
+            Some(File {
+                name: "msg.wav".into(),
+                mime: "audio/x-wav".into(),
+                bytes: Bytes::from_static(b"RIFF\x00\x7f"),
+            }),
+            None,
+        ];
+        let (_, body) = encode(&pairs, &files, Some("multipart/form-data")).expect("multipart");
+        let head = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"msg\"; filename=\"msg.wav\"\r\nContent-Type: audio/x-wav\r\n\r\nRIFF\x00\x7f\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"from\"\r\n\r\nme\r\n--{BOUNDARY}--\r\n"
+        );
+        assert_eq!(&body[..], head.as_bytes());
     }
 }

@@ -439,7 +439,14 @@ impl Interpreter {
                 .map_err(|err| self.script_event(a.span, "audio", err))?
             {
                 Value::Undefined | Value::Null => return Ok(()),
-                v => super::namelist::text(&v),
+                v => match self.recording_of(&v) {
+                    // A `<record>`'s recording plays from the call's memory.
+                    Some(rec) => {
+                        out.audio(rec.url.clone(), Arc::clone(&rec.audio));
+                        return Ok(());
+                    }
+                    None => super::namelist::text(&v),
+                },
             },
         };
         match self.fetch_audio(&src, &a.fetch).await {
@@ -470,7 +477,7 @@ impl Interpreter {
 
     /// Fetches and decodes a clip; the error names the event a fetch
     /// failure would throw, and why.
-    async fn fetch_audio(
+    pub(crate) async fn fetch_audio(
         &mut self,
         src: &str,
         attrs: &FetchAttrs,
@@ -481,6 +488,14 @@ impl Interpreter {
         let parsers = Arc::clone(&self.parsers);
         let fetched = self.fetch(&req, Some(&parsers.audio)).await;
         decoded(fetched)
+    }
+
+    /// Queues a clip made by the interpreter itself (a `<record>` beep).
+    pub(crate) fn queue_clip(&mut self, url: Url, audio: Arc<DecodedAudio>) {
+        self.queue.push(Queued {
+            item: Item::Audio { url, audio },
+            bargein: false,
+        });
     }
 
     /// Plays everything queued. After a hangup (or disconnect) nothing is

@@ -101,7 +101,7 @@ impl Interpreter {
         let item = items[i];
         let mut set = Active::default();
         // After a hangup the collection ends the call: nothing to fetch.
-        if self.hung_up.is_some() || matches!(item, FormItem::Record(_)) {
+        if self.hung_up.is_some() || matches!(item, FormItem::Record(r) if r.modal) {
             return Ok(set);
         }
         let modal = matches!(item, FormItem::Field(f) if f.modal);
@@ -138,15 +138,26 @@ impl Interpreter {
         token: Token,
     ) -> Result<Vec<usize>, Jump> {
         if let FormItem::Record(r) = items[i] {
-            return Err(Leave::End(self.fatal(Event::unsupported(
-                "record",
-                format!(
-                    "{}:{}: caller input `{token}` at <record>: recording is not simulated (spec §1 defines no recording token)",
-                    self.source(),
-                    r.common.span
-                ),
-            )))
-            .into());
+            match &token {
+                Token::Record(rec) => {
+                    self.record(r, rec)?;
+                    return Ok(vec![i]);
+                }
+                // A non-modal recording hears the form's and document's
+                // grammars; a modal one only the recording.
+                Token::Dtmf(_) | Token::Say(_) if !r.modal => {}
+                _ => {
+                    return Err(Leave::End(self.fatal(Event::unsupported(
+                        "record",
+                        format!(
+                            "{}:{}: caller input `{token}` at <record>: a recording is `record:<time>`, `record:<time>:<key>` or `record:<file.wav>`",
+                            self.source(),
+                            r.common.span
+                        ),
+                    )))
+                    .into());
+                }
+            }
         }
         let Some((k, result)) = self.match_token(set, &token)? else {
             let (utterance, mode) = match &token {
@@ -599,7 +610,12 @@ impl Interpreter {
             Token::Dtmf(keys) => Input::Dtmf(self.strip_termchar(keys)),
             Token::Say(words) => Input::Voice(words.clone()),
             // The collect phase turns the others into events.
-            Token::NoInput | Token::NoMatch | Token::Help | Token::Hangup => return Ok(None),
+            Token::NoInput
+            | Token::NoMatch
+            | Token::Help
+            | Token::Hangup
+            | Token::Record(_)
+            | Token::Transfer(_) => return Ok(None),
         };
         match match_input(&set.grammars, &input) {
             Ok(MatchResult::Match {
@@ -609,6 +625,21 @@ impl Interpreter {
             Ok(MatchResult::NoMatch) => Ok(None),
             Err(e) => Err(grammars::event(&e).into()),
         }
+    }
+
+    /// Whether `token` matches a grammar of item `i` itself (a
+    /// `<transfer>`'s hotword): the words or keys and their mode.
+    pub(crate) fn hotword(
+        &mut self,
+        set: &Active<'_>,
+        i: usize,
+        token: &Token,
+    ) -> Result<Option<(String, Mode)>, Jump> {
+        let Some((k, r)) = self.match_token(set, token)? else {
+            return Ok(None);
+        };
+        let own = matches!(set.meanings.get(k), Some(Meaning::Item(j)) if *j == i);
+        Ok(own.then_some((r.utterance, r.inputmode)))
     }
 
     /// DTMF keys without the terminating character (`termchar`, `#` by
