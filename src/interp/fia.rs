@@ -405,14 +405,19 @@ impl Interpreter {
                 self.hung_up = Some(CallEnd::Hangup);
                 Err(Event::new(HANGUP, Some("the caller hung up".into())).into())
             }
-            Token::NoInput => Err(Event::new(
-                "noinput",
-                Some(format!(
-                    "no input within the timeout of {}",
-                    seconds(timeout)
-                )),
-            )
-            .into()),
+            Token::NoInput => {
+                // The caller let the whole timeout run out: on virtual time
+                // the call (and the cache's ages) move on by it.
+                self.fetch.fetcher().clock().elapse(timeout);
+                Err(Event::new(
+                    "noinput",
+                    Some(format!(
+                        "no input within the timeout of {}",
+                        seconds(timeout)
+                    )),
+                )
+                .into())
+            }
             Token::NoMatch => Err(Event::new("nomatch", None).into()),
             token => Ok(token),
         }
