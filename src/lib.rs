@@ -1,6 +1,9 @@
 //! vxb: a miniature but complete VoiceXML voice browser.
 //!
-//! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
+//! See `ARCHITECTURE.md` for the bird's-eye view and the code map. The user
+//! guide — installing, the caller's input, scenarios, the JSON report and its
+//! schema, the configuration, `vxb lint`, a CI recipe — is in the
+//! repository's `docs/` (start at `docs/README.md`).
 
 pub mod audio;
 pub mod bench;
@@ -12,6 +15,7 @@ pub mod config;
 pub mod fetch;
 pub mod grammar;
 pub mod interp;
+pub mod lint;
 pub mod proxy;
 pub mod resource;
 pub mod script;

@@ -10,6 +10,8 @@ use tempfile::TempDir;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "support/report_schema.rs"]
+mod report_schema;
 
 /// `vxb ARGS` from the crate root, with no `RUST_LOG` from the environment.
 fn vxb(args: &[&str]) -> Output {
@@ -954,7 +956,8 @@ fn the_caching_sample_refetches_only_2_wav_and_writes_both_reports() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
             .expect("report is JSON");
-    assert!(report.is_object(), "{report}");
+    report_schema::assert_valid_report(&report);
+    assert_eq!(report["clock"], "real");
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("<testsuite"), "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");
@@ -992,4 +995,138 @@ fn samples_that_need_recognition() {
         assert!(text.contains(" 0 failed"), "{name}: {text}");
         assert!(!text.contains("error.unsupported"), "{name}: {text}");
     }
+}
+
+/// The fetch decisions of every call of a `--json` report, in order.
+fn decisions(report: &serde_json::Value) -> Vec<Vec<(String, String)>> {
+    let steps = report["steps"].as_array().expect("steps");
+    steps
+        .iter()
+        .filter(|s| s.get("call").is_some())
+        .map(|s| {
+            let fetches = s["report"]["fetches"].as_array().expect("fetches");
+            fetches
+                .iter()
+                .map(|f| {
+                    let url = f["url"].as_str().expect("url");
+                    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+                    (name, f["decision"].as_str().unwrap_or("failed").to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_caching_sample_on_virtual_time_decides_as_the_real_one_scaled_down() {
+    let dir = TempDir::new().expect("tempdir");
+    let quick = quick_caching_sample(dir.path());
+    let (real_json, virtual_json) = (dir.path().join("real.json"), dir.path().join("v.json"));
+    let real = vxb(&["simulate", arg(&quick), "--json", arg(&real_json)]);
+    assert_eq!(real.status.code(), Some(0), "{}", stdout(&real));
+    let started = std::time::Instant::now();
+    let virt = vxb(&[
+        "simulate",
+        "vxml-samples/caching/scenario.toml",
+        "--json",
+        arg(&virtual_json),
+    ]);
+    let took = started.elapsed();
+    let text = stdout(&virt);
+    assert_eq!(virt.status.code(), Some(0), "{text}{}", stderr(&virt));
+    assert!(
+        text.starts_with("vxml-samples/caching/scenario.toml (virtual clock)\n"),
+        "{text}"
+    );
+    // The 20 s wait took none of it.
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("written")).expect("JSON")
+    };
+    let (real, virt) = (read(&real_json), read(&virtual_json));
+    report_schema::assert_valid_report(&virt);
+    assert_eq!(virt["clock"], "virtual");
+    assert_eq!(decisions(&real), decisions(&virt));
+    assert_eq!(
+        decisions(&virt)[1],
+        [
+            ("index.vxml".to_string(), "hit".to_string()),
+            ("1.wav".to_string(), "hit".to_string()),
+            ("2.wav".to_string(), "revalidated".to_string()),
+            ("3.wav".to_string(), "hit".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn several_scenarios_and_directories_run_in_one_invocation() {
+    let dir = TempDir::new().expect("tempdir");
+    let (json, junit) = (dir.path().join("r.json"), dir.path().join("r.xml"));
+    let out = vxb(&[
+        "simulate",
+        "vxml-samples/hello/scenario.toml",
+        "vxml-samples",
+        "--jobs",
+        "2",
+        "--json",
+        arg(&json),
+        "--junit",
+        arg(&junit),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    // hello named, then the directory's four scenarios (its vxb.toml and
+    // rules.toml are no scenarios), each with its summary line.
+    for name in ["bank", "caching", "hello", "pizza"] {
+        let line = format!("vxml-samples/{name}/scenario.toml: ");
+        assert!(text.contains(&line), "{line} in {text}");
+    }
+    assert!(
+        text.ends_with("5 scenarios, 8 calls: 8 passed, 0 failed\n"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).expect("XML");
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites.len(), 5, "{xml}");
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert!(
+        names.contains(&"second call revalidates only 2.wav"),
+        "{names:?}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    report_schema::assert_valid_report(&report);
+    assert_eq!(report["reports"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn an_unreadable_scenario_among_others_exits_2_and_the_others_still_report() {
+    let dir = fixtures::site(&[("bad.toml", "[[step]]\ncall = 3\n")]);
+    let junit = dir.path().join("r.xml");
+    let out = vxb(&[
+        "simulate",
+        arg(&dir.path().join("bad.toml")),
+        "vxml-samples/hello/scenario.toml",
+        "--junit",
+        arg(&junit),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bad.toml:2:"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("hello/scenario.toml: 2 calls: 2 passed"),
+        "{}",
+        stdout(&out)
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<error type=\"scenario\""), "{xml}");
+    assert!(xml.contains("first call reads the files"), "{xml}");
 }

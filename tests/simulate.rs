@@ -29,6 +29,9 @@ use vxb::simulate::junit::to_junit;
 use vxb::simulate::listing::{self, CacheRow, Expiry};
 use vxb::simulate::report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
 use vxb::simulate::scenario::{CallTarget, Scenario, Step};
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 use vxb::simulate::{ClockMode, Dialer, Progress, ScriptedCaller, SimulateError, simulate};
 
 // ------------------------------------------------------------ fixtures ----
@@ -778,6 +781,7 @@ fn the_json_report_adds_each_expectation_result() {
     assert_eq!((r.passed(), r.failed(), r.ok()), (1, 1, false));
     let json: serde_json::Value =
         serde_json::from_str(&r.to_json().expect("serializes")).expect("valid JSON");
+    report_schema::assert_valid_report(&json);
     assert_eq!(json["scenario"], "samples/scenario.toml");
     assert_eq!(json["origin"], "http://127.0.0.1:4321/");
     assert_eq!(json["clock"], "virtual");
@@ -1527,6 +1531,9 @@ async fn the_caching_sample_refetches_only_2_wav_on_the_second_call() {
     .await
     .expect("simulation runs");
     assert_eq!(seen, report.steps, "each step is reported as it ends");
+    let json: serde_json::Value =
+        serde_json::from_str(&report.to_json().expect("serializes")).expect("JSON");
+    report_schema::assert_valid_report(&json);
     assert_eq!(dialer.waited, secs(20));
     assert!(report.ok(), "{}", report.summary());
     assert_eq!((report.passed(), report.failed()), (2, 0));
@@ -1672,6 +1679,9 @@ call = "{origin}/a.vxml"
     .await
     .expect("a call that cannot start is a result, not the end of the run");
     assert_eq!(seen.len(), 3, "every step ran");
+    let json: serde_json::Value =
+        serde_json::from_str(&report.to_json().expect("serializes")).expect("JSON");
+    report_schema::assert_valid_report(&json);
     assert_eq!(
         (report.passed(), report.failed(), report.errors()),
         (2, 1, 1)

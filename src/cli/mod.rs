@@ -1,9 +1,10 @@
-//! The command line (spec §1). Thin on purpose: each subcommand parses its
+//! The command line. Thin on purpose: each subcommand parses its
 //! arguments, calls the library, prints, and maps the outcome to an exit code
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
 pub mod bench;
 pub mod fetch;
+pub mod lint;
 pub mod proxy;
 pub mod run;
 pub mod simulate;
@@ -35,15 +36,19 @@ pub struct Cli {
 pub enum Command {
     /// Check a configuration file and print it with every default filled in.
     CheckConfig {
-        /// The TOML configuration file (spec §2).
+        /// The TOML configuration file.
         file: PathBuf,
     },
     /// The load benchmark: cache hit rate against CPU load, swept over
-    /// cache budgets (spec §6).
+    /// cache budgets.
     Bench(bench::BenchArgs),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     Fetch(fetch::FetchArgs),
+    /// Check an application without placing a call: every document,
+    /// script, grammar, data file and clip it references statically,
+    /// each problem at file:line:column.
+    Lint(lint::LintArgs),
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
     Proxy(proxy::ProxyArgs),
@@ -51,8 +56,8 @@ pub enum Command {
     /// terminal, else scripted (`--input`) or read from a pipe — printing
     /// prompts, fetches, logs and events as they happen.
     Run(run::RunArgs),
-    /// Run a scenario's calls through one shared cache and check their
-    /// expectations (spec §4).
+    /// Run scenarios' calls, each scenario through one shared cache, and
+    /// check their expectations.
     Simulate(simulate::SimulateArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
@@ -123,6 +128,7 @@ fn run(cli: Cli) -> u8 {
         },
         Command::Bench(args) => bench::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),

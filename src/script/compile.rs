@@ -699,3 +699,15 @@ mod tests {
         assert!(kept.is_empty());
     }
 }
+
+/// Whether `text` parses as a script, without running it: the syntax error
+/// with its line and column (within `text`) if not. `vxb lint` checks every
+/// script it can see with this.
+pub fn check_script_syntax(text: &str) -> Result<(), ScriptError> {
+    nesting::check(text, false, nesting::COMPILE_BOUNDS).map_err(refusal)?;
+    let mut interner = Interner::default();
+    Parser::new(Source::from_bytes(text))
+        .parse_script(&Scope::new_global(), &mut interner)
+        .map(|_| ())
+        .map_err(|e| syntax_error(&e, 0, text))
+}
