@@ -66,6 +66,16 @@ impl ManualClock {
         }
     }
 
+    /// A clock standing at the current whole second: a simulation's
+    /// virtual time starts there, so files' modification times are in its
+    /// past, and HTTP dates written from it round-trip exactly.
+    pub fn at_now() -> Self {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+    }
+
     /// A clock standing at a fixed, whole-second instant (2024-01-01T00:00:00Z),
     /// so that HTTP dates written from it round-trip exactly.
     pub fn at_epoch_2024() -> Self {

@@ -1914,7 +1914,7 @@ async fn a_noinput_moves_virtual_time_by_its_timeout_and_takes_no_real_time() {
     let clock = Arc::new(ManualClock::at_epoch_2024());
     let t0 = clock.now();
     let browser =
-        vxb::call::Browser::with_workers(Config::default(), clock.clone(), Some(site.path()), 1)
+        vxb::Browser::with_workers(Config::default(), clock.clone(), Some(site.path()), 1)
             .expect("browser");
     let url = Url::from_file_path(&doc).expect("file URL");
     let started = std::time::Instant::now();

@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use url::Url;
@@ -20,7 +20,8 @@ use url::Url;
 use super::fetch::runtime;
 use super::run::print_cache;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::call::{Browser, CallOptions, CallReport};
+use crate::browser::{Browser, CallOptions};
+use crate::call::CallReport;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::simulate::junit::{self, Suite};
 use crate::simulate::report::{WaitOutcome, call_summary, wait_line};
@@ -103,16 +104,6 @@ impl Dialer for BrowserDialer {
 /// Real waits at least this long show a countdown on a terminal.
 const COUNTDOWN_FROM: Duration = Duration::from_secs(2);
 
-/// A virtual clock standing at the current whole second: files' times
-/// (Last-Modified) stay in its past, and HTTP dates written from it
-/// round-trip exactly.
-fn virtual_clock() -> ManualClock {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    ManualClock::new(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 /// What became of one scenario named on the command line.
 enum Ran {
     Report(Box<SimulationReport>),
@@ -185,7 +176,7 @@ async fn run_one(file: &Path, args: &SimulateArgs, live: bool) -> Ran {
     let mode = args.clock.unwrap_or_else(|| scenario.clock_mode());
     let clock: Arc<dyn Clock> = match mode {
         ClockMode::Real => Arc::new(SystemClock),
-        ClockMode::Virtual => Arc::new(virtual_clock()),
+        ClockMode::Virtual => Arc::new(ManualClock::at_now()),
     };
     // load_config always sets fetch.file_root, so no fallback is needed.
     let browser = match Browser::new(config, Arc::clone(&clock), None) {

@@ -16,7 +16,9 @@
 //! simulation.
 
 pub mod expect;
+#[doc(hidden)]
 pub mod junit;
+#[doc(hidden)]
 pub mod listing;
 pub mod report;
 pub mod scenario;
@@ -96,8 +98,11 @@ impl InputSource for ScriptedCaller {
 pub enum Progress<'a> {
     /// A step is starting: `step` (1-based) is called `name`.
     Starting {
+        /// 1-based step number.
         step: usize,
+        /// The step's stable name.
         name: &'a str,
+        /// The step.
         what: &'a Step,
     },
     /// A step has ended.
@@ -107,12 +112,18 @@ pub enum Progress<'a> {
 /// Why a simulation could not run at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
+    /// The `[origin]` could not be served.
     #[error("[origin]: {0}")]
     Origin(#[from] ServeError),
     /// A hand-built scenario naming `{origin}` without an `[origin]`
     /// ([`Scenario::load`] refuses those).
     #[error("step {step}: `{target}` names {{origin}} but the scenario has no [origin]")]
-    NoOrigin { step: usize, target: String },
+    NoOrigin {
+        /// 1-based step number.
+        step: usize,
+        /// The step's call target, as written.
+        target: String,
+    },
 }
 
 /// The start document's failed fetch, when that is what ended the call: the

@@ -22,13 +22,16 @@ pub struct SimulationReport {
     pub origin: Option<String>,
     /// The clock the scenario ran on.
     pub clock: ClockMode,
+    /// Each step's outcome, in order.
     pub steps: Vec<StepOutcome>,
 }
 
 /// One step's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepOutcome {
+    /// A call step.
     Call(Box<CallOutcome>),
+    /// A wait step.
     Wait(WaitOutcome),
 }
 
@@ -46,6 +49,7 @@ pub struct CallOutcome {
     pub target: String,
     /// The URL called (with `{origin}` substituted).
     pub url: String,
+    /// The scripted caller.
     pub input: Vec<Token>,
     /// The input tokens the call never asked for.
     pub unused_input: Vec<Token>,
@@ -53,16 +57,22 @@ pub struct CallOutcome {
     /// fetched), when the step did not expect that: an error of the step
     /// rather than a failed expectation.
     pub start_error: Option<String>,
+    /// Each expectation and whether it held.
     pub expectations: Vec<ExpectationResult>,
+    /// What the call did.
     pub report: CallReport,
 }
 
 /// A wait step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaitOutcome {
+    /// 1-based position among all the steps.
     pub step: usize,
+    /// The scenario line the step starts at.
     pub line: usize,
+    /// The step's stable name (as for a call).
     pub name: String,
+    /// How long it waited.
     pub duration: Duration,
 }
 
