@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Browser, BrowserError};
-use crate::config::ConfigError;
 use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::config::ConfigError;
 use crate::simulate::{ClockMode, Scenario, SimulateError, SimulationReport};
 
 /// Why a scenario file could not be run at all. A call that misbehaves is
