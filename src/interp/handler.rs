@@ -22,12 +22,12 @@ impl Interpreter {
         item: Option<usize>,
     ) -> Result<bool, Jump> {
         self.step()?;
-        let counters = match self.form.as_mut() {
+        let counters = match self.frame.form.as_mut() {
             Some(form) => match item.and_then(|i| form.items.get_mut(i)) {
                 Some(state) => &mut state.counters,
                 None => &mut form.counters,
             },
-            None => &mut self.doc_counters,
+            None => &mut self.frame.counters,
         };
         counters.bump(&e.name);
         let counters = counters.clone();
@@ -40,16 +40,15 @@ impl Interpreter {
         };
         self.record_event(&e, true, false);
         let at = match owner {
-            Owner::Document => self.here.as_ref().map(|h| h.at()),
+            Owner::Document => self.frame.here.as_ref().map(|h| h.at()),
             Owner::Root => self
+                .frame
                 .here
                 .as_ref()
                 .map(|h| h.root_at().unwrap_or_else(|| h.at())),
         };
-        let saved_at = std::mem::replace(&mut self.at, at);
-        let result = self.run_handler(&e, &catch.content).await;
-        self.at = saved_at;
-        result
+        self.written_in(at, async |it| it.run_handler(&e, &catch.content).await)
+            .await
     }
 
     async fn run_handler(
@@ -69,13 +68,12 @@ impl Interpreter {
             .engine
             .declare_value("_event", &Value::String(e.name.clone()))
             .and_then(|()| self.engine.declare_value("_message", &message));
-        self.reprompted = false;
         let result = match declared {
             Ok(()) => self.exec(content).await,
             Err(err) => Err(Jump::Throw(Event::semantic(err.to_string()))),
         };
         self.engine.pop_scope();
-        result.map(|()| self.reprompted)
+        result.map(|ran| ran.reprompted)
     }
 
     /// §5.2.5: reprompt, carry on, or end the call.
