@@ -18,14 +18,16 @@ fn vxb(args: &[&str]) -> Output {
 
 /// The 1-based line and column where `needle` first starts in `text`.
 fn pos(text: &str, needle: &str) -> (usize, usize) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} in {text}"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} in {text}"));
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
     (line, column)
 }
 
-const INDEX: &str = r#"<?xml version="1.0"?>
+const INDEX: &str = r##"<?xml version="1.0"?>
 <vxml xmlns="http://www.w3.org/2001/vxml" version="2.1" application="root.vxml">
   <script src="bad.js"/>
   <form id="main">
@@ -46,7 +48,7 @@ const INDEX: &str = r#"<?xml version="1.0"?>
     <block><submit next="broken.vxml"/></block>
   </form>
 </vxml>
-"#;
+"##;
 
 const ROOT: &str = r#"<?xml version="1.0"?>
 <vxml xmlns="http://www.w3.org/2001/vxml" version="2.1">
@@ -102,13 +104,29 @@ fn lint_finds_each_kind_of_error_where_it_is() {
             "no `{prefix}…{words}` in\n{text}"
         );
     };
-    find(&at("index.vxml", pos(INDEX, "missing.wav")), "cannot load audio");
-    find(&at("index.vxml", pos(INDEX, "undeclared")), "declared nowhere");
-    find(&at("index.vxml", pos(INDEX, "#nowhere")), "no dialog `nowhere`");
-    find(&format!("{}:2:", dir.join("bad.js").display()), "script syntax error");
+    find(
+        &at("index.vxml", pos(INDEX, "missing.wav")),
+        "cannot load audio",
+    );
+    find(
+        &at("index.vxml", pos(INDEX, "undeclared")),
+        "declared nowhere",
+    );
+    find(
+        &at("index.vxml", pos(INDEX, "#nowhere")),
+        "no dialog `nowhere`",
+    );
+    find(
+        &format!("{}:2:", dir.join("bad.js").display()),
+        "script syntax error",
+    );
     find(&format!("{}:", dir.join("bad.grxml").display()), "grammar");
     find(&format!("{}:3:", dir.join("broken.vxml").display()), "");
-    assert_eq!(lines.len(), 6, "nothing else: the root's variable, other.vxml#ask are fine\n{text}");
+    assert_eq!(
+        lines.len(),
+        6,
+        "nothing else: the root's variable, other.vxml#ask are fine\n{text}"
+    );
     assert!(err.contains("6 errors"), "{err}");
 }
 

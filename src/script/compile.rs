@@ -711,4 +711,3 @@ mod tests {
         assert!(kept.is_empty());
     }
 }
-
