@@ -8,6 +8,7 @@ pub mod lint;
 pub mod proxy;
 pub mod run;
 pub mod simulate;
+pub mod tier;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -41,7 +42,7 @@ pub enum Command {
     },
     /// The load benchmark: cache hit rate against CPU load, swept over
     /// cache budgets.
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     Fetch(fetch::FetchArgs),
@@ -59,6 +60,9 @@ pub enum Command {
     /// Run scenarios' calls, each scenario through one shared cache, and
     /// check their expectations.
     Simulate(simulate::SimulateArgs),
+    /// Print the configuration of a shared caching tier (Squid) for a fleet
+    /// of vxb browsers.
+    Tier(tier::TierArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     Serve {
@@ -126,12 +130,13 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Fetch(args) => fetch::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Tier(args) => tier::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
 }
