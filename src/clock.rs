@@ -4,16 +4,41 @@
 //! system clock directly: it asks a [`Clock`]. Production code passes
 //! [`SystemClock`]; tests pass a [`ManualClock`] and advance it, so a test of a
 //! three-minute lifetime takes microseconds instead of three minutes.
+//!
+//! A simulation on virtual time (`vxb simulate --clock virtual`) runs
+//! everything on one [`ManualClock`]: the cache, the scenario's origin (its
+//! `Date` headers and delays), the calls' timers and the scenario's waits.
+//! Waiting on it ([`Clock::sleep`]) moves it forward instead of blocking, so
+//! three days of `wait` take no time at all.
 
 use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
+
+/// A wait on a [`Clock`].
+pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A source of wall-clock time. HTTP dates are wall-clock, so this is
 /// `SystemTime`, not `Instant`.
 pub trait Clock: Send + Sync + Debug {
     /// The current time.
     fn now(&self) -> SystemTime;
+
+    /// Lets `duration` pass: the real clock waits that long (a tokio
+    /// timer); a virtual one moves forward at once.
+    fn sleep(&self, duration: Duration) -> Sleep {
+        Box::pin(tokio::time::sleep(duration))
+    }
+
+    /// Time a scripted caller spends that nobody has to wait for (the
+    /// timeout a `noinput` caller lets run out): a virtual clock moves
+    /// forward by it, the real clock does nothing, since the scripted
+    /// caller answers at once.
+    fn elapse(&self, duration: Duration) {
+        let _ = duration;
+    }
 }
 
 /// The real clock.
@@ -26,7 +51,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to.
+/// A clock that only moves when told to: by [`ManualClock::advance`], or by
+/// anything that sleeps or spends time on it (virtual time).
 #[derive(Debug)]
 pub struct ManualClock {
     now: Mutex<SystemTime>,
@@ -38,6 +64,16 @@ impl ManualClock {
         ManualClock {
             now: Mutex::new(start),
         }
+    }
+
+    /// A clock standing at the current whole second: a simulation's
+    /// virtual time starts there, so files' modification times are in its
+    /// past, and HTTP dates written from it round-trip exactly.
+    pub fn at_now() -> Self {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
     }
 
     /// A clock standing at a fixed, whole-second instant (2024-01-01T00:00:00Z),
@@ -62,6 +98,15 @@ impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.advance(duration);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn elapse(&self, duration: Duration) {
+        self.advance(duration);
+    }
 }
 
 #[cfg(test)]
@@ -77,6 +122,27 @@ mod tests {
         assert_eq!(c.now(), t0 + Duration::from_secs(20));
         c.set(t0);
         assert_eq!(c.now(), t0);
+    }
+
+    #[tokio::test]
+    async fn sleeping_on_a_manual_clock_moves_it_without_waiting() {
+        let c = ManualClock::at_epoch_2024();
+        let t0 = c.now();
+        let started = std::time::Instant::now();
+        c.sleep(Duration::from_secs(3 * 24 * 3600)).await;
+        c.elapse(Duration::from_secs(5));
+        assert_eq!(c.now(), t0 + Duration::from_secs(3 * 24 * 3600 + 5));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn the_system_clock_sleeps_for_real_and_elapses_nothing() {
+        let before = std::time::Instant::now();
+        SystemClock.sleep(Duration::from_millis(20)).await;
+        assert!(before.elapsed() >= Duration::from_millis(20));
+        let a = SystemClock.now();
+        SystemClock.elapse(Duration::from_secs(3600));
+        assert!(SystemClock.now() < a + Duration::from_secs(3600));
     }
 
     #[test]

@@ -75,7 +75,10 @@
 //! implementation: reachable (the binary, benchmarks and tests use it) but
 //! hidden from these docs, and free to change in any release.
 //!
-//! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
+//! See `ARCHITECTURE.md` for the bird's-eye view and the code map. The user
+//! guide — installing, the caller's input, scenarios, the JSON report and its
+//! schema, the configuration, `vxb lint`, a CI recipe — is in the
+//! repository's `docs/` (start at `docs/README.md`).
 
 #![warn(missing_docs)]
 
@@ -104,6 +107,8 @@ pub mod fleet;
 pub mod grammar;
 #[doc(hidden)]
 pub mod interp;
+#[doc(hidden)]
+pub mod lint;
 #[doc(hidden)]
 pub mod proxy;
 #[doc(hidden)]

@@ -116,6 +116,7 @@ fn help_lists_the_call_first_and_the_tools_after() {
     let order = [
         "run",
         "simulate",
+        "lint",
         "fetch",
         "serve",
         "proxy",

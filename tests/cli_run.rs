@@ -10,6 +10,8 @@ use tempfile::TempDir;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "support/report_schema.rs"]
+mod report_schema;
 
 /// `vxb ARGS` from the crate root, with no `RUST_LOG` from the environment.
 fn vxb(args: &[&str]) -> Output {
@@ -734,17 +736,21 @@ async fn run_of_a_start_url_answering_404_or_500_is_one_line() {
 // ----- simulate: bad input is one line and exit code 2 ------------------------------
 
 #[test]
-fn simulate_of_a_missing_scenario_or_a_directory_names_it() {
+fn simulate_of_a_missing_scenario_or_an_empty_directory_names_it() {
     let err = usage_error(&vxb(&["simulate", "vxml-samples/no-such/scenario.toml"]));
     assert!(
         err.starts_with("vxb simulate: vxml-samples/no-such/scenario.toml: cannot read: "),
         "{err}"
     );
-    let err = usage_error(&vxb(&["simulate", "vxml-samples/hello"]));
-    assert!(
-        err.starts_with("vxb simulate: vxml-samples/hello: cannot read: "),
-        "{err}"
-    );
+    let empty = TempDir::new().expect("tempdir");
+    std::fs::write(
+        empty.path().join("vxb.toml"),
+        "[cache]
+",
+    )
+    .expect("config");
+    let err = usage_error(&vxb(&["simulate", arg(empty.path())]));
+    assert!(err.ends_with("no scenario (*.toml with [[step]])"), "{err}");
 }
 
 /// `vxb simulate` of a scenario with `text`, written next to `ASK`.
@@ -767,9 +773,9 @@ fn simulate_of_a_bad_scenario_names_its_file_line_and_cause() {
     assert_eq!(
         usage_error(&out),
         format!(
-            "vxb simulate: {file}:3:1: step[0].expekt: unknown field `expekt`, expected one of \
-             `call`, `wait`, `input`, `expect`, `expect_end`, `expect_events`, `expect_logs`, \
-             `expect_fetch`"
+            "vxb simulate: {file}:3:1: step 1: expekt: unknown field `expekt`, expected one of \
+             `name`, `call`, `wait`, `input`, `allow_unused_input`, `expect`, `expect_end`, \
+             `expect_events`, `expect_logs`, `expect_fetch`"
         )
     );
 
@@ -777,7 +783,7 @@ fn simulate_of_a_bad_scenario_names_its_file_line_and_cause() {
     let err = usage_error(&out);
     assert!(
         err.starts_with(&format!(
-            "vxb simulate: {file}:3:15: step[0].input[1]: bad input token `one`"
+            "vxb simulate: {file}:3:15: step 1: input[1]: bad input token `one`"
         )),
         "{err}"
     );
@@ -819,25 +825,50 @@ fn simulate_with_a_bad_config_names_the_config_file_and_line() {
 }
 
 #[test]
-fn simulate_of_an_unreachable_start_url_names_the_step_and_its_line() {
+fn simulate_of_an_unreachable_start_url_is_an_error_of_its_step_and_the_reports_are_written() {
     let url = format!("http://127.0.0.1:{}/app.vxml", closed_port());
-    let (out, file) = simulate_text(&format!(
-        "# a comment\n[[step]]\ncall = \"ask.vxml\"\n\n[[step]]\ncall = \"{url}\"\n"
-    ));
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let dir = fixtures::site(&[
+        (
+            "scenario.toml",
+            &format!(
+                "# a comment\n[[step]]\ncall = \"ask.vxml\"\n\n[[step]]\ncall = \"{url}\"\n\n[[step]]\ncall = \"ask.vxml\"\n"
+            ),
+        ),
+        ("ask.vxml", ASK),
+    ]);
+    let (json, junit) = (dir.path().join("r.json"), dir.path().join("r.xml"));
+    let out = vxb(&[
+        "simulate",
+        arg(&dir.path().join("scenario.toml")),
+        "--json",
+        arg(&json),
+        "--junit",
+        arg(&junit),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(
-        err.starts_with(&format!(
-            "vxb simulate: {file}:5: step 2: cannot start the call: {url}: cannot connect: "
-        )),
-        "{err}"
+        text.contains(&format!("step 2: call {url} (line 5) ... ERROR")),
+        "{text}"
     );
-    // The step before it ran and was reported.
     assert!(
-        stdout(&out).starts_with("step 1 (line 2): call file://"),
-        "{}",
-        stdout(&out)
+        text.contains(&format!(
+            "    cannot start the call: {url}: cannot connect: "
+        )),
+        "{text}"
+    );
+    // The steps around it ran.
+    assert!(text.contains("step 3: call file://"), "{text}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<error type=\"start\""), "{xml}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("JSON");
+    assert_eq!(report["errors"], 1);
+    assert!(
+        report["steps"][1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot connect")),
+        "{report}"
     );
 
     // Unless the step expects the call to fail.
@@ -854,19 +885,24 @@ fn simulate_of_an_unreachable_start_url_names_the_step_and_its_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn simulate_of_a_start_url_answering_404_is_one_line() {
+async fn simulate_of_a_start_url_answering_404_shows_its_status_and_event() {
     let site = fixtures::site(&[("broken.vxml", ASK)]);
     let origin = fixtures::origin(site.path(), BROKEN_RULES).await;
     let url = origin.base_url().join("missing.vxml").expect("url");
     let dir = fixtures::site(&[("s.toml", &format!("[[step]]\ncall = \"{url}\"\n"))]);
     let path = dir.path().join("s.toml");
-    let err = usage_error(&vxb_async(&["simulate", arg(&path)]).await);
-    assert_eq!(
-        err,
-        format!(
-            "vxb simulate: {}:1: step 1: cannot start the call: {url}: HTTP 404 Not Found",
-            path.display()
-        )
+    let out = vxb_async(&["simulate", arg(&path)]).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("    fetches: missing.vxml 404 error.badfetch.http.404\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "    cannot start the call: {url}: HTTP 404 Not Found\n"
+        )),
+        "{text}"
     );
     origin.shutdown().await;
 }
@@ -888,7 +924,10 @@ fn the_hello_sample_scenario_passes() {
         text.contains("fetches: index.vxml hit, welcome.wav hit, goodbye.wav hit"),
         "{text}"
     );
-    assert!(text.ends_with("2 calls: 2 passed, 0 failed\n"), "{text}");
+    assert!(
+        text.contains("vxml-samples/hello/scenario.toml: 2 calls: 2 passed, 0 failed in "),
+        "{text}"
+    );
 }
 
 /// The caching sample copied to `dir` with its clock scaled down: the
@@ -910,6 +949,7 @@ fn quick_caching_sample(dir: &Path) -> PathBuf {
     };
     scale("rules.toml", "max-age=10", "max-age=1");
     scale("scenario.toml", "wait = \"20s\"", "wait = \"2s\"");
+    scale("scenario.toml", "clock = \"virtual\"", "clock = \"real\"");
     dir.join("scenario.toml")
 }
 
@@ -933,7 +973,10 @@ fn the_caching_sample_refetches_only_2_wav_and_writes_both_reports() {
         text.contains("fetches: index.vxml miss, 1.wav miss, 2.wav miss, 3.wav miss"),
         "{text}"
     );
-    assert!(text.contains("step 2 (line 18): wait 2s"), "{text}");
+    assert!(
+        text.contains("20 seconds later (line 22): wait 2s"),
+        "{text}"
+    );
     assert!(
         text.contains("fetches: index.vxml hit, 1.wav hit, 2.wav revalidated, 3.wav hit"),
         "{text}"
@@ -972,7 +1015,8 @@ fn the_caching_sample_refetches_only_2_wav_and_writes_both_reports() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
             .expect("report is JSON");
-    assert!(report.is_object(), "{report}");
+    report_schema::assert_valid_report(&report);
+    assert_eq!(report["clock"], "real");
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("<testsuite"), "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");
@@ -1010,4 +1054,138 @@ fn samples_that_need_recognition() {
         assert!(text.contains(" 0 failed"), "{name}: {text}");
         assert!(!text.contains("error.unsupported"), "{name}: {text}");
     }
+}
+
+/// The fetch decisions of every call of a `--json` report, in order.
+fn decisions(report: &serde_json::Value) -> Vec<Vec<(String, String)>> {
+    let steps = report["steps"].as_array().expect("steps");
+    steps
+        .iter()
+        .filter(|s| s.get("call").is_some())
+        .map(|s| {
+            let fetches = s["report"]["fetches"].as_array().expect("fetches");
+            fetches
+                .iter()
+                .map(|f| {
+                    let url = f["url"].as_str().expect("url");
+                    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+                    (name, f["decision"].as_str().unwrap_or("failed").to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_caching_sample_on_virtual_time_decides_as_the_real_one_scaled_down() {
+    let dir = TempDir::new().expect("tempdir");
+    let quick = quick_caching_sample(dir.path());
+    let (real_json, virtual_json) = (dir.path().join("real.json"), dir.path().join("v.json"));
+    let real = vxb(&["simulate", arg(&quick), "--json", arg(&real_json)]);
+    assert_eq!(real.status.code(), Some(0), "{}", stdout(&real));
+    let started = std::time::Instant::now();
+    let virt = vxb(&[
+        "simulate",
+        "vxml-samples/caching/scenario.toml",
+        "--json",
+        arg(&virtual_json),
+    ]);
+    let took = started.elapsed();
+    let text = stdout(&virt);
+    assert_eq!(virt.status.code(), Some(0), "{text}{}", stderr(&virt));
+    assert!(
+        text.starts_with("vxml-samples/caching/scenario.toml (virtual clock)\n"),
+        "{text}"
+    );
+    // The 20 s wait took none of it.
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("written")).expect("JSON")
+    };
+    let (real, virt) = (read(&real_json), read(&virtual_json));
+    report_schema::assert_valid_report(&virt);
+    assert_eq!(virt["clock"], "virtual");
+    assert_eq!(decisions(&real), decisions(&virt));
+    assert_eq!(
+        decisions(&virt)[1],
+        [
+            ("index.vxml".to_string(), "hit".to_string()),
+            ("1.wav".to_string(), "hit".to_string()),
+            ("2.wav".to_string(), "revalidated".to_string()),
+            ("3.wav".to_string(), "hit".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn several_scenarios_and_directories_run_in_one_invocation() {
+    let dir = TempDir::new().expect("tempdir");
+    let (json, junit) = (dir.path().join("r.json"), dir.path().join("r.xml"));
+    let out = vxb(&[
+        "simulate",
+        "vxml-samples/hello/scenario.toml",
+        "vxml-samples",
+        "--jobs",
+        "2",
+        "--json",
+        arg(&json),
+        "--junit",
+        arg(&junit),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    // hello named, then the directory's four scenarios (its vxb.toml and
+    // rules.toml are no scenarios), each with its summary line.
+    for name in ["bank", "caching", "hello", "pizza"] {
+        let line = format!("vxml-samples/{name}/scenario.toml: ");
+        assert!(text.contains(&line), "{line} in {text}");
+    }
+    assert!(
+        text.ends_with("5 scenarios, 9 calls: 9 passed, 0 failed\n"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    let doc = roxmltree::Document::parse(&xml).expect("XML");
+    let suites: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites.len(), 5, "{xml}");
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert!(
+        names.contains(&"second call revalidates only 2.wav"),
+        "{names:?}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    report_schema::assert_valid_report(&report);
+    assert_eq!(report["reports"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn an_unreadable_scenario_among_others_exits_2_and_the_others_still_report() {
+    let dir = fixtures::site(&[("bad.toml", "[[step]]\ncall = 3\n")]);
+    let junit = dir.path().join("r.xml");
+    let out = vxb(&[
+        "simulate",
+        arg(&dir.path().join("bad.toml")),
+        "vxml-samples/hello/scenario.toml",
+        "--junit",
+        arg(&junit),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bad.toml:2:"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("hello/scenario.toml: 2 calls: 2 passed"),
+        "{}",
+        stdout(&out)
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<error type=\"scenario\""), "{xml}");
+    assert!(xml.contains("first call reads the files"), "{xml}");
 }

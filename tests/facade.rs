@@ -109,17 +109,20 @@ fn a_failed_expectation_is_in_the_report_not_an_error() {
 }
 
 #[test]
-fn a_scenario_that_cannot_run_is_an_error_naming_file_and_line() {
+fn a_scenario_that_cannot_be_read_is_an_error_and_a_broken_start_is_a_failed_step() {
     let missing = fixtures().join("no-such-scenario.toml");
     let err = simulate_file(&missing).expect_err("no such file");
     assert!(matches!(err, SimulateFileError::Load(_)), "{err:?}");
     assert!(err.to_string().contains("no-such-scenario.toml"), "{err}");
 
-    let err = simulate_file(fixtures().join("broken.toml")).expect_err("start document broken");
-    assert!(matches!(err, SimulateFileError::Simulate { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(message.contains("broken.toml:3: step 1"), "{message}");
-    assert!(message.contains("broken.vxml"), "{message}");
+    // A start document that cannot be loaded is a result: the step's error.
+    let report = simulate_file(fixtures().join("broken.toml")).expect("the scenario runs");
+    assert!(!report.ok());
+    assert_eq!(report.errors(), 1);
+    let summary = report.summary();
+    assert!(summary.contains("step 1: call "), "{summary}");
+    assert!(summary.contains("(line 3) ... ERROR"), "{summary}");
+    assert!(summary.contains("broken.vxml"), "{summary}");
 }
 
 #[tokio::test]

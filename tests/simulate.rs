@@ -16,8 +16,8 @@ use tempfile::TempDir;
 use url::Url;
 use vxb::cache::store::{Store, Visibility};
 use vxb::cache::{Decision, Entry, StoredResponse};
-use vxb::call::{CallEnd, CallReport, CallerInput, EventRecord, LogRecord, PromptRecord, Token};
-use vxb::clock::{Clock, ManualClock};
+use vxb::call::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord, Token};
+use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{CacheConfig, Config};
 use vxb::fetch::{BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody};
 use vxb::resource::ResourceType;
@@ -29,7 +29,10 @@ use vxb::simulate::junit::to_junit;
 use vxb::simulate::listing::{self, CacheRow, Expiry};
 use vxb::simulate::report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
 use vxb::simulate::scenario::{CallTarget, Scenario, Step};
-use vxb::simulate::{Dialer, SimulateError, simulate};
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
+use vxb::simulate::{ClockMode, Dialer, Progress, ScriptedCaller, SimulateError, simulate};
 
 // ------------------------------------------------------------ fixtures ----
 
@@ -357,7 +360,7 @@ fn unknown_keys_are_refused_with_line_and_key() {
     assert_error(
         &m,
         3,
-        &["step[0].expekt: unknown field `expekt`", "expect_fetch"],
+        &["step 1: expekt: unknown field `expekt`", "expect_fetch"],
     );
     let m = refusal("bogus = 1\n[[step]]\nwait = \"1s\"\n");
     assert_error(&m, 1, &["bogus"]);
@@ -368,21 +371,21 @@ fn unknown_keys_are_refused_with_line_and_key() {
 #[test]
 fn a_bad_input_token_is_named_with_its_line() {
     let m = refusal("[[step]]\ncall = \"index.vxml\"\ninput = [\"1\",\n  \"12x\"]\n");
-    assert_error(&m, 4, &["step[0].input[1]", "`12x`"]);
+    assert_error(&m, 4, &["step 1: input[1]", "`12x`"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\ninput = [\"say:\"]\n");
-    assert_error(&m, 3, &["step[0].input[0]", "`say` needs words"]);
+    assert_error(&m, 3, &["step 1: input[0]", "`say` needs words"]);
 }
 
 #[test]
 fn a_step_is_a_call_or_a_wait() {
     let m = refusal("[[step]]\nwait = \"1s\"\n\n[[step]]\ncall = \"index.vxml\"\nwait = \"20s\"\n");
-    assert_error(&m, 4, &["step[1]", "not both"]);
+    assert_error(&m, 4, &["step 2", "not both"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\n[[step]]\ninput = [\"1\"]\n");
-    assert_error(&m, 3, &["step[1]", "needs a `call` or a `wait`"]);
+    assert_error(&m, 3, &["step 2", "needs a `call` or a `wait`"]);
     let m = refusal("[[step]]\nwait = \"20s\"\nexpect = [\"x\"]\n");
-    assert_error(&m, 1, &["step[0].expect", "no input or expectations"]);
+    assert_error(&m, 1, &["step 1: expect", "no input or expectations"]);
     let m = refusal("[[step]]\nwait = \"soon\"\n");
-    assert_error(&m, 2, &["step[0].wait", "bad duration"]);
+    assert_error(&m, 2, &["step 1: wait", "bad duration"]);
     let m = refusal("config = \"vxb.toml\"\n");
     assert_error(&m, 1, &["at least one [[step]]"]);
 }
@@ -390,7 +393,7 @@ fn a_step_is_a_call_or_a_wait() {
 #[test]
 fn missing_files_are_refused_where_they_are_named() {
     let m = refusal("[[step]]\ncall = \"nowhere.vxml\"\n");
-    assert_error(&m, 2, &["step[0].call", "no such file", "nowhere.vxml"]);
+    assert_error(&m, 2, &["step 1: call", "no such file", "nowhere.vxml"]);
     let m = refusal("config = \"missing.toml\"\n[[step]]\nwait = \"1s\"\n");
     assert_error(&m, 1, &["config", "missing.toml"]);
     let m = refusal("config = \"site\"\n[[step]]\nwait = \"1s\"\n");
@@ -409,11 +412,11 @@ fn missing_files_are_refused_where_they_are_named() {
 #[test]
 fn origin_placeholders_need_an_origin_and_start_the_url() {
     let m = refusal("[[step]]\ncall = \"{origin}/index.vxml\"\n");
-    assert_error(&m, 2, &["step[0].call", "[origin]"]);
+    assert_error(&m, 2, &["step 1: call", "[origin]"]);
     let m = refusal("[origin]\nserve = \".\"\n[[step]]\ncall = \"http://x/{origin}/index.vxml\"\n");
-    assert_error(&m, 4, &["step[0].call", "may only start"]);
+    assert_error(&m, 4, &["step 1: call", "may only start"]);
     let m = refusal("[[step]]\ncall = \"  \"\n");
-    assert_error(&m, 2, &["step[0].call", "empty"]);
+    assert_error(&m, 2, &["step 1: call", "empty"]);
 }
 
 #[test]
@@ -422,20 +425,20 @@ fn bad_expectations_are_refused() {
     assert_error(
         &m,
         3,
-        &["step[0].expect_end", "exit, hangup, disconnect, error"],
+        &["step 1: expect_end", "exit, hangup, disconnect, error"],
     );
     let m = refusal("[[step]]\ncall = \"index.vxml\"\nexpect = [\"Welcome\", \" \"]\n");
-    assert_error(&m, 3, &["step[0].expect[1]", "empty expectation"]);
+    assert_error(&m, 3, &["step 1: expect[1]", "empty expectation"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\nexpect_logs = [\"\"]\n");
-    assert_error(&m, 3, &["step[0].expect_logs[0]", "empty expectation"]);
+    assert_error(&m, 3, &["step 1: expect_logs[0]", "empty expectation"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\nexpect_events = [\"no match\"]\n");
-    assert_error(&m, 3, &["step[0].expect_events[0]", "not an event name"]);
+    assert_error(&m, 3, &["step 1: expect_events[0]", "not an event name"]);
     let m = refusal("[[step]]\ncall = \"index.vxml\"\nexpect_fetch = { \"1.wav\" = \"cached\" }\n");
     assert_error(
         &m,
         3,
         &[
-            "step[0].expect_fetch.1.wav: unknown cache decision `cached`",
+            "step 1: expect_fetch.1.wav: unknown cache decision `cached`",
             "revalidated",
         ],
     );
@@ -730,8 +733,12 @@ fn sample_report() -> SimulationReport {
     let good = CallOutcome {
         step: 1,
         line: 2,
+        name: "order by keys".into(),
+        target: START.into(),
         url: START.into(),
         input: vec![Token::Dtmf("1".into()), Token::Say("chicago".into())],
+        unused_input: vec![],
+        start_error: None,
         expectations: check(&prompts(&["Welcome"]), &report(&["Welcome"])),
         report: report(&["Welcome"]),
     };
@@ -744,19 +751,25 @@ fn sample_report() -> SimulationReport {
     let bad = CallOutcome {
         step: 3,
         line: 9,
+        name: "step 3: call {origin}/app/index.vxml".into(),
+        target: "{origin}/app/index.vxml".into(),
         url: START.into(),
         input: vec![],
+        unused_input: vec![],
+        start_error: None,
         expectations: check(&expect, &heard),
         report: heard,
     };
     SimulationReport {
         scenario: "samples/scenario.toml".into(),
         origin: Some("http://127.0.0.1:4321/".into()),
+        clock: ClockMode::Virtual,
         steps: vec![
             StepOutcome::Call(Box::new(good)),
             StepOutcome::Wait(WaitOutcome {
                 step: 2,
                 line: 6,
+                name: "step 2: wait 20s".into(),
                 duration: secs(20),
             }),
             StepOutcome::Call(Box::new(bad)),
@@ -770,14 +783,21 @@ fn the_json_report_adds_each_expectation_result() {
     assert_eq!((r.passed(), r.failed(), r.ok()), (1, 1, false));
     let json: serde_json::Value =
         serde_json::from_str(&r.to_json().expect("serializes")).expect("valid JSON");
+    report_schema::assert_valid_report(&json);
     assert_eq!(json["scenario"], "samples/scenario.toml");
     assert_eq!(json["origin"], "http://127.0.0.1:4321/");
+    assert_eq!(json["clock"], "virtual");
     assert_eq!(json["passed"], 1);
     assert_eq!(json["failed"], 1);
+    assert_eq!(json["errors"], 0);
     let steps = json["steps"].as_array().expect("steps");
     assert_eq!(steps.len(), 3);
 
     assert_eq!(steps[0]["step"], 1);
+    assert_eq!(steps[0]["name"], "order by keys");
+    assert_eq!(steps[2]["target"], "{origin}/app/index.vxml");
+    assert_eq!(steps[0]["unused_input"], serde_json::json!([]));
+    assert!(steps[0].get("error").is_none());
     assert_eq!(steps[0]["call"], START);
     assert_eq!(steps[0]["input"], serde_json::json!(["1", "say:chicago"]));
     assert_eq!(steps[0]["passed"], true);
@@ -793,7 +813,7 @@ fn the_json_report_adds_each_expectation_result() {
 
     assert_eq!(
         steps[1],
-        serde_json::json!({"step": 2, "line": 6, "wait_ms": 20000.0})
+        serde_json::json!({"step": 2, "line": 6, "name": "step 2: wait 20s", "wait_ms": 20000.0})
     );
 
     assert_eq!(steps[2]["passed"], false);
@@ -834,16 +854,16 @@ fn the_summary_says_what_was_expected_and_what_was_heard() {
     let lines: Vec<&str> = s.lines().collect();
     assert_eq!(
         lines[0],
-        format!("step 1 (line 2): call {START} ... ok (exit, 1 prompt, 5 fetches)")
+        "order by keys (line 2) ... ok (exit, 1 prompt, 5 fetches)"
     );
     assert_eq!(
         lines[1],
-        "    fetches: index.vxml hit, 1.wav hit, 2.wav revalidated, 2.wav hit, 4.wav failed"
+        "    fetches: index.vxml hit, 1.wav hit, 2.wav revalidated, 2.wav hit, 4.wav error.badfetch"
     );
-    assert_eq!(lines[2], "step 2 (line 6): wait 20s");
+    assert_eq!(lines[2], "step 2: wait 20s (line 6)");
     assert_eq!(
         lines[3],
-        format!("step 3 (line 9): call {START} ... FAILED (exit, 2 prompts, 0 fetches)")
+        "step 3: call {origin}/app/index.vxml (line 9) ... FAILED (exit, 2 prompts, 0 fetches)"
     );
     assert_eq!(
         lines[4],
@@ -883,10 +903,7 @@ fn junit_has_one_testcase_per_call_and_escaped_failures() {
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
     assert_eq!(cases.len(), 2, "waits are not test cases");
-    assert_eq!(
-        cases[0].attribute("name"),
-        Some(format!("step 1: {START}").as_str())
-    );
+    assert_eq!(cases[0].attribute("name"), Some("order by keys"));
     assert_eq!(
         cases[0].attribute("classname"),
         Some("samples/scenario.toml")
@@ -895,7 +912,8 @@ fn junit_has_one_testcase_per_call_and_escaped_failures() {
     assert!(cases[0].children().all(|n| !n.has_tag_name("failure")));
     assert_eq!(
         cases[1].attribute("name"),
-        Some(format!("step 3: {START}").as_str())
+        Some("step 3: call {origin}/app/index.vxml"),
+        "no port in a test name"
     );
 
     let failures: Vec<_> = cases[1]
@@ -922,7 +940,9 @@ fn junit_has_one_testcase_per_call_and_escaped_failures() {
         .find(|n| n.has_tag_name("system-out"))
         .and_then(|n| n.text())
         .expect("system-out");
-    assert!(out.starts_with("step 3 (line 9): call"), "{out}");
+    assert!(out.starts_with(&format!("call {START}\n")), "{out}");
+    assert!(out.contains("prompt: You chose <Boston>"), "{out}");
+    assert!(out.ends_with("ended: exit\n"), "{out}");
 }
 
 // ---------------------------------------------------------- cache listing ----
@@ -1288,7 +1308,9 @@ fn every_sample_scenario_and_config_parses_and_names_existing_files() {
                 CallTarget::Origin(p) => {
                     let origin = scenario.origin.as_ref().expect("[origin]");
                     assert!(origin.root.join(p).is_file(), "{s}: {p}");
-                    origin.serve_options().unwrap_or_else(|e| panic!("{e}"));
+                    origin
+                        .serve_options(Arc::new(SystemClock))
+                        .unwrap_or_else(|e| panic!("{e}"));
                 }
             }
         }
@@ -1434,7 +1456,7 @@ struct FetchingDialer {
 }
 
 impl Dialer for FetchingDialer {
-    async fn call(&mut self, url: &Url, _input: CallerInput) -> CallReport {
+    async fn call(&mut self, url: &Url, _input: ScriptedCaller) -> CallReport {
         let call = self.fetcher.call();
         let mut report = CallReport {
             start_url: url.to_string(),
@@ -1472,8 +1494,12 @@ impl Dialer for FetchingDialer {
     }
 
     async fn wait(&mut self, duration: Duration) {
-        self.clock.advance(duration);
+        self.clock.sleep(duration).await;
         self.waited += duration;
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 }
 
@@ -1482,10 +1508,14 @@ fn audio_prompt(src: &Url) -> PromptRecord {
 }
 
 fn fetching_dialer(config: Config) -> FetchingDialer {
-    // The cache's clock stands at 2024 while the origin dates its answers
-    // with the real time: a Date later than receipt gives an apparent age of
-    // zero, so an entry's age is exactly how far the clock was advanced.
-    let clock = Arc::new(ManualClock::at_epoch_2024());
+    // Virtual time, as `vxb simulate --clock virtual` runs: the cache and
+    // the origin share one clock standing at the current whole second (so
+    // the served files' times are in its past), and waits move it.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH + secs(now)));
     let fetcher = Fetcher::new(Arc::new(config), clock.clone(), None).expect("fetcher");
     FetchingDialer {
         fetcher,
@@ -1501,10 +1531,17 @@ async fn the_caching_sample_refetches_only_2_wav_on_the_second_call() {
     let config = scenario.load_config(None).expect("sample config");
     let mut dialer = fetching_dialer(config);
     let mut seen = Vec::new();
-    let report = simulate(&scenario, &mut dialer, |step| seen.push(step.clone()))
-        .await
-        .expect("simulation runs");
+    let report = simulate(&scenario, &mut dialer, |p| {
+        if let Progress::Done(step) = p {
+            seen.push(step.clone());
+        }
+    })
+    .await
+    .expect("simulation runs");
     assert_eq!(seen, report.steps, "each step is reported as it ends");
+    let json: serde_json::Value =
+        serde_json::from_str(&report.to_json().expect("serializes")).expect("JSON");
+    report_schema::assert_valid_report(&json);
     assert_eq!(dialer.waited, secs(20));
     assert!(report.ok(), "{}", report.summary());
     assert_eq!((report.passed(), report.failed()), (2, 0));
@@ -1527,8 +1564,9 @@ async fn the_caching_sample_refetches_only_2_wav_on_the_second_call() {
             ("3.wav".to_string(), Some(Decision::Hit)),
         ]
     );
-    // Every expectation was checked: 3 prompts, the end, 4 fetches.
-    assert_eq!(second.expectations.len(), 8);
+    // Every expectation was checked: 3 prompts, the end, 4 fetches, and
+    // that all input was used.
+    assert_eq!(second.expectations.len(), 9);
     let summary = report.summary();
     assert!(
         summary
@@ -1600,7 +1638,8 @@ expect_end = "error.badfetch.http.404"
         .expect("runs");
     assert_eq!((report.passed(), report.failed()), (1, 1));
     let calls: Vec<&CallOutcome> = report.calls().collect();
-    assert_eq!(outcomes(&calls[0].expectations), [false, true, true]);
+    // b.wav, the end, a.wav, all input used.
+    assert_eq!(outcomes(&calls[0].expectations), [false, true, true, true]);
     let Outcome::Failed { actual, .. } = &calls[0].expectations[0].outcome else {
         panic!("b.wav was never heard")
     };
@@ -1614,7 +1653,7 @@ expect_end = "error.badfetch.http.404"
 }
 
 #[tokio::test]
-async fn a_start_document_that_cannot_be_fetched_stops_the_simulation_at_its_line() {
+async fn a_start_document_that_cannot_be_fetched_is_an_error_of_its_step_and_the_run_goes_on() {
     let site = tempfile::tempdir().expect("tempdir");
     write(
         site.path(),
@@ -1640,22 +1679,211 @@ call = "{origin}/a.vxml"
     .expect("valid");
     let mut dialer = fetching_dialer(Config::direct());
     let mut seen = Vec::new();
-    let e = simulate(&scenario, &mut dialer, |s| seen.push(s.clone()))
-        .await
-        .expect_err("the scenario names a document that is not there");
-    let SimulateError::StartFailed { step, line, cause } = &e else {
-        panic!("{e:?}")
-    };
-    assert_eq!((*step, *line, e.line()), (2, 8, Some(8)));
+    let report = simulate(&scenario, &mut dialer, |p| {
+        if let Progress::Done(s) = p {
+            seen.push(s.clone());
+        }
+    })
+    .await
+    .expect("a call that cannot start is a result, not the end of the run");
+    assert_eq!(seen.len(), 3, "every step ran");
+    let json: serde_json::Value =
+        serde_json::from_str(&report.to_json().expect("serializes")).expect("JSON");
+    report_schema::assert_valid_report(&json);
+    assert_eq!(
+        (report.passed(), report.failed(), report.errors()),
+        (2, 1, 1)
+    );
+    let calls: Vec<&CallOutcome> = report.calls().collect();
+    assert_eq!((calls[1].step, calls[1].line), (2, 8));
+    let cause = calls[1]
+        .start_error
+        .as_deref()
+        .expect("step 2 could not start");
     assert!(
         cause.ends_with("/missing.vxml: HTTP 404 Not Found"),
         "{cause}"
     );
-    assert_eq!(
-        e.to_string(),
-        format!("step 2: cannot start the call: {cause}")
+    assert!(calls[0].start_error.is_none() && calls[2].start_error.is_none());
+    let summary = report.summary();
+    assert!(
+        summary.contains("step 2: call {origin}/missing.vxml (line 8) ... ERROR"),
+        "{summary}"
     );
-    assert_eq!(seen.len(), 1, "step 1 ran, step 3 did not");
+    assert!(
+        summary.contains("    fetches: missing.vxml 404 error.badfetch.http.404\n"),
+        "{summary}"
+    );
+
+    // In JUnit: an <error>, not a <failure>, and the other steps pass.
+    let xml = to_junit(&report);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a suite");
+    assert_eq!(suite.attribute("errors"), Some("1"));
+    assert_eq!(suite.attribute("failures"), Some("0"));
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3);
+    let error = cases[1]
+        .children()
+        .find(|n| n.has_tag_name("error"))
+        .expect("an <error>");
+    assert!(
+        error
+            .attribute("message")
+            .is_some_and(|m| m.starts_with("cannot start the call: ")),
+        "{xml}"
+    );
+    for case in [cases[0], cases[2]] {
+        assert!(
+            case.children()
+                .all(|n| !n.has_tag_name("error") && !n.has_tag_name("failure")),
+            "{xml}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn junit_names_are_the_same_on_every_run() {
+    let path = samples_dir().join("caching/scenario.toml");
+    let scenario = Scenario::load(&path).expect("sample scenario");
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let config = scenario.load_config(None).expect("sample config");
+        let mut dialer = fetching_dialer(config);
+        let report = simulate(&scenario, &mut dialer, |_| {})
+            .await
+            .expect("runs");
+        let xml = to_junit(&report);
+        let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+        let names: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .filter_map(|n| n.attribute("name").map(String::from))
+            .collect();
+        assert_eq!(names.len(), 2, "{xml}");
+        for name in &names {
+            assert!(!name.contains("127.0.0.1"), "a port in {name}");
+        }
+        runs.push((report.origin.clone(), names));
+    }
+    assert_ne!(runs[0].0, runs[1].0, "each run's origin had its own port");
+    assert_eq!(runs[0].1, runs[1].1);
+}
+
+#[tokio::test]
+async fn input_the_call_never_asked_for_fails_the_step_unless_allowed() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "app/a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form/></vxml>",
+    );
+    let scenario = parse_in(
+        site.path(),
+        r#"
+[origin]
+serve = "app"
+
+[[step]]
+name = "keys nobody reads"
+call = "{origin}/a.vxml"
+input = ["2", "3"]
+
+[[step]]
+call = "{origin}/a.vxml"
+input = ["2", "3"]
+allow_unused_input = true
+"#,
+    )
+    .expect("valid");
+    // This dialer's calls never ask for input.
+    let mut dialer = fetching_dialer(Config::default());
+    let report = simulate(&scenario, &mut dialer, |_| {})
+        .await
+        .expect("runs");
+    let calls: Vec<&CallOutcome> = report.calls().collect();
+    assert_eq!(calls[0].name, "keys nobody reads");
+    assert!(!calls[0].passed());
+    let failure = calls[0].failures().next().expect("a failure");
+    let Outcome::Failed { message, .. } = &failure.outcome else {
+        panic!("{failure:?}")
+    };
+    assert_eq!(message, r#"unused input: "2", "3""#);
+    assert_eq!(
+        calls[0].unused_input,
+        [Token::Dtmf("2".into()), Token::Dtmf("3".into())]
+    );
+    assert!(calls[1].passed(), "{}", report.summary());
+    assert!(
+        report
+            .summary()
+            .contains(r#"    expected all input used: unused input: "2", "3""#),
+        "{}",
+        report.summary()
+    );
+}
+
+#[tokio::test]
+async fn a_three_day_wait_on_virtual_time_takes_no_time_and_ages_the_origin_and_cache() {
+    // 000's max-age of three days: fresh just before, stale just after.
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "app/a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form><block><audio src=\"a.wav\"/></block></form></vxml>",
+    );
+    std::fs::copy(
+        samples_dir().join("caching/1.wav"),
+        site.path().join("app/a.wav"),
+    )
+    .expect("copy clip");
+    write(
+        site.path(),
+        "rules.toml",
+        "[[rule]]\npath = \"/a.wav\"\nheaders = { \"Cache-Control\" = \"max-age=259200\" }\n",
+    );
+    let text = |wait: &str, step: &str| {
+        format!(
+            r#"
+clock = "virtual"
+
+[origin]
+serve = "app"
+rules = "rules.toml"
+
+[[step]]
+call = "{{origin}}/a.vxml"
+expect_fetch = {{ "a.wav" = "miss" }}
+
+[[step]]
+wait = "{wait}"
+
+[[step]]
+call = "{{origin}}/a.vxml"
+expect_fetch = {{ "a.wav" = "{step}" }}
+"#
+        )
+    };
+    for (wait, decision) in [("2d 23h 59m", "hit"), ("3d 1s", "revalidated")] {
+        let scenario = parse_in(site.path(), &text(wait, decision)).expect("valid");
+        assert_eq!(scenario.clock_mode(), ClockMode::Virtual);
+        let mut dialer = fetching_dialer(Config::default());
+        let t0 = dialer.clock.now();
+        let started = std::time::Instant::now();
+        let report = simulate(&scenario, &mut dialer, |_| {})
+            .await
+            .expect("runs");
+        assert!(started.elapsed() < secs(1), "{:?}", started.elapsed());
+        assert!(report.ok(), "{wait}: {}", report.summary());
+        let moved = dialer.clock.now().duration_since(t0).expect("forward");
+        assert!(moved >= secs(3 * 24 * 3600 - 60), "{moved:?}");
+    }
 }
 
 #[tokio::test]
@@ -1672,4 +1900,38 @@ async fn a_hand_built_scenario_without_its_origin_is_an_error() {
         .await
         .expect_err("no origin");
     assert!(matches!(e, SimulateError::NoOrigin { step: 1, .. }), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_noinput_moves_virtual_time_by_its_timeout_and_takes_no_real_time() {
+    let site = tempfile::tempdir().expect("tempdir");
+    let doc = write(
+        site.path(),
+        "ask.vxml",
+        r#"<?xml version="1.0"?>
+<vxml xmlns="http://www.w3.org/2001/vxml" version="2.1">
+  <form>
+    <field name="n" type="digits">
+      <prompt timeout="40s">Your number?</prompt>
+      <noinput count="1"><reprompt/></noinput>
+      <noinput count="2"><exit/></noinput>
+    </field>
+  </form>
+</vxml>"#,
+    );
+    let clock = Arc::new(ManualClock::at_epoch_2024());
+    let t0 = clock.now();
+    let browser =
+        vxb::Browser::with_workers(Config::default(), clock.clone(), Some(site.path()), 1)
+            .expect("browser");
+    let url = Url::from_file_path(&doc).expect("file URL");
+    let started = std::time::Instant::now();
+    let caller = ScriptedCaller::new([Token::NoInput, Token::NoInput]);
+    let report = browser
+        .call(url.as_str(), caller.clone(), Default::default())
+        .await;
+    assert_eq!(report.ended, CallEnd::Exit, "{report:?}");
+    assert!(caller.unused().is_empty());
+    assert_eq!(clock.now().duration_since(t0).expect("forward"), secs(80));
+    assert!(started.elapsed() < secs(40), "no real waiting");
 }

@@ -29,13 +29,13 @@ pub use scenario::{SimulateFileError, simulate_file};
 use pool::{Job, Pool};
 
 use crate::audio::Sink;
-use crate::call::{CallEnd, CallObserver, CallReport, CallerInput, InputSource};
+use crate::call::{CallEnd, CallObserver, CallReport, InputSource};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::{FetchError, Fetcher, PreloadOutcome};
 use crate::interp::{self, CallParts, Parsers, VxmlParser};
 use crate::script::{Connection, Session, ShelfStats};
-use crate::simulate::Dialer;
+use crate::simulate::{Dialer, ScriptedCaller};
 
 /// Why a browser could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -242,14 +242,20 @@ impl Browser {
 }
 
 /// A scenario's calls placed through the browser, so they share its cache:
-/// `scenario.run(&browser)`. Waits between calls take real time.
+/// `scenario.run(&browser)`. Waits sleep on the browser's clock: real time
+/// on the system clock, none at all on a [`ManualClock`](crate::ManualClock)
+/// (virtual time), which the scenario's origin then shares.
 impl Dialer for &Browser {
-    async fn call(&mut self, url: &Url, input: CallerInput) -> CallReport {
+    async fn call(&mut self, url: &Url, input: ScriptedCaller) -> CallReport {
         Browser::call(self, url.as_str(), input, CallOptions::default()).await
     }
 
     async fn wait(&mut self, duration: Duration) {
-        tokio::time::sleep(duration).await;
+        self.fetcher.clock().sleep(duration).await;
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(self.fetcher.clock())
     }
 }
 

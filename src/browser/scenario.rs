@@ -2,12 +2,13 @@
 //! what `vxb simulate FILE` does, without the printing — for a test that
 //! wants to assert on the result.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{Browser, BrowserError};
+use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::ConfigError;
-use crate::simulate::{Scenario, SimulateError, SimulationReport};
+use crate::simulate::{ClockMode, Scenario, SimulateError, SimulationReport};
 
 /// Why a scenario file could not be run at all. A call that misbehaves is
 /// not one of these: it is a failed step in the [`SimulationReport`].
@@ -23,9 +24,8 @@ pub enum SimulateFileError {
     /// The runtime the scenario runs on could not be started.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
-    /// The scenario could not run: its `[origin]` could not be served, or a
-    /// call's start document could not be fetched.
-    #[error("{}: {error}", At(.path, .error.line()))]
+    /// The scenario could not run: its `[origin]` could not be served.
+    #[error("{}: {error}", .path.display())]
     Simulate {
         /// The scenario file.
         path: PathBuf,
@@ -35,20 +35,9 @@ pub enum SimulateFileError {
     },
 }
 
-/// `FILE` or `FILE:LINE`.
-struct At<'a>(&'a Path, Option<usize>);
-
-impl fmt::Display for At<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.1 {
-            Some(line) => write!(f, "{}:{line}", self.0.display()),
-            None => write!(f, "{}", self.0.display()),
-        }
-    }
-}
-
-/// Runs the scenario file at `path` as `vxb simulate` does: with the
-/// configuration it names, `file:` URLs confined to its directory, its
+/// Runs the scenario file at `path` as `vxb simulate` does: on the clock
+/// it names (virtual time by default for its own origin and files), with
+/// the configuration it names, `file:` URLs confined to its directory, its
 /// `[origin]` served while it runs, its calls placed through one new
 /// [`Browser`] (one shared cache) and checked against their expectations.
 ///
@@ -66,7 +55,11 @@ pub fn simulate_file(path: impl AsRef<Path>) -> Result<SimulationReport, Simulat
     // load_config always sets fetch.file_root (the scenario's directory
     // unless the file says otherwise), so the builder needs none.
     let config = scenario.load_config(None)?;
-    let browser = Browser::builder().config(config).build()?;
+    let clock: Arc<dyn Clock> = match scenario.clock_mode() {
+        ClockMode::Real => Arc::new(SystemClock),
+        ClockMode::Virtual => Arc::new(ManualClock::at_now()),
+    };
+    let browser = Browser::builder().config(config).clock(clock).build()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,4 +1,4 @@
-//! `vxb bench` (spec §6): generate the benchmark application, serve it from a
+//! `vxb bench`: generate the benchmark application, serve it from a
 //! child `vxb serve`, sweep the cache budget with concurrent calls, and print
 //! and write the results.
 
@@ -60,7 +60,7 @@ pub struct BenchArgs {
     /// Zipf exponent of topic and prompt popularity.
     #[arg(long, default_value_t = AppSpec::default().zipf_s)]
     pub zipf: f64,
-    /// The browser's configuration (spec §2) at every budget point; the
+    /// The browser's configuration at every budget point; the
     /// sweep sets each type's `max_bytes` and `max_entry_bytes`.
     #[arg(long)]
     pub config: Option<PathBuf>,

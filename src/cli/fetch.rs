@@ -42,7 +42,7 @@ pub struct FetchArgs {
     /// How long to wait between repetitions (e.g. `2s`).
     #[arg(long, value_parser = parse_duration)]
     pub wait: Option<Duration>,
-    /// The TOML configuration file (spec §2).
+    /// The TOML configuration file.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Also print the body (as text, invalid UTF-8 replaced).

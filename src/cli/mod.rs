@@ -1,4 +1,4 @@
-//! The command line (spec §1). Thin on purpose: each subcommand parses its
+//! The command line. Thin on purpose: each subcommand parses its
 //! arguments, calls the library, prints, and maps the outcome to an exit code
 //! (0 success, 1 a call or expectation failed, 2 usage or input error).
 
@@ -6,6 +6,7 @@ pub mod bench;
 pub mod check_config;
 pub mod docs;
 pub mod fetch;
+pub mod lint;
 pub mod proxy;
 pub mod run;
 pub mod simulate;
@@ -44,17 +45,22 @@ pub enum Command {
     /// filled in, marking the values that differ from the default.
     #[command(display_order = 7)]
     CheckConfig {
-        /// The TOML configuration file (spec §2).
+        /// The TOML configuration file.
         file: PathBuf,
     },
     /// The load benchmark: cache hit rate against CPU load, swept over
-    /// cache budgets (spec §6).
+    /// cache budgets.
     #[command(display_order = 6)]
     Bench(Box<bench::BenchArgs>),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     #[command(display_order = 3)]
     Fetch(fetch::FetchArgs),
+    /// Check an application without placing a call: every document,
+    /// script, grammar, data file and clip it references statically,
+    /// each problem at file:line:column.
+    #[command(display_order = 2)]
+    Lint(lint::LintArgs),
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
     #[command(display_order = 5)]
@@ -64,8 +70,8 @@ pub enum Command {
     /// prompts, fetches, logs and events as they happen.
     #[command(display_order = 1)]
     Run(run::RunArgs),
-    /// Run a scenario's calls through one shared cache and check their
-    /// expectations (spec §4).
+    /// Run scenarios' calls, each scenario through one shared cache, and
+    /// check their expectations.
     #[command(display_order = 2)]
     Simulate(simulate::SimulateArgs),
     /// Print the configuration of a shared caching tier (Squid) for a fleet
@@ -169,6 +175,7 @@ fn run(cli: Cli) -> u8 {
         },
         Command::Bench(args) => bench::run(*args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),

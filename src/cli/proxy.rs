@@ -23,7 +23,7 @@ pub struct ProxyArgs {
     /// The address to listen on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub listen: SocketAddr,
-    /// The TOML configuration file (spec §2): the cache's budgets and knobs.
+    /// The TOML configuration file: the cache's budgets and knobs.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Do not log each request (for benchmarks).

@@ -30,17 +30,17 @@ use crate::simulate::start_failure;
 pub struct RunArgs {
     /// The start document: a URL (http, https, file) or a local path.
     pub start: String,
-    /// The caller's input, comma- or space-separated (spec §1): DTMF keys,
+    /// The caller's input, comma- or space-separated: DTMF keys,
     /// `say:<words>`, `noinput`, `nomatch`, `hangup`. The call runs
     /// unattended and the caller hangs up when the list runs out. Without
     /// it, a terminal is interactive (type a token at the `>` prompt; end of
     /// input hangs up) and a pipe is read one token a line.
     #[arg(long)]
     pub input: Option<String>,
-    /// The TOML configuration file (spec §2).
+    /// The TOML configuration file.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Write the call's report as JSON (spec §5) to this file.
+    /// Write the call's report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
     /// Play the prompts through the speaker (needs a build with the

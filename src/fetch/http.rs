@@ -215,13 +215,26 @@ impl HttpClient {
                 url: url.to_string(),
                 limit,
             })??;
+        let response_time = self.clock.now();
+        // On virtual time the origin's delays move the clock rather than
+        // taking real time: an answer later than the limit by the clock is
+        // as much a timeout as one the timer above cut off.
+        if response_time
+            .duration_since(request_time)
+            .is_ok_and(|took| took > limit)
+        {
+            return Err(FetchError::Timeout {
+                url: url.to_string(),
+                limit,
+            });
+        }
         Ok(HttpResponse {
             url,
             status,
             headers,
             body,
             request_time,
-            response_time: self.clock.now(),
+            response_time,
         })
     }
 

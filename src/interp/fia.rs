@@ -415,14 +415,19 @@ impl Interpreter {
                 self.hung_up = Some(CallEnd::Hangup);
                 Err(Event::new(HANGUP, Some("the caller hung up".into())).into())
             }
-            Token::NoInput => Err(Event::new(
-                "noinput",
-                Some(format!(
-                    "no input within the timeout of {}",
-                    seconds(timeout)
-                )),
-            )
-            .into()),
+            Token::NoInput => {
+                // The caller let the whole timeout run out: on virtual time
+                // the call (and the cache's ages) move on by it.
+                self.fetcher.fetcher().clock().elapse(timeout);
+                Err(Event::new(
+                    "noinput",
+                    Some(format!(
+                        "no input within the timeout of {}",
+                        seconds(timeout)
+                    )),
+                )
+                .into())
+            }
             Token::NoMatch => {
                 // §5.1.5: a nomatch is a recognition, though of nothing vxb
                 // can spell: no words, no interpretation.

@@ -644,6 +644,18 @@ fn end_position(text: &str) -> (u32, u32) {
     )
 }
 
+/// Whether `text` parses as a script, without running it: the syntax error
+/// with its line and column (within `text`) if not. `vxb lint` checks every
+/// script it can see with this.
+pub fn check_script_syntax(text: &str) -> Result<(), ScriptError> {
+    nesting::check(text, false, nesting::COMPILE_BOUNDS).map_err(refusal)?;
+    let mut interner = Interner::default();
+    Parser::new(Source::from_bytes(text))
+        .parse_script(&Scope::new_global(), &mut interner)
+        .map(|_| ())
+        .map_err(|e| syntax_error(&e, 0, text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

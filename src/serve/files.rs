@@ -16,8 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{
-    ALLOW, CONTENT_TYPE, DATE, ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED,
+    ALLOW, CONTENT_TYPE, DATE, ETAG, EXPIRES, HeaderMap, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED,
 };
 use http::{Method, StatusCode};
 use tokio::io::AsyncReadExt;
@@ -116,23 +116,25 @@ pub(crate) async fn answer(
     request: &HeaderMap,
     target: Target,
     effect: &Effect,
+    now: SystemTime,
 ) -> Answer {
     if !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
         let mut a = plain(StatusCode::METHOD_NOT_ALLOWED);
         a.headers
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-        return finish(a, effect);
+        return finish(a, effect, now);
     }
     let file = match target {
         Target::File(path) => read(&path).await,
         Target::Missing => None,
-        Target::Escape => return finish(plain(StatusCode::FORBIDDEN), effect),
-        Target::Malformed => return finish(plain(StatusCode::BAD_REQUEST), effect),
+        Target::Escape => return finish(plain(StatusCode::FORBIDDEN), effect, now),
+        Target::Malformed => return finish(plain(StatusCode::BAD_REQUEST), effect, now),
     };
     let Some((path, body, len, modified)) = file else {
         return finish(
             plain(effect.status.unwrap_or(StatusCode::NOT_FOUND)),
             effect,
+            now,
         );
     };
     let mut headers = HeaderMap::new();
@@ -154,6 +156,7 @@ pub(crate) async fn answer(
             body,
         },
         effect,
+        now,
     );
     if effect.status.is_none()
         && matches!(*method, Method::GET | Method::HEAD)
@@ -200,10 +203,16 @@ fn plain(status: StatusCode) -> Answer {
     }
 }
 
-/// Adds Date and the rules' headers and status.
-fn finish(mut a: Answer, effect: &Effect) -> Answer {
-    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
+/// Adds Date (`now`, from the origin's clock), the rules' Expires, headers
+/// and status.
+fn finish(mut a: Answer, effect: &Effect, now: SystemTime) -> Answer {
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
         a.headers.insert(DATE, v);
+    }
+    if let Some(after) = effect.expires
+        && let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now + after))
+    {
+        a.headers.insert(EXPIRES, v);
     }
     for (name, value) in &effect.headers {
         a.headers.insert(name.clone(), value.clone());

@@ -35,6 +35,7 @@ use url::Url;
 pub use log::{LogRecord, RequestLog};
 pub use rules::{Effect, Rules};
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::ConfigError;
 use crate::server::Server;
 
@@ -51,6 +52,9 @@ pub struct ServeOptions {
     pub rules: Rules,
     /// Print each request's log line on stdout (what `vxb serve` does).
     pub echo: bool,
+    /// Where `Date` comes from and what the rules' delays wait on (a
+    /// simulation on virtual time shares its clock with the cache).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl ServeOptions {
@@ -61,6 +65,7 @@ impl ServeOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             rules: Rules::default(),
             echo: false,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -91,6 +96,7 @@ struct State {
     rules: Rules,
     log: Arc<RequestLog>,
     echo: bool,
+    clock: Arc<dyn Clock>,
 }
 
 impl Origin {
@@ -110,6 +116,7 @@ impl Origin {
             rules: options.rules,
             log: log.clone(),
             echo: options.echo,
+            clock: options.clock,
         });
         let server = Server::start(options.listen, move |_peer| {
             let state = state.clone();
@@ -160,10 +167,17 @@ impl State {
         let raw_path = parts.uri.path();
         let effect = self.rules.effect(&files::decoded_path(raw_path));
         if !effect.delay.is_zero() {
-            tokio::time::sleep(effect.delay).await;
+            self.clock.sleep(effect.delay).await;
         }
         let target = files::locate(&self.root, raw_path).await;
-        let answer = files::answer(&parts.method, &parts.headers, target, &effect).await;
+        let answer = files::answer(
+            &parts.method,
+            &parts.headers,
+            target,
+            &effect,
+            self.clock.now(),
+        )
+        .await;
         let text =
             |v: Option<&HeaderValue>| v.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let sent = if parts.method == http::Method::HEAD {

@@ -10,6 +10,7 @@
 //! last_modified = false                         # drop the default Last-Modified
 //! status = 503                                  # answer with this status
 //! delay = "2s"                                  # wait before answering
+//! expires = "3d"                                # Expires: this long after Date
 //! ```
 //!
 //! **Every** matching rule applies, in file order; for the same header or
@@ -51,6 +52,7 @@ struct Rule {
     last_modified: Option<bool>,
     status: Option<Status>,
     delay: Option<HumanDuration>,
+    expires: Option<HumanDuration>,
 }
 
 /// What the matching rules, combined, ask of one response.
@@ -62,6 +64,9 @@ pub struct Effect {
     pub last_modified: bool,
     pub status: Option<StatusCode>,
     pub delay: Duration,
+    /// `Expires` this long after the response's `Date` (read from the
+    /// origin's clock, so it moves with virtual time).
+    pub expires: Option<Duration>,
 }
 
 impl Default for Effect {
@@ -72,6 +77,7 @@ impl Default for Effect {
             last_modified: true,
             status: None,
             delay: Duration::ZERO,
+            expires: None,
         }
     }
 }
@@ -107,6 +113,7 @@ impl Rules {
             effect.last_modified = rule.last_modified.unwrap_or(effect.last_modified);
             effect.status = rule.status.map(|s| s.0).or(effect.status);
             effect.delay = rule.delay.map_or(effect.delay, |d| d.0);
+            effect.expires = rule.expires.map(|d| d.0).or(effect.expires);
         }
         effect
     }

@@ -28,7 +28,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use url::Url;
 
 use crate::cache::Decision;
-use crate::call::{CallEnd, CallReport};
+use crate::call::{CallEnd, CallReport, Token};
 
 /// Everything one call step expects.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -161,12 +161,17 @@ pub enum Expectation {
     Log(String),
     /// A URL's fetches have these cache decisions (`expect_fetch`).
     Fetch(FetchExpectation),
+    /// Every input token was asked for (a step without
+    /// `allow_unused_input`): a scenario cannot pass while testing less
+    /// than it says.
+    InputUsed,
 }
 
 impl Expectation {
-    /// `prompt`, `end`, `event`, `log` or `fetch`.
+    /// `prompt`, `end`, `event`, `log`, `fetch` or `input`.
     pub fn kind(&self) -> &'static str {
         match self {
+            Expectation::InputUsed => "input",
             Expectation::Prompt(_) => "prompt",
             Expectation::End(_) => "end",
             Expectation::Event(_) => "event",
@@ -185,6 +190,7 @@ impl fmt::Display for Expectation {
             Expectation::Event(s) => write!(f, "event {s}"),
             Expectation::Log(s) => write!(f, "log {s:?}"),
             Expectation::Fetch(x) => write!(f, "fetch {}: {}", x.url, x.decisions),
+            Expectation::InputUsed => f.write_str("all input used"),
         }
     }
 }
@@ -241,6 +247,7 @@ impl Serialize for ExpectationResult {
                 st.serialize_field("url", &x.url)?;
                 st.serialize_field("expected", &x.decisions.to_string())?;
             }
+            Expectation::InputUsed => st.serialize_field("expected", "all input used")?,
         }
         st.serialize_field("passed", &self.passed())?;
         match &self.outcome {
@@ -285,6 +292,22 @@ pub fn check(expect: &Expectations, report: &CallReport) -> Vec<ExpectationResul
         out.push(result(Expectation::Fetch(x.clone()), outcome));
     }
     out
+}
+
+/// Whether the call asked for every input token it was given: `unused`
+/// are the ones it never asked for, in order.
+pub fn check_input_used(unused: &[Token]) -> ExpectationResult {
+    let outcome = if unused.is_empty() {
+        Outcome::Passed { at: None }
+    } else {
+        let actual: Vec<String> = unused.iter().map(Token::to_string).collect();
+        let quoted: Vec<String> = actual.iter().map(|t| format!("{t:?}")).collect();
+        Outcome::Failed {
+            message: format!("unused input: {}", quoted.join(", ")),
+            actual,
+        }
+    };
+    result(Expectation::InputUsed, outcome)
 }
 
 fn result(expectation: Expectation, outcome: Outcome) -> ExpectationResult {
@@ -435,6 +458,18 @@ fn same_url(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unused_input_fails_with_the_tokens() {
+        assert!(check_input_used(&[]).passed());
+        let r = check_input_used(&[Token::Dtmf("2".into()), Token::Dtmf("3".into())]);
+        let Outcome::Failed { message, actual } = &r.outcome else {
+            panic!("{r:?}")
+        };
+        assert_eq!(message, r#"unused input: "2", "3""#);
+        assert_eq!(actual, &["2", "3"]);
+        assert_eq!(r.expectation.kind(), "input");
+    }
 
     #[test]
     fn end_expectations_parse() {

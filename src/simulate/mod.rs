@@ -1,9 +1,8 @@
 //! `vxb simulate` and `vxb run` underneath the command line: scripted calls,
 //! what they are expected to do, and the reports they leave.
 //!
-//! - [`scenario`]: the scenario file (spec §4, with vxb's additive
-//!   extensions: `[origin]`, `expect_end`, `expect_events`, `expect_logs`,
-//!   `expect_fetch`).
+//! - [`scenario`]: the scenario file (`[origin]`, `clock`, and the steps
+//!   with their `name`, `input` and expectations).
 //! - [`expect`]: pure checks of a [`CallReport`] against a step's expectations.
 //! - [`report`]: the simulation report — JSON (`--json`) and a human summary.
 //! - [`junit`]: the same as JUnit XML (`--junit`), for CI.
@@ -12,7 +11,9 @@
 //! [`simulate`] runs a scenario through a [`Dialer`] — whatever places the
 //! calls: the browser in production, a stand-in in tests — so the scenario
 //! logic (origin, steps, expectations, report) does not depend on the
-//! interpreter.
+//! interpreter. A call that goes wrong, even one whose start document
+//! cannot be fetched, is a failed step of the report, never the end of the
+//! simulation.
 
 pub mod expect;
 #[doc(hidden)]
@@ -22,15 +23,18 @@ pub mod listing;
 pub mod report;
 pub mod scenario;
 
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use url::Url;
 
 pub use expect::{Expectations, check};
 pub use report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
-pub use scenario::{CallStep, CallTarget, Scenario, Step};
+pub use scenario::{CallStep, CallTarget, ClockMode, Scenario, Step};
 
-use crate::call::{CallEnd, CallReport, CallerInput};
+use crate::call::{CallEnd, CallReport, CallerInput, InputSource, Token};
+use crate::clock::Clock;
 use crate::fetch::FetchRecord;
 use crate::resource::ResourceType;
 use crate::serve::{Origin, ServeError};
@@ -46,11 +50,63 @@ pub trait Dialer {
     /// Places one call to `url` with a scripted caller and returns its report
     /// when the call has ended. A call that fails is a report that says so
     /// (`CallEnd::Error`), not an error: the simulation goes on.
-    fn call(&mut self, url: &Url, input: CallerInput) -> impl Future<Output = CallReport>;
+    fn call(&mut self, url: &Url, input: ScriptedCaller) -> impl Future<Output = CallReport>;
 
-    /// Lets `duration` pass between calls. The browser sleeps; a test dialer
-    /// may advance a `ManualClock` instead.
+    /// Lets `duration` pass between calls: sleeps on [`Dialer::clock`]
+    /// (which moves a virtual clock at once).
     fn wait(&mut self, duration: Duration) -> impl Future<Output = ()>;
+
+    /// The clock the calls' cache runs on; the scenario's origin runs on it
+    /// too, so on virtual time its `Date` headers move with the cache.
+    fn clock(&self) -> Arc<dyn Clock>;
+}
+
+/// The scripted caller of one call step, shared with the simulation so
+/// that the tokens the call never asked for can be read after it ended.
+#[derive(Clone, Debug, Default)]
+pub struct ScriptedCaller(Arc<Mutex<CallerInput>>);
+
+impl ScriptedCaller {
+    /// A caller who will do `tokens`, in order, then hang up.
+    pub fn new(tokens: impl IntoIterator<Item = Token>) -> ScriptedCaller {
+        ScriptedCaller(Arc::new(Mutex::new(CallerInput::new(tokens))))
+    }
+
+    /// The next token, as [`CallerInput::next_token`].
+    pub fn next_token(&self) -> Token {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_token()
+    }
+
+    /// The tokens not asked for yet, in order.
+    pub fn unused(&self) -> Vec<Token> {
+        let mut input = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (0..input.remaining()).map(|_| input.next_token()).collect()
+    }
+}
+
+impl InputSource for ScriptedCaller {
+    fn next_token(&mut self) -> Pin<Box<dyn Future<Output = Token> + '_>> {
+        Box::pin(std::future::ready(ScriptedCaller::next_token(self)))
+    }
+}
+
+/// What `simulate` tells its caller as it goes, for progress output.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress<'a> {
+    /// A step is starting: `step` (1-based) is called `name`.
+    Starting {
+        /// 1-based step number.
+        step: usize,
+        /// The step's stable name.
+        name: &'a str,
+        /// The step.
+        what: &'a Step,
+    },
+    /// A step has ended.
+    Done(&'a StepOutcome),
 }
 
 /// Why a simulation could not run at all (exit code 2).
@@ -68,27 +124,6 @@ pub enum SimulateError {
         /// The step's call target, as written.
         target: String,
     },
-    /// A call's start document could not be fetched (and the step did not
-    /// expect an error): the scenario names something that is not there.
-    #[error("step {step}: cannot start the call: {cause}")]
-    StartFailed {
-        /// 1-based step number.
-        step: usize,
-        /// The scenario line the step starts at.
-        line: usize,
-        /// Why the fetch failed.
-        cause: String,
-    },
-}
-
-impl SimulateError {
-    /// The scenario line the error is at, when it is at one.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            SimulateError::StartFailed { line, .. } => Some(*line),
-            SimulateError::Origin(_) | SimulateError::NoOrigin { .. } => None,
-        }
-    }
 }
 
 /// The start document's failed fetch, when that is what ended the call: the
@@ -103,17 +138,17 @@ pub fn start_failure(report: &CallReport) -> Option<&FetchRecord> {
     (ended_by_it && first.rtype == ResourceType::Document && first.error.is_some()).then_some(first)
 }
 
-/// Runs `scenario`: starts its `[origin]` if it has one, then each step in
-/// order — calls through `dialer`, checked against their expectations, and
-/// waits — and stops the origin. `on_step` sees each step's outcome as soon
-/// as it is known (for progress output).
+/// Runs `scenario`: starts its `[origin]` (on the dialer's clock) if it
+/// has one, then each step in order — calls through `dialer`, checked
+/// against their expectations, and waits — and stops the origin.
+/// `progress` hears of each step when it starts and when it has ended.
 pub async fn simulate<D: Dialer>(
     scenario: &Scenario,
     dialer: &mut D,
-    mut on_step: impl FnMut(&StepOutcome),
+    mut progress: impl FnMut(Progress<'_>),
 ) -> Result<SimulationReport, SimulateError> {
     let origin = match &scenario.origin {
-        Some(spec) => Some(Origin::start(spec.serve_options()?).await?),
+        Some(spec) => Some(Origin::start(spec.serve_options(dialer.clock())?).await?),
         None => None,
     };
     let base = origin.as_ref().map(Origin::base_url);
@@ -121,6 +156,12 @@ pub async fn simulate<D: Dialer>(
     let mut failure = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         let n = i + 1;
+        let name = scenario.step_name(n);
+        progress(Progress::Starting {
+            step: n,
+            name: &name,
+            what: step,
+        });
         let outcome = match step {
             Step::Call(c) => {
                 let Some(url) = c.target.url(base.as_ref()) else {
@@ -130,26 +171,32 @@ pub async fn simulate<D: Dialer>(
                     });
                     break;
                 };
-                let report = dialer
-                    .call(&url, CallerInput::new(c.input.iter().cloned()))
-                    .await;
-                if !c.expect.expects_error()
-                    && let Some(failed) = start_failure(&report)
-                {
-                    failure = Some(SimulateError::StartFailed {
-                        step: n,
-                        line: c.line,
-                        cause: failed.error.clone().unwrap_or_default(),
+                let caller = ScriptedCaller::new(c.input.iter().cloned());
+                let report = dialer.call(&url, caller.clone()).await;
+                let start_error = (!c.expect.expects_error())
+                    .then(|| start_failure(&report))
+                    .flatten()
+                    .map(|f| {
+                        f.error
+                            .clone()
+                            .unwrap_or_else(|| report::failed_fetch(f, &f.url))
                     });
-                    break;
-                }
                 let expect = bind_origin(&c.expect, base.as_ref());
+                let mut expectations = check(&expect, &report);
+                let unused = caller.unused();
+                if !c.allow_unused_input {
+                    expectations.push(expect::check_input_used(&unused));
+                }
                 StepOutcome::Call(Box::new(CallOutcome {
                     step: n,
                     line: c.line,
+                    name,
+                    target: c.target.to_string(),
                     url: url.to_string(),
                     input: c.input.clone(),
-                    expectations: check(&expect, &report),
+                    unused_input: unused,
+                    start_error,
+                    expectations,
                     report,
                 }))
             }
@@ -158,11 +205,12 @@ pub async fn simulate<D: Dialer>(
                 StepOutcome::Wait(WaitOutcome {
                     step: n,
                     line: w.line,
+                    name,
                     duration: w.duration,
                 })
             }
         };
-        on_step(&outcome);
+        progress(Progress::Done(&outcome));
         steps.push(outcome);
     }
     if let Some(origin) = origin {
@@ -173,6 +221,7 @@ pub async fn simulate<D: Dialer>(
         None => Ok(SimulationReport {
             scenario: scenario.path.display().to_string(),
             origin: base.map(String::from),
+            clock: scenario.clock_mode(),
             steps,
         }),
     }

@@ -1,6 +1,6 @@
 //! The report of a simulation: every step, each call's [`CallReport`] with
-//! its expectations' results (spec §5: "`simulate` adds each expectation's
-//! result"), as JSON for `--json` and as a human summary for the terminal.
+//! its expectations' results, as JSON for `--json` (its shape is
+//! `docs/report.schema.json`) and as a human summary for the terminal.
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 
 use super::expect::{Expectation, ExpectationResult, Outcome, describe_end};
+use super::scenario::ClockMode;
 use crate::call::{CallReport, Token};
+use crate::fetch::FetchRecord;
 
 /// What a whole scenario did.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,7 +20,9 @@ pub struct SimulationReport {
     pub scenario: String,
     /// The origin `simulate` started (`http://127.0.0.1:PORT/`), if any.
     pub origin: Option<String>,
-    /// Each step's outcome, in order (up to the first that could not run).
+    /// The clock the scenario ran on.
+    pub clock: ClockMode,
+    /// Each step's outcome, in order.
     pub steps: Vec<StepOutcome>,
 }
 
@@ -38,10 +42,21 @@ pub struct CallOutcome {
     pub step: usize,
     /// The scenario line the step starts at.
     pub line: usize,
+    /// The step's stable name: its `name`, else its number and target as
+    /// written (`step 1: call {origin}/index.vxml`), never a port.
+    pub name: String,
+    /// The target as written (`{origin}/index.vxml`).
+    pub target: String,
     /// The URL called (with `{origin}` substituted).
     pub url: String,
     /// The scripted caller.
     pub input: Vec<Token>,
+    /// The input tokens the call never asked for.
+    pub unused_input: Vec<Token>,
+    /// Why the call could not start (its start document could not be
+    /// fetched), when the step did not expect that: an error of the step
+    /// rather than a failed expectation.
+    pub start_error: Option<String>,
     /// Each expectation and whether it held.
     pub expectations: Vec<ExpectationResult>,
     /// What the call did.
@@ -55,14 +70,16 @@ pub struct WaitOutcome {
     pub step: usize,
     /// The scenario line the step starts at.
     pub line: usize,
+    /// The step's stable name (as for a call).
+    pub name: String,
     /// How long it waited.
     pub duration: Duration,
 }
 
 impl CallOutcome {
-    /// Whether every expectation held.
+    /// Whether the call started and every expectation held.
     pub fn passed(&self) -> bool {
-        self.expectations.iter().all(ExpectationResult::passed)
+        self.start_error.is_none() && self.expectations.iter().all(ExpectationResult::passed)
     }
 
     /// The expectations that did not hold.
@@ -88,6 +105,11 @@ impl SimulationReport {
     /// How many calls did not.
     pub fn failed(&self) -> usize {
         self.calls().filter(|c| !c.passed()).count()
+    }
+
+    /// How many of those could not even start.
+    pub fn errors(&self) -> usize {
+        self.calls().filter(|c| c.start_error.is_some()).count()
     }
 
     /// Whether every expectation of every call held (exit code 0).
@@ -123,13 +145,18 @@ impl SimulationReport {
     }
 }
 
-/// A wait step, one line.
+/// A wait step, one line (printed when the wait starts).
 pub fn wait_line(w: &WaitOutcome) -> String {
+    let what = format!("wait {}", human(w.duration));
     format!(
-        "step {} (line {}): wait {}",
-        w.step,
+        "{} (line {}){}",
+        w.name,
         w.line,
-        human(w.duration)
+        if w.name.ends_with(&what) {
+            String::new()
+        } else {
+            format!(": {what}")
+        }
     )
 }
 
@@ -142,13 +169,16 @@ fn human(d: Duration) -> String {
 /// expectation with what happened instead.
 pub fn call_summary(c: &CallOutcome) -> String {
     let mut out = String::new();
-    let status = if c.passed() { "ok" } else { "FAILED" };
+    let status = match (&c.start_error, c.passed()) {
+        (Some(_), _) => "ERROR",
+        (None, true) => "ok",
+        (None, false) => "FAILED",
+    };
     let _ = writeln!(
         out,
-        "step {} (line {}): call {} ... {status} ({}, {} prompt{}, {} fetch{})",
-        c.step,
+        "{} (line {}) ... {status} ({}, {} prompt{}, {} fetch{})",
+        c.name,
         c.line,
-        c.url,
         describe_end(&c.report.ended),
         c.report.prompts.len(),
         if c.report.prompts.len() == 1 { "" } else { "s" },
@@ -164,16 +194,56 @@ pub fn call_summary(c: &CallOutcome) -> String {
             .report
             .fetches
             .iter()
-            .map(|f| {
-                let decision = f.decision.map_or("failed", |d| d.as_str());
-                format!("{} {decision}", short_url(&f.url, &c.url))
-            })
+            .map(|f| fetch_text(f, &c.url))
             .collect();
         let _ = writeln!(out, "    fetches: {}", decisions.join(", "));
+    }
+    if let Some(cause) = &c.start_error {
+        // Nothing else of the call is worth reading.
+        let _ = writeln!(out, "    cannot start the call: {cause}");
+        return out;
     }
     for failure in c.failures() {
         out.push_str(&failure_text(failure));
     }
+    out
+}
+
+/// Everything one call did, one line each, for a CI log (JUnit's
+/// `system-out`): the URL called, the prompts heard, the fetches with
+/// their decisions (or status and event), the events, the logs, the end.
+pub fn call_transcript(c: &CallOutcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "call {}", c.url);
+    if !c.input.is_empty() {
+        let input: Vec<String> = c.input.iter().map(Token::to_string).collect();
+        let _ = writeln!(out, "input: {}", input.join(", "));
+    }
+    for p in &c.report.prompts {
+        let _ = writeln!(out, "prompt: {}", p.text());
+    }
+    for f in &c.report.fetches {
+        let _ = writeln!(out, "fetch: {}", fetch_text(f, &c.url));
+    }
+    for e in &c.report.events {
+        let caught = if e.caught { "" } else { " (uncaught)" };
+        match &e.message {
+            Some(m) => {
+                let _ = writeln!(out, "event: {}{caught}: {m}", e.name);
+            }
+            None => {
+                let _ = writeln!(out, "event: {}{caught}", e.name);
+            }
+        }
+    }
+    for l in &c.report.logs {
+        let _ = writeln!(out, "log: {}", l.message);
+    }
+    if !c.unused_input.is_empty() {
+        let unused: Vec<String> = c.unused_input.iter().map(Token::to_string).collect();
+        let _ = writeln!(out, "unused input: {}", unused.join(", "));
+    }
+    let _ = writeln!(out, "ended: {}", describe_end(&c.report.ended));
     out
 }
 
@@ -191,13 +261,41 @@ pub fn failure_text(r: &ExpectationResult) -> String {
         Expectation::Event(_) => "events",
         Expectation::Log(_) => "logged",
         // Their message already says what happened.
-        Expectation::End(_) | Expectation::Fetch(_) => return out,
+        Expectation::End(_) | Expectation::Fetch(_) | Expectation::InputUsed => return out,
     };
     if !actual.is_empty() {
         let _ = writeln!(out, "      {heading}:");
         for line in actual {
             let _ = writeln!(out, "        {line:?}");
         }
+    }
+    out
+}
+
+/// One fetch, short: `2.wav revalidated`, or for one that failed (even if
+/// the cache decided something on the way) [`failed_fetch`].
+fn fetch_text(f: &FetchRecord, call: &str) -> String {
+    match f.decision {
+        Some(d) if f.error.is_none() && f.event.is_none() => {
+            format!("{} {d}", short_url(&f.url, call))
+        }
+        _ => failed_fetch(f, call),
+    }
+}
+
+/// A fetch that failed, as people read it: its URL (relative to `call`
+/// when it can be), the HTTP status if one came, and the event it threw —
+/// `welcome.wav 404 error.badfetch.http.404` — never a cache decision.
+pub fn failed_fetch(f: &FetchRecord, call: &str) -> String {
+    let mut out = short_url(&f.url, call).to_string();
+    if let Some(status) = f.status {
+        let _ = write!(out, " {status}");
+    }
+    match &f.event {
+        Some(event) => {
+            let _ = write!(out, " {event}");
+        }
+        None => out.push_str(" failed"),
     }
     out
 }
@@ -218,40 +316,50 @@ impl fmt::Display for SimulationReport {
 
 impl Serialize for SimulationReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("SimulationReport", 5)?;
+        let mut st = s.serialize_struct("SimulationReport", 7)?;
         st.serialize_field("scenario", &self.scenario)?;
         if let Some(origin) = &self.origin {
             st.serialize_field("origin", origin)?;
         }
+        st.serialize_field("clock", self.clock.as_str())?;
         st.serialize_field("passed", &self.passed())?;
         st.serialize_field("failed", &self.failed())?;
+        st.serialize_field("errors", &self.errors())?;
         st.serialize_field("steps", &self.steps)?;
         st.end()
     }
 }
 
-/// `{"step": 1, "line": 4, "call": URL, "input": […], "passed": true,
-/// "expectations": […], "report": {…}}` or `{"step": 2, "line": 9,
-/// "wait_ms": 20000}`.
+/// `{"step": 1, "line": 4, "name": …, "target": "{origin}/index.vxml",
+/// "call": URL, "input": […], "unused_input": […], "passed": true,
+/// "error": …, "expectations": […], "report": {…}}` or `{"step": 2,
+/// "line": 9, "name": …, "wait_ms": 20000}`.
 impl Serialize for StepOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             StepOutcome::Call(c) => {
-                let mut st = s.serialize_struct("CallOutcome", 7)?;
+                let mut st = s.serialize_struct("CallOutcome", 11)?;
                 st.serialize_field("step", &c.step)?;
                 st.serialize_field("line", &c.line)?;
+                st.serialize_field("name", &c.name)?;
+                st.serialize_field("target", &c.target)?;
                 st.serialize_field("call", &c.url)?;
-                let input: Vec<String> = c.input.iter().map(Token::to_string).collect();
-                st.serialize_field("input", &input)?;
+                let tokens = |ts: &[Token]| ts.iter().map(Token::to_string).collect::<Vec<_>>();
+                st.serialize_field("input", &tokens(&c.input))?;
+                st.serialize_field("unused_input", &tokens(&c.unused_input))?;
                 st.serialize_field("passed", &c.passed())?;
+                if let Some(e) = &c.start_error {
+                    st.serialize_field("error", e)?;
+                }
                 st.serialize_field("expectations", &c.expectations)?;
                 st.serialize_field("report", &c.report)?;
                 st.end()
             }
             StepOutcome::Wait(w) => {
-                let mut st = s.serialize_struct("WaitOutcome", 3)?;
+                let mut st = s.serialize_struct("WaitOutcome", 4)?;
                 st.serialize_field("step", &w.step)?;
                 st.serialize_field("line", &w.line)?;
+                st.serialize_field("name", &w.name)?;
                 st.serialize_field("wait_ms", &(w.duration.as_secs_f64() * 1000.0))?;
                 st.end()
             }

@@ -37,6 +37,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -49,6 +50,7 @@ use super::expect::{
 };
 use crate::cache::Decision;
 use crate::call::Token;
+use crate::clock::Clock;
 use crate::config::{
     Config, ConfigError, HumanDuration, KeyPrefix, ProxySetting, line_column, parse_strict_toml,
 };
@@ -70,8 +72,33 @@ pub struct Scenario {
     pub config: Option<PathBuf>,
     /// `[origin]`.
     pub origin: Option<OriginSpec>,
+    /// `clock`, if written: which clock the calls, the cache and the
+    /// origin run on (see [`Scenario::clock_mode`] for the default).
+    pub clock: Option<ClockMode>,
     /// The steps, in order (at least one).
     pub steps: Vec<Step>,
+}
+
+/// Which clock a simulation runs on (`clock = "virtual"`, `--clock`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockMode {
+    /// The system clock: a `wait` takes as long as it says.
+    Real,
+    /// One clock shared by the cache, the calls and the scenario's origin,
+    /// which only moves when the scenario waits or a call spends time: a
+    /// `wait = "3d"` takes no time at all.
+    Virtual,
+}
+
+impl ClockMode {
+    /// `real` or `virtual`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockMode::Real => "real",
+            ClockMode::Virtual => "virtual",
+        }
+    }
 }
 
 /// `[origin]`: a static origin `simulate` starts in process before the first
@@ -87,11 +114,13 @@ pub struct OriginSpec {
 }
 
 impl OriginSpec {
-    /// What to start: the directory, the address and the rules file, read now.
-    pub fn serve_options(&self) -> Result<ServeOptions, ServeError> {
+    /// What to start: the directory, the address and the rules file, read
+    /// now, on `clock`.
+    pub fn serve_options(&self, clock: Arc<dyn Clock>) -> Result<ServeOptions, ServeError> {
         Ok(ServeOptions {
             listen: self.listen,
             rules: load_rules(self.rules.as_deref())?,
+            clock,
             ..ServeOptions::new(&self.root)
         })
     }
@@ -114,6 +143,14 @@ impl Step {
             Step::Wait(w) => w.line,
         }
     }
+
+    /// `name`, if the step has one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Step::Call(c) => c.name.as_deref(),
+            Step::Wait(w) => w.name.as_deref(),
+        }
+    }
 }
 
 /// A `call` step.
@@ -121,10 +158,14 @@ impl Step {
 pub struct CallStep {
     /// The scenario line the step starts at.
     pub line: usize,
+    /// `name`: what reports call the step (else its number and target).
+    pub name: Option<String>,
     /// Where the call starts.
     pub target: CallTarget,
     /// The scripted caller, in order.
     pub input: Vec<Token>,
+    /// `allow_unused_input`: input the call never asked for is no failure.
+    pub allow_unused_input: bool,
     /// What the call is expected to do.
     pub expect: Expectations,
 }
@@ -134,6 +175,8 @@ pub struct CallStep {
 pub struct WaitStep {
     /// The scenario line the step starts at.
     pub line: usize,
+    /// `name`: what reports call the step.
+    pub name: Option<String>,
     /// How long to wait.
     pub duration: Duration,
 }
@@ -177,6 +220,43 @@ impl Scenario {
     /// Parses scenario text read from `path` (which locates relative paths
     /// and labels errors; the files it names must exist).
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
+        Scenario::parse_raw(text, path).map_err(one_based_steps)
+    }
+
+    /// Which clock the scenario runs on: `clock` if written; else virtual
+    /// when every call goes to its own `[origin]` or a file (time is then
+    /// entirely the simulation's), real when a call goes to an outside
+    /// server (whose `Date` headers are real time).
+    pub fn clock_mode(&self) -> ClockMode {
+        self.clock.unwrap_or_else(|| {
+            let outside = self
+                .calls()
+                .any(|c| matches!(&c.target, CallTarget::Url(u) if u.scheme() != "file"));
+            if outside {
+                ClockMode::Real
+            } else {
+                ClockMode::Virtual
+            }
+        })
+    }
+
+    /// What reports call step `n` (1-based): its `name`, else its number
+    /// and what it does, with `{origin}` as written, so the name is the same
+    /// on every run whatever port the origin got.
+    pub fn step_name(&self, n: usize) -> String {
+        let Some(step) = n.checked_sub(1).and_then(|i| self.steps.get(i)) else {
+            return format!("step {n}");
+        };
+        match (step.name(), step) {
+            (Some(name), _) => name.to_string(),
+            (None, Step::Call(c)) => format!("step {n}: call {}", c.target),
+            (None, Step::Wait(w)) => {
+                format!("step {n}: wait {}", humantime::format_duration(w.duration))
+            }
+        }
+    }
+
+    fn parse_raw(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
         let raw: RawScenario = parse_strict_toml(text, path)?;
         let cx = Cx { text, path };
         let dir = absolute_dir(path).map_err(|e| cx.error(0..0, "", e))?;
@@ -199,6 +279,7 @@ impl Scenario {
             dir,
             config,
             origin,
+            clock: raw.clock,
             steps,
         })
     }
@@ -252,6 +333,42 @@ impl Scenario {
     }
 }
 
+/// Step numbers are 1-based wherever a person reads them: the TOML path
+/// `step[0].input[1]` of an error becomes `step 1: input[1]`.
+fn one_based_steps(e: ConfigError) -> ConfigError {
+    match e {
+        ConfigError::Invalid {
+            path,
+            line,
+            column,
+            key,
+            message,
+        } => {
+            let renamed = key
+                .0
+                .strip_prefix("step[")
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, rest)| {
+                    let n = i.parse::<usize>().ok()? + 1;
+                    let rest = rest.trim_start_matches('.');
+                    Some(if rest.is_empty() {
+                        format!("step {n}")
+                    } else {
+                        format!("step {n}: {rest}")
+                    })
+                });
+            ConfigError::Invalid {
+                path,
+                line,
+                column,
+                key: renamed.map_or(key, KeyPrefix),
+                message,
+            }
+        }
+        other => other,
+    }
+}
+
 /// The directory of `path`, absolute (it need not exist yet for this).
 fn absolute_dir(path: &Path) -> Result<PathBuf, String> {
     let dir = match path.parent() {
@@ -269,6 +386,7 @@ fn absolute_dir(path: &Path) -> Result<PathBuf, String> {
 #[serde(deny_unknown_fields)]
 struct RawScenario {
     config: Option<Spanned<PathBuf>>,
+    clock: Option<ClockMode>,
     origin: Option<RawOrigin>,
     #[serde(default)]
     step: Vec<Spanned<RawStep>>,
@@ -285,9 +403,11 @@ struct RawOrigin {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
+    name: Option<Spanned<String>>,
     call: Option<Spanned<String>>,
     wait: Option<HumanDuration>,
     input: Option<Vec<Spanned<String>>>,
+    allow_unused_input: Option<bool>,
     expect: Option<Vec<Spanned<String>>>,
     expect_end: Option<Spanned<String>>,
     expect_events: Option<Vec<Spanned<String>>>,
@@ -446,15 +566,23 @@ impl Cx<'_> {
         let line = self.line(&span);
         let key = format!("step[{i}]");
         let RawStep {
+            name,
             call,
             wait,
             input,
+            allow_unused_input,
             expect,
             expect_end,
             expect_events,
             expect_logs,
             expect_fetch,
         } = raw.into_inner();
+        let name = match name {
+            Some(n) if n.get_ref().trim().is_empty() => {
+                return Err(self.error(n.span(), &format!("{key}.name"), "an empty name"));
+            }
+            n => n.map(|n| n.into_inner().trim().to_string()),
+        };
         let call = match (call, wait) {
             (Some(_), Some(_)) => {
                 return Err(self.error(
@@ -470,6 +598,7 @@ impl Cx<'_> {
             (None, Some(wait)) => {
                 let call_only = [
                     ("input", input.is_some()),
+                    ("allow_unused_input", allow_unused_input.is_some()),
                     ("expect", expect.is_some()),
                     ("expect_end", expect_end.is_some()),
                     ("expect_events", expect_events.is_some()),
@@ -484,6 +613,7 @@ impl Cx<'_> {
                     )),
                     None => Ok(Step::Wait(WaitStep {
                         line,
+                        name,
                         duration: wait.0,
                     })),
                 };
@@ -519,8 +649,10 @@ impl Cx<'_> {
         };
         Ok(Step::Call(Box::new(CallStep {
             line,
+            name,
             target,
             input,
+            allow_unused_input: allow_unused_input.unwrap_or(false),
             expect,
         })))
     }
