@@ -116,8 +116,8 @@ fn help_lists_the_call_first_and_the_tools_after() {
     let order = [
         "run",
         "simulate",
-        "lint",
         "fetch",
+        "lint",
         "serve",
         "proxy",
         "bench",

@@ -59,7 +59,7 @@ pub enum Command {
     /// Check an application without placing a call: every document,
     /// script, grammar, data file and clip it references statically,
     /// each problem at file:line:column.
-    #[command(display_order = 2)]
+    #[command(display_order = 3)]
     Lint(lint::LintArgs),
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
