@@ -41,7 +41,7 @@ async fn world_with(files: &[(&str, &[u8])], rules: &str) -> World {
     let origin = origin(dir.path(), rules).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let browser =
-        Browser::with_workers(Config::default(), clock, Some(dir.path()), 1).expect("browser");
+        Browser::with_workers(Config::direct(), clock, Some(dir.path()), 1).expect("browser");
     World {
         dir,
         origin,

@@ -1,9 +1,10 @@
 //! Decoding of WAVE audio into 16-bit linear samples with an exact duration.
 //!
-//! [`decode`] is a pure function over the bytes of a fetched (or cached)
-//! resource. Its result, [`DecodedAudio`], is immutable, `Send + Sync` and
-//! shares its samples through an `Arc`, so the cache can keep it beside the
-//! bytes and a hit never decodes again.
+//! [`decode`](super::decode()) (WAVE, through `decode_wave` here) is a
+//! pure function over the bytes of a fetched (or cached) resource. Its
+//! result, [`DecodedAudio`], is immutable, `Send + Sync` and shares its
+//! samples through an `Arc`, so the cache can keep it beside the bytes and
+//! a hit never decodes again.
 //!
 //! Supported: integer PCM in 8-, 16-, 24- and 32-bit containers, 32-bit IEEE
 //! float, G.711 µ-law and A-law, each as a plain format tag or wrapped in

@@ -118,6 +118,9 @@ pub struct TypeStats {
     pub evictions: u64,
     /// Inserts refused (see [`Rejected`]).
     pub refused: u64,
+    /// Fetches that went past this cache and were answered by the shared
+    /// tier without an origin request (see `fetch::tier`).
+    pub tier_hits: u64,
 }
 
 impl TypeStats {
@@ -284,6 +287,15 @@ impl Store {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a fetch this cache could not serve that the shared tier (a
+    /// caching proxy on the way) answered without asking the origin.
+    pub fn record_tier_hit(&self, rtype: ResourceType) {
+        self.shards[rtype]
+            .counters
+            .tier_hits
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A snapshot of every type's statistics. Each type's entry and byte
     /// counts are read under its lock, so they agree with each other.
     pub fn stats(&self) -> PerType<TypeStats> {
@@ -305,6 +317,7 @@ impl Store {
                 bypasses: load(&c.bypasses),
                 evictions: st.evictions,
                 refused: load(&c.refused),
+                tier_hits: load(&c.tier_hits),
             }
         })
     }
@@ -390,6 +403,7 @@ struct Counters {
     stale: AtomicU64,
     bypasses: AtomicU64,
     refused: AtomicU64,
+    tier_hits: AtomicU64,
 }
 
 /// What a recency node holds.

@@ -191,6 +191,7 @@ pub fn stats_table(stats: &PerType<TypeStats>) -> String {
         "BYPASSES",
         "EVICTIONS",
         "HIT RATE",
+        "TIER HITS",
     ];
     let mut total = TypeStats::default();
     let mut body: Vec<Vec<String>> = stats
@@ -201,7 +202,7 @@ pub fn stats_table(stats: &PerType<TypeStats>) -> String {
         })
         .collect();
     body.push(stats_row("all", &total));
-    let mut right = [true; 11];
+    let mut right = [true; 12];
     right[0] = false;
     table(&header, body, &right)
 }
@@ -219,6 +220,7 @@ fn add(total: &mut TypeStats, s: &TypeStats) {
     total.bypasses += s.bypasses;
     total.evictions += s.evictions;
     total.refused += s.refused;
+    total.tier_hits += s.tier_hits;
 }
 
 fn stats_row(name: &str, s: &TypeStats) -> Vec<String> {
@@ -234,6 +236,7 @@ fn stats_row(name: &str, s: &TypeStats) -> Vec<String> {
         s.bypasses.to_string(),
         s.evictions.to_string(),
         hit_rate(s).map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0)),
+        s.tier_hits.to_string(),
     ]
 }
 
