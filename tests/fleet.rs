@@ -44,8 +44,10 @@ fn origin_requests_stay_flat_with_the_tier_and_grow_without() {
             "24",
             "--concurrency",
             "4",
+            // Caches big enough that a warm browser hits: then the cold
+            // ones' misses, which the tier absorbs, are what grows with N.
             "--worker-budget",
-            "5",
+            "50",
             "--topics",
             "6",
             "--prompts",
@@ -104,4 +106,52 @@ fn origin_requests_stay_flat_with_the_tier_and_grow_without() {
     assert!(squid4["tier_cpu_per_call"].as_f64().is_some(), "{squid4}");
     let svg = std::fs::read_to_string(out.path().join("fleet.svg")).expect("fleet.svg");
     assert_eq!(svg.matches("<polyline").count(), 2, "a line per tier");
+}
+
+#[test]
+fn vxb_tier_squid_writes_a_configuration_squid_accepts() {
+    if !squid_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_vxb"))
+        .args([
+            "tier",
+            "squid",
+            "--listen",
+            "127.0.0.1:3999",
+            "--memory-mb",
+            "32",
+            "--parent",
+            "http://127.0.0.2:3128",
+            "--parent",
+            "http://127.0.0.3:3128",
+            "--state-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("vxb runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("http_port 127.0.0.1:3999"), "{text}");
+    assert!(text.contains("cache_mem 32 MB"), "{text}");
+    assert_eq!(text.matches("cache_peer ").count(), 2, "{text}");
+    let conf = dir.path().join("squid.conf");
+    std::fs::write(&conf, &text).expect("write");
+    // `squid -k parse` reads the whole configuration and says what it refuses.
+    let program = vxb::fleet::squid::program().expect("installed");
+    let parse = Command::new(program)
+        .arg("-k")
+        .arg("parse")
+        .arg("-f")
+        .arg(&conf)
+        .output()
+        .expect("squid runs");
+    let said = String::from_utf8_lossy(&parse.stderr);
+    assert!(parse.status.success(), "{said}");
+    assert!(!said.contains("ERROR") && !said.contains("FATAL"), "{said}");
 }

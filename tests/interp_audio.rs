@@ -928,6 +928,7 @@ async fn run_with_realtime_takes_as_long_as_the_prompts() {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_vxb"))
             .args(["run", &url, "--realtime", "--input", "hangup"])
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .output()
             .expect("vxb runs")
     })

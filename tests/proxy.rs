@@ -747,7 +747,8 @@ impl Drop for Running {
 
 fn vxb(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vxb"));
-    c.args(args);
+    // A developer's HTTP_PROXY must not capture the loopback origin.
+    c.args(args).env("NO_PROXY", "127.0.0.1,localhost");
     c
 }
 

@@ -254,3 +254,45 @@ async fn proxy_none_bypasses_an_http_proxy_that_is_set() {
     assert_eq!(o.log().requests("/page.vxml"), 2);
     assert_eq!(tier_lines(&tier, &url, 1).len(), 1);
 }
+
+#[tokio::test]
+async fn two_nodes_each_url_goes_to_the_node_its_hash_names() {
+    let (Some(n1), Some(n2)) = (squid(), squid()) else {
+        return;
+    };
+    let names: Vec<String> = (0..16).map(|i| format!("p{i}.vxml")).collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| (n.as_str(), "<vxml version=\"2.1\"/>"))
+        .collect();
+    let dir = site(&files);
+    let o = origin(
+        dir.path(),
+        "[[rule]]\npath = \"/**\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n",
+    )
+    .await;
+    let nodes = vec![n1.url(), n2.url()];
+    let mut config = Config::direct();
+    config.fetch.proxy = ProxySetting::Urls(ProxyList::new(nodes.clone()).expect("two"));
+    let b = Fetcher::new(Arc::new(config), Arc::new(SystemClock), None).expect("fetcher");
+    let mut on = [0, 0];
+    for name in &names {
+        let url = o.base_url().join(name).expect("URL");
+        fetch(&b, get(&url)).await;
+        let node = vxb::fetch::tier::pick(&nodes, &url).expect("a node");
+        let (chosen, other) = if *node == nodes[0] {
+            (&n1, &n2)
+        } else {
+            (&n2, &n1)
+        };
+        assert_eq!(tier_lines(chosen, &url, 1).len(), 1, "{url} on its node");
+        assert_eq!(
+            tier_lines(other, &url, 0).len(),
+            0,
+            "{url} not on the other"
+        );
+        on[usize::from(*node != nodes[0])] += 1;
+    }
+    assert!(on[0] > 0 && on[1] > 0, "both nodes hold URLs: {on:?}");
+    assert_eq!(o.log().total(), names.len());
+}

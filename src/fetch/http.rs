@@ -31,7 +31,7 @@ use super::error::{FetchError, causes, chain, io_cause};
 use super::location::{Scheme, resolve};
 use super::tier;
 use crate::clock::Clock;
-use crate::config::FetchConfig;
+use crate::config::{FetchConfig, ProxySetting};
 
 /// The `User-Agent` vxb sends.
 pub const USER_AGENT: &str = concat!("vxb/", env!("CARGO_PKG_VERSION"));
@@ -39,7 +39,10 @@ pub const USER_AGENT: &str = concat!("vxb/", env!("CARGO_PKG_VERSION"));
 /// The shared HTTP client. Cheap to clone: clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    /// One client, or one per proxy of `nodes`, in the same order.
+    clients: Arc<[reqwest::Client]>,
+    /// With several proxies, their URLs ([`tier::pick_index`] chooses).
+    nodes: Arc<[Url]>,
     clock: Arc<dyn Clock>,
 }
 
@@ -158,18 +161,36 @@ impl HttpClient {
             .with_no_client_auth();
         // reqwest only speaks HTTP/1 here (no http2 feature).
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let builder = tier::configure(reqwest::Client::builder(), fetch)
-            .map_err(|e| setup(format!("fetch.proxy: {}", chain(&e))))?;
-        let client = builder
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
-            .http1_ignore_invalid_headers_in_responses(true)
-            .http1_allow_spaces_after_header_name_in_responses(true)
-            .http1_allow_obsolete_multiline_headers_in_responses(true)
-            .build()
-            .map_err(|e| setup(chain(&e)))?;
-        Ok(HttpClient { client, clock })
+        let builder = || {
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .http1_ignore_invalid_headers_in_responses(true)
+                .http1_allow_spaces_after_header_name_in_responses(true)
+                .http1_allow_obsolete_multiline_headers_in_responses(true)
+        };
+        let clients = tier::clients(builder, fetch)
+            .map_err(|e| setup(format!("fetch.proxy: {}", chain(&e))))?
+            .into_iter()
+            .map(|b| b.build().map_err(|e| setup(chain(&e))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nodes = match &fetch.proxy {
+            ProxySetting::Urls(list) => list.urls().to_vec(),
+            ProxySetting::Env | ProxySetting::None => Vec::new(),
+        };
+        Ok(HttpClient {
+            clients: clients.into(),
+            nodes: nodes.into(),
+            clock,
+        })
+    }
+
+    /// The client for `url`: the one of the proxy the URL hashes to, when
+    /// there are several.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        let i = tier::pick_index(&self.nodes, url).unwrap_or(0);
+        &self.clients[i.min(self.clients.len() - 1)]
     }
 
     /// The clock this client stamps responses with.
@@ -210,7 +231,7 @@ impl HttpClient {
     ) -> Result<(StatusCode, HeaderMap, Bytes), FetchError> {
         let url = req.url;
         let mut builder = self
-            .client
+            .client_for(&url)
             .request(req.method, url.clone())
             .headers(req.headers);
         if let Some(body) = req.body {

@@ -30,6 +30,11 @@ use crate::config::{FetchConfig, ProxySelect, ProxySetting};
 /// with fixed keys, not the per-process random `RandomState`), and removing
 /// a proxy moves only the URLs that lived on it. `None` only for an empty list.
 pub fn pick<'a>(proxies: &'a [Url], url: &Url) -> Option<&'a Url> {
+    pick_index(proxies, url).map(|i| &proxies[i])
+}
+
+/// [`pick`]'s choice, as an index into `proxies`.
+pub fn pick_index(proxies: &[Url], url: &Url) -> Option<usize> {
     let weight = |proxy: &Url| {
         let mut h = SipHasher13::new_with_keys(0, 0);
         h.write(proxy.as_str().as_bytes());
@@ -38,14 +43,20 @@ pub fn pick<'a>(proxies: &'a [Url], url: &Url) -> Option<&'a Url> {
         h.finish()
     };
     // `max_by_key` keeps the last of equal weights; reverse so the first wins.
-    proxies.iter().rev().max_by_key(|p| weight(p))
+    (0..proxies.len())
+        .rev()
+        .max_by_key(|&i| weight(&proxies[i]))
 }
 
-/// `builder` with the proxies of `fetch` set.
-pub(super) fn configure(
-    builder: ClientBuilder,
+/// The HTTP clients for `fetch.proxy`, made from `builder()`: one, or with
+/// several proxies one per proxy, in their order — the fetcher sends each
+/// request on the client of the proxy [`pick`] names. (reqwest's own
+/// per-request proxy choice sees only the scheme, host and port, which
+/// would put a whole origin on one node.)
+pub(super) fn clients(
+    builder: impl Fn() -> ClientBuilder,
     fetch: &FetchConfig,
-) -> reqwest::Result<ClientBuilder> {
+) -> reqwest::Result<Vec<ClientBuilder>> {
     let no_proxy = |extra: Option<String>| {
         let list: Vec<&str> = fetch
             .no_proxy
@@ -56,13 +67,13 @@ pub(super) fn configure(
         NoProxy::from_string(&list.join(","))
     };
     Ok(match &fetch.proxy {
-        ProxySetting::None => builder.no_proxy(),
+        ProxySetting::None => vec![builder().no_proxy()],
         // reqwest reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY itself.
-        ProxySetting::Env if fetch.no_proxy.is_empty() => builder,
+        ProxySetting::Env if fetch.no_proxy.is_empty() => vec![builder()],
         ProxySetting::Env => {
             // The same variables, with `no_proxy` added to the environment's.
             let no = no_proxy(env(["NO_PROXY", "no_proxy"]));
-            let mut b = builder.no_proxy();
+            let mut b = builder().no_proxy();
             let kinds: [(_, MakeProxy); 3] = [
                 (["HTTP_PROXY", "http_proxy"], Proxy::http),
                 (["HTTPS_PROXY", "https_proxy"], Proxy::https),
@@ -73,13 +84,17 @@ pub(super) fn configure(
                     b = b.proxy(make(url)?.no_proxy(no.clone()));
                 }
             }
-            b
+            vec![b]
         }
         ProxySetting::Urls(list) => {
-            let urls = list.urls().to_vec();
             let ProxySelect::Hash = fetch.proxy_select;
-            let proxy = Proxy::custom(move |url| pick(&urls, url).cloned());
-            builder.no_proxy().proxy(proxy.no_proxy(no_proxy(None)))
+            list.urls()
+                .iter()
+                .map(|node| {
+                    let proxy = Proxy::all(node.as_str())?.no_proxy(no_proxy(None));
+                    Ok(builder().no_proxy().proxy(proxy))
+                })
+                .collect::<reqwest::Result<Vec<_>>>()?
         }
     })
 }
