@@ -153,6 +153,56 @@ fn run_plays_the_hello_sample_and_writes_its_report() {
     assert_eq!(report["fetches"].as_array().map(Vec::len), Some(3));
 }
 
+/// `--record-audio`: the call as one 8 kHz WAVE — text as a tone of its
+/// estimated length (400 ms a word), clips sample for sample where they
+/// played — in either format.
+#[test]
+fn record_audio_writes_what_the_caller_heard_in_order() {
+    let dir = TempDir::new().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("vxml-samples/hello");
+    let clip = |name: &str| {
+        vxb::audio::decode(&std::fs::read(root.join(name)).expect("sample")).expect("decodes")
+    };
+    let (welcome, goodbye) = (clip("welcome.wav"), clip("goodbye.wav"));
+    // 7 words, the welcome clip, 10 words, the goodbye clip.
+    let welcome_at = 7 * 3200;
+    let goodbye_at = welcome_at + welcome.samples().len() + 10 * 3200;
+    let total = goodbye_at + goodbye.samples().len();
+    for (format, encoding) in [("pcm16", "16-bit PCM"), ("ulaw", "G.711 µ-law")] {
+        let wav = dir.path().join(format!("call-{format}.wav"));
+        let out = vxb(&[
+            "run",
+            "vxml-samples/hello/index.vxml",
+            "--input",
+            "hangup",
+            "--record-audio",
+            arg(&wav),
+            "--record-format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+        let call = vxb::audio::decode(&std::fs::read(&wav).expect("written")).expect("a WAVE");
+        assert_eq!(
+            call.format().to_string(),
+            format!("{encoding}, 8000 Hz, mono")
+        );
+        let s = call.samples();
+        assert_eq!(s.len(), total, "{format}");
+        assert!(s[..welcome_at].iter().any(|&x| x != 0), "text is a tone");
+        // The clips are µ-law: expanded and compressed again, they are exact.
+        let welcome_end = welcome_at + welcome.samples().len();
+        assert_eq!(&s[welcome_at..welcome_end], welcome.samples());
+        assert_eq!(&s[goodbye_at..], goodbye.samples());
+    }
+    let out = vxb(&[
+        "run",
+        "vxml-samples/hello/index.vxml",
+        "--record-format",
+        "mp3",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 #[test]
 fn run_shows_the_cache_after_the_call() {
     let out = vxb(&["run", "vxml-samples/hello/index.vxml", "--show-cache"]);

@@ -42,6 +42,22 @@ pub(crate) fn alaw_to_linear(code: u8) -> i16 {
     }
 }
 
+/// Compresses a 16-bit linear sample to G.711 µ-law (the classic Sun
+/// `g711.c` encoder; the inverse of [`mulaw_to_linear`] on its
+/// outputs).
+pub(crate) fn linear_to_mulaw(sample: i16) -> u8 {
+    const BIAS: i32 = 0x84;
+    const CLIP: i32 = 32_635;
+    let s = i32::from(sample);
+    let (sign, magnitude) = if s < 0 { (0x80, -s) } else { (0, s) };
+    let biased = magnitude.min(CLIP) + BIAS;
+    // The segment is the position of the top bit above bit 7 (biased ≥ 0x84).
+    let segment = (31 - biased.leading_zeros()).saturating_sub(7).min(7);
+    let step = (biased >> (segment + 3)) & 0x0F;
+    // Codes are sent with every bit inverted; every part fits in a byte.
+    !(sign | (segment << 4) as u8 | step as u8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@
 //! - [`sink`]: the [`Sink`] trait, the null sink (records, optionally in real
 //!   time) and [`open_sink`], which picks the speaker when asked and
 //!   available.
+//! - `record`: the call as one WAVE file ([`RecordingSink`] around any
+//!   sink, [`Tape`]), everything resampled to the 8 kHz line.
 //! - `speaker` (cargo feature `speaker`): playback through rodio.
 
 mod au;
@@ -16,6 +18,7 @@ mod clip;
 mod compressed;
 pub mod decode;
 mod g711;
+mod record;
 mod riff;
 #[cfg(test)]
 mod samples;
@@ -25,5 +28,10 @@ mod speaker;
 
 pub use clip::{Container, Hint, Unrecognized, decode, decode_clip, sniff};
 pub use decode::{AudioFormat, DecodeError, DecodedAudio, Encoding};
+pub(crate) use g711::linear_to_mulaw;
+pub(crate) use record::mulaw_wav;
+pub use record::{RecordFormat, RecordingSink, Tape};
 pub use riff::{ChunkId, HeaderPart};
-pub use sink::{Heard, HeardLog, Mark, NullSink, Sink, Speech, open_sink, speech_duration};
+pub use sink::{
+    Heard, HeardLog, Mark, NullSink, Sink, Speech, Stretch, open_sink, speech_duration,
+};

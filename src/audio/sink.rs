@@ -44,15 +44,29 @@ pub struct Speech {
     pub duration: Duration,
     /// `<mark>`s in order, each at its offset from the start of the speech.
     pub marks: Vec<Mark>,
+    /// The speech's time in order: words and `<break>` silences, adding up
+    /// to `duration` (a recording renders each as it sounds).
+    pub timeline: Vec<Stretch>,
+}
+
+/// A stretch of a speech's time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stretch {
+    /// Words, spoken for this long.
+    Words(Duration),
+    /// A `<break>`'s silence.
+    Silence(Duration),
 }
 
 impl Speech {
     /// Plain text at the default rate, without breaks or marks.
     pub fn plain(text: &str) -> Speech {
+        let duration = speech_duration(text);
         Speech {
             text: text.to_owned(),
-            duration: speech_duration(text),
+            duration,
             marks: Vec::new(),
+            timeline: vec![Stretch::Words(duration)],
         }
     }
 }
@@ -309,6 +323,7 @@ mod tests {
                 name: "end".into(),
                 at: Duration::from_millis(400),
             }],
+            timeline: vec![Stretch::Words(Duration::from_millis(900))],
         };
         let fourth = sink.speak(&timed, false);
         let fifth = sink.fetch_audio(&url("hold.wav"), &menu, Duration::from_secs(1));

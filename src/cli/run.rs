@@ -13,7 +13,7 @@ use clap::Args;
 
 use super::fetch::{runtime, start_dir, target};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::audio::open_sink;
+use crate::audio::{RecordFormat, RecordingSink, open_sink};
 use crate::browser::{Browser, CallOptions};
 use crate::call::report::{EventRecord, LogRecord, PromptRecord};
 use crate::call::source::LineCaller;
@@ -54,6 +54,19 @@ pub struct RunArgs {
     /// Print the cache's entries and statistics after the call.
     #[arg(long)]
     pub show_cache: bool,
+    /// Write what the caller heard, in order, to this WAVE file (8 kHz mono;
+    /// text as a quiet tone of its estimated length, breaks as silence).
+    #[arg(long, value_name = "FILE")]
+    pub record_audio: Option<PathBuf>,
+    /// The recording's samples: `ulaw` (G.711 µ-law, as on the line) or
+    /// `pcm16` (16-bit linear).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "ulaw",
+        requires = "record_audio"
+    )]
+    pub record_format: RecordFormat,
 }
 
 /// Loads `--config`, or the defaults.
@@ -117,12 +130,18 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let sink = (args.play || args.realtime).then(|| {
+    let mut tape = None;
+    let sink = (args.play || args.realtime || args.record_audio.is_some()).then(|| {
         let (sink, why_silent) = open_sink(args.play, args.realtime);
         if let Some(why) = why_silent {
             eprintln!("vxb run: --play: {why}");
         }
-        sink
+        if args.record_audio.is_none() {
+            return sink;
+        }
+        let (recording, recorded) = RecordingSink::new(sink);
+        tape = Some(recorded);
+        Box::new(recording) as Box<dyn crate::audio::Sink + Send>
     });
     let Some(runtime) = runtime("run") else {
         return EXIT_FAILED;
@@ -148,6 +167,12 @@ pub fn run(args: RunArgs) -> u8 {
             eprintln!("vxb run: cannot write {}: {e}", path.display());
             return EXIT_FAILED;
         }
+    }
+    if let (Some(path), Some(tape)) = (&args.record_audio, &tape)
+        && let Err(e) = tape.write(path, args.record_format)
+    {
+        eprintln!("vxb run: cannot write {}: {e}", path.display());
+        return EXIT_FAILED;
     }
     if let Some(failed) = start_failure(&report) {
         // The call never began: bad input (exit 2), one line, like a

@@ -67,7 +67,7 @@ use url::Url;
 
 use super::exec::LocalFuture;
 use super::{Interpreter, Jump};
-use crate::audio::{DecodedAudio, Heard, Mark, Sink, Speech, speech_duration};
+use crate::audio::{DecodedAudio, Heard, Mark, Sink, Speech, Stretch, speech_duration};
 use crate::call::{CallObserver, CallReport, PromptRecord};
 use crate::fetch::{BodyParser, FetchError, FetchRequest, Fetched};
 use crate::resource::ResourceType;
@@ -108,6 +108,8 @@ struct Render {
     /// Time of the current speech item's timed segments and breaks.
     duration: Duration,
     marks: Vec<Mark>,
+    /// The current speech item's words and silences, in order.
+    timeline: Vec<Stretch>,
 }
 
 impl Render {
@@ -120,6 +122,7 @@ impl Render {
             rate: 1.0,
             duration: Duration::ZERO,
             marks: Vec::new(),
+            timeline: Vec::new(),
         }
     }
 
@@ -133,6 +136,9 @@ impl Render {
         // The rate is clamped (see `prosody_rate`), so this cannot fail.
         let at_rate = Duration::try_from_secs_f64(at_default / self.rate).unwrap_or(Duration::MAX);
         self.duration = self.duration.saturating_add(at_rate);
+        if !at_rate.is_zero() {
+            self.timeline.push(Stretch::Words(at_rate));
+        }
         self.text.push_str(&self.segment);
         self.segment.clear();
     }
@@ -141,6 +147,9 @@ impl Render {
     fn silence(&mut self, d: Duration) {
         self.close_segment();
         self.duration = self.duration.saturating_add(d);
+        if !d.is_zero() {
+            self.timeline.push(Stretch::Silence(d));
+        }
         self.text.push(' ');
     }
 
@@ -160,12 +169,14 @@ impl Render {
         self.text.clear();
         let duration = std::mem::take(&mut self.duration);
         let marks = std::mem::take(&mut self.marks);
+        let timeline = std::mem::take(&mut self.timeline);
         if !text.is_empty() || !duration.is_zero() || !marks.is_empty() {
             self.items.push(Queued {
                 item: Item::Speech(Speech {
                     text,
                     duration,
                     marks,
+                    timeline,
                 }),
                 bargein: self.bargein,
             });
