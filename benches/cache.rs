@@ -33,7 +33,7 @@ fn response() -> StoredResponse {
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=60".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
-    StoredResponse::new(200, headers, SystemTime::UNIX_EPOCH)
+    StoredResponse::new(http::StatusCode::OK, headers, SystemTime::UNIX_EPOCH)
 }
 
 fn url(i: usize) -> String {
@@ -117,7 +117,7 @@ fn policy_decide_stale(c: &mut Criterion) {
     );
     headers.insert(http::header::LAST_MODIFIED, date.parse().unwrap());
     headers.insert(http::header::CONTENT_TYPE, "audio/wav".parse().unwrap());
-    let stored = StoredResponse::new(200, headers, t0);
+    let stored = StoredResponse::new(http::StatusCode::OK, headers, t0);
     let cfg = CacheConfig::default();
     let request = http::HeaderMap::new();
     let req = RequestDirectives::voicexml(None, None);
@@ -153,7 +153,7 @@ fn warm_fetcher(
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=3600".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
-    let response = StoredResponse::new(200, headers, clock.now());
+    let response = StoredResponse::new(http::StatusCode::OK, headers, clock.now());
     let entry = Entry::new(url.as_str(), rtype, response, body);
     let _ = entry.parsed.set(Arc::new(parsed));
     fetcher.store().insert(entry, Visibility::Shared).unwrap();

@@ -944,7 +944,7 @@ fn store_003(t0: SystemTime) -> (Store, CacheConfig) {
         Entry::new(
             url,
             rtype,
-            StoredResponse::new(200, h, t0),
+            StoredResponse::new(http::StatusCode::OK, h, t0),
             Bytes::from(vec![0u8; size]),
         )
     };

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use http::StatusCode;
 use http::header::{self, HeaderName};
 use url::Url;
 
@@ -156,9 +155,8 @@ async fn repeat(fetcher: &Arc<Fetcher>, args: &FetchArgs, url: Url) -> u8 {
         }
         // Shown like any answer, but a 4xx/5xx is a failed fetch (it throws
         // error.badfetch.http.NNN in a call).
-        if let Some(status) = StatusCode::from_u16(fetched.status())
-            .ok()
-            .filter(|s| s.is_client_error() || s.is_server_error())
+        if let Some(status) =
+            Some(fetched.status()).filter(|s| s.is_client_error() || s.is_server_error())
         {
             eprintln!(
                 "vxb fetch: {}",
@@ -196,13 +194,19 @@ pub fn describe(
         out,
         "#{n} {} {} {} bytes {:.1} ms {}",
         f.decision,
-        f.status(),
+        f.status().as_u16(),
         f.body().len(),
         elapsed.as_secs_f64() * 1000.0,
         f.final_url
     );
     for r in &f.redirects {
-        let _ = writeln!(out, "    redirect: {} {} ({})", r.status, r.url, r.decision);
+        let _ = writeln!(
+            out,
+            "    redirect: {} {} ({})",
+            r.status.as_u16(),
+            r.url,
+            r.decision
+        );
     }
     if let Some((modified, len)) = f.entry.file_stamp {
         let _ = writeln!(

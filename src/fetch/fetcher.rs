@@ -157,8 +157,8 @@ pub enum NotCached {
     #[error("{0}")]
     Refused(Rejected),
     /// 4xx and 5xx answers are not stored.
-    #[error("error status {0} is not stored")]
-    ErrorStatus(u16),
+    #[error("error status {} is not stored", .0.as_u16())]
+    ErrorStatus(StatusCode),
     /// The request said `only-if-cached` and nothing stored could serve it:
     /// the answer is a 504 made here, the origin was not asked.
     #[error("only-if-cached, and no usable stored response")]
@@ -195,14 +195,14 @@ pub struct Fetched {
 pub struct Redirect {
     /// The URL that answered with the redirect.
     pub url: Url,
-    pub status: u16,
+    pub status: StatusCode,
     /// Whether the redirect itself came from the cache.
     pub decision: Decision,
 }
 
 impl Fetched {
     /// The final HTTP status (200 for `file:`).
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.entry.response.status
     }
 
@@ -392,10 +392,11 @@ impl CallFetcher {
         // A 4xx/5xx on the VoiceXML path is a failure, but its record still
         // says what the cache did with it.
         let result = match result {
-            Ok(f) if statuses_are_errors && f.status() >= 400 => {
-                let status =
-                    StatusCode::from_u16(f.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let e = FetchError::status(&f.final_url, status);
+            Ok(f)
+                if statuses_are_errors
+                    && (f.status().is_client_error() || f.status().is_server_error()) =>
+            {
+                let e = FetchError::status(&f.final_url, f.status());
                 Err((Some(f), e))
             }
             Ok(f) => Ok(f),
@@ -411,7 +412,7 @@ impl CallFetcher {
             rtype: req.rtype,
             method: req.method.name(),
             decision: fetched.map(|f| f.decision),
-            status: fetched.map(Fetched::status),
+            status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,
             redirects: fetched.map_or(0, |f| f.redirects.len() as u32),

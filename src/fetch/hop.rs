@@ -185,11 +185,11 @@ impl<'a> Ctx<'a> {
                     self.send_hop(&url, Outgoing::new(method, body)).await?
                 }
             };
-            let status = StatusCode::from_u16(hop.entry.response.status).ok();
-            let target = status
+            let status = hop.entry.response.status;
+            let target = Some(status)
                 .filter(|_| req.follow_redirects)
                 .and_then(|s| redirect_target(&url, s, &hop.entry.response.headers));
-            let (Some(target), Some(status)) = (target, status) else {
+            let Some(target) = target else {
                 let mut final_url = url;
                 final_url.set_fragment(fragment.as_deref());
                 return Ok(Fetched {
@@ -213,7 +213,7 @@ impl<'a> Ctx<'a> {
             }
             redirects.push(Redirect {
                 url: url.clone(),
-                status: status.as_u16(),
+                status,
                 decision: hop.decision,
             });
             let post = method.name() == "POST";
@@ -359,7 +359,7 @@ impl<'a> Ctx<'a> {
         let method = out.method.clone();
         let result = self.exchange(url, Some(out), None).await;
         let invalidate = match &result {
-            Ok((resp, _)) => policy::invalidates(&method, resp.status.as_u16()),
+            Ok((resp, _)) => policy::invalidates(&method, resp.status),
             Err(_) => !method.is_safe(),
         };
         if invalidate {
@@ -423,10 +423,10 @@ impl<'a> Ctx<'a> {
         }
         let (parsed, meta) = self.parse(url, &body)?;
         let response = StoredResponse {
-            status: 200,
+            status: StatusCode::OK,
             headers: headers::overlay(&h, &meta),
             meta,
-            ..StoredResponse::new(200, HeaderMap::new(), now)
+            ..StoredResponse::new(StatusCode::OK, HeaderMap::new(), now)
         };
         let mut entry = Entry::new(key, self.rtype, response, body);
         entry.file_stamp = Some((stamp.modified, stamp.len));
@@ -506,12 +506,13 @@ impl<'a> Ctx<'a> {
     ) -> Result<Hop, FetchError> {
         let (entry, parsed) = self.response_entry(Arc::clone(key), resp, sent)?;
         let status = entry.response.status;
-        let storability = if status >= 400 {
+        let error = status.is_client_error() || status.is_server_error();
+        let storability = if error {
             Err(NotCached::ErrorStatus(status))
         } else {
             self.storability(&entry)
         };
-        if storability.is_err() && replaces && status < 400 {
+        if storability.is_err() && replaces && !error {
             // The origin replaced the resource with something not to keep:
             // the old copy is obsolete.
             self.f.store.remove(self.rtype, key);
@@ -633,7 +634,11 @@ impl<'a> Ctx<'a> {
 
     /// The answer to an `only-if-cached` request nothing stored can serve.
     fn gateway_timeout(&self, key: Arc<str>) -> Hop {
-        let response = StoredResponse::new(504, HeaderMap::new(), self.f.clock.now());
+        let response = StoredResponse::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            HeaderMap::new(),
+            self.f.clock.now(),
+        );
         Hop {
             entry: Arc::new(Entry::new(key, self.rtype, response, Bytes::new())),
             decision: Decision::Miss,
@@ -660,7 +665,7 @@ impl<'a> Ctx<'a> {
         };
         let headers = headers::overlay(&resp.headers, &meta);
         let response = StoredResponse {
-            status: resp.status.as_u16(),
+            status: resp.status,
             vary: policy::vary_key(&headers, sent).unwrap_or_default(),
             headers,
             request_time: resp.request_time,
@@ -699,7 +704,7 @@ impl<'a> Ctx<'a> {
         if let Some(p) = entry.parsed.get().and_then(as_parsed_body) {
             return Ok(Some(p));
         }
-        let success = (200..300).contains(&entry.response.status);
+        let success = entry.response.status.is_success();
         if self.parser.is_none() || !success {
             return Ok(None);
         }

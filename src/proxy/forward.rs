@@ -125,10 +125,7 @@ impl Forwarder {
             let why = NotCached::OnlyIfCached.to_string();
             return failure(StatusCode::GATEWAY_TIMEOUT, decision, why);
         }
-        let Ok(mut status) = StatusCode::from_u16(fetched.status()) else {
-            let why = format!("the origin answered status {}", fetched.status());
-            return failure(StatusCode::BAD_GATEWAY, decision, why);
-        };
+        let mut status = fetched.status();
         let mut h = headers::response(fetched.headers());
         if decision.served_from_cache() {
             let age = fetched.age(self.fetcher.clock().now());
