@@ -17,7 +17,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cache::policy::{self, RequestDirectives};
 use crate::clock::SystemClock;
 use crate::config::{Config, parse_duration};
-use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, location};
+use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Referrer, location};
 use crate::resource::ResourceType;
 
 /// The arguments of `vxb fetch`.
@@ -129,7 +129,7 @@ pub(crate) fn runtime(cmd: &str) -> Option<tokio::runtime::Runtime> {
 
 async fn repeat(fetcher: &Arc<Fetcher>, args: &FetchArgs, url: Url) -> u8 {
     let call = fetcher.call();
-    let mut req = FetchRequest::get(url, args.rtype);
+    let mut req = FetchRequest::get(url, args.rtype, Referrer::User);
     req.max_age = args.maxage;
     req.max_stale = args.maxstale;
     for n in 1..=args.repeat {
@@ -193,7 +193,7 @@ pub fn describe(
     let _ = writeln!(
         out,
         "#{n} {} {} {} bytes {:.1} ms {}",
-        f.decision,
+        f.decision(),
         f.status().as_u16(),
         f.body().len(),
         elapsed.as_secs_f64() * 1000.0,
@@ -228,11 +228,11 @@ pub fn describe(
         if f.headers().contains_key(header::SET_COOKIE) {
             let _ = writeln!(out, "    Set-Cookie: present");
         }
-        if f.not_cached.is_none() {
+        if f.not_cached().is_none() {
             freshness(&mut out, f, fetcher, req);
         }
     }
-    if let Some(why) = &f.not_cached {
+    if let Some(why) = f.not_cached() {
         let _ = writeln!(out, "    not stored: {why}");
     }
     out

@@ -121,6 +121,7 @@ use super::error::FetchError;
 use super::file::FileRoot;
 use super::hop::{Ctx, FlightKey, Landing};
 use super::http::HttpClient;
+use super::outcome::Outcome;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
 use super::request::FetchRequest;
@@ -175,8 +176,9 @@ pub struct Fetched {
     /// redirect named its own (RFC 9110 §10.2.2).
     pub final_url: Url,
     pub rtype: ResourceType,
-    /// The cache decision for the final response.
-    pub decision: Decision,
+    /// What the cache did for the final response: its decision, and why it
+    /// was not stored if it was not.
+    pub outcome: Outcome,
     /// The final response: status, headers (with `<meta http-equiv>`
     /// merged), times, body. The very entry the cache holds unless the
     /// decision is bypass.
@@ -184,8 +186,6 @@ pub struct Fetched {
     /// The parser's form of the body, with its references and metas (from
     /// the cache on a hit).
     pub parsed: Option<Arc<ParsedBody>>,
-    /// Why the response was not stored, for a bypass.
-    pub not_cached: Option<NotCached>,
     /// The redirects followed, in order.
     pub redirects: Vec<Redirect>,
 }
@@ -201,6 +201,16 @@ pub struct Redirect {
 }
 
 impl Fetched {
+    /// The cache decision for the final response.
+    pub fn decision(&self) -> Decision {
+        self.outcome.decision()
+    }
+
+    /// Why the final response was not stored, if it was not.
+    pub fn not_cached(&self) -> Option<&NotCached> {
+        self.outcome.not_cached()
+    }
+
     /// The final HTTP status (200 for `file:`).
     pub fn status(&self) -> StatusCode {
         self.entry.response.status
@@ -411,7 +421,7 @@ impl CallFetcher {
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
             method: req.method.name(),
-            decision: fetched.map(|f| f.decision),
+            decision: fetched.map(Fetched::decision),
             status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,

@@ -298,7 +298,11 @@ impl Interpreter {
     /// The whole call: the start document, then wherever it leads.
     async fn run(&mut self, start: &str) -> CallEnd {
         let req = match crate::fetch::location::parse(start) {
-            Ok(url) => FetchRequest::get(url, crate::resource::ResourceType::Document),
+            Ok(url) => FetchRequest::get(
+                url,
+                crate::resource::ResourceType::Document,
+                crate::fetch::Referrer::User,
+            ),
             Err(e) => return self.fatal(Event::from_fetch(&e)),
         };
         let first = match self.load(req).await {

@@ -37,7 +37,7 @@ use super::events::{Event, Layers, Owner};
 use super::{At, Interpreter, Jump, Leave, Returned};
 use super::{load, props};
 use crate::call::CallEnd;
-use crate::fetch::{BodyParser, FetchRequest, effective_base, resolve};
+use crate::fetch::{BodyParser, FetchRequest, Referrer, effective_base, resolve};
 use crate::resource::ResourceType;
 use crate::script::{AppTransition, DocumentScope, Provenance, Value};
 use crate::vxml::{Declaration, Dialog, Document, FetchAttrs, FetchHint};
@@ -166,7 +166,8 @@ impl Interpreter {
                 });
             }
         }
-        let mut req = FetchRequest::get(url, ResourceType::Context).referrer(leaf.clone());
+        let mut req =
+            FetchRequest::get(url, ResourceType::Context, Referrer::Document(leaf.clone()));
         req.max_age = doc_req.max_age;
         req.max_stale = doc_req.max_stale;
         req.timeout = doc_req.timeout;
