@@ -52,11 +52,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vxb::call::{Browser, CallEnd, CallOptions, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::resource::ResourceType;
 use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::{Browser, CallEnd, CallOptions, CallerInput};
 
 /// CPU time of the call worker threads so far.
 fn worker_cpu() -> Duration {

@@ -31,10 +31,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use vxb::call::{Browser, CallEnd, CallOptions, InputSource, Token};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::{Origin, Rules, ServeOptions};
+use vxb::{Browser, CallEnd, CallOptions, InputSource, Token};
 
 /// A caller who waits at the first input collection until the gate opens,
 /// then hangs up.

@@ -354,7 +354,7 @@ fn run_on_a_terminal_is_interactive() {
     assert_eq!(
         shown,
         "press one\nnot understood: `press one`; type DTMF keys (0-9 * # A-D), \
-         `say <words>`, `noinput`, `nomatch` or `hangup`\n> "
+         `say <words>`, `noinput`, `nomatch`, `help` or `hangup`\n> "
     );
 
     term.type_in("nomatch\n");

@@ -1,5 +1,5 @@
 //! Prompts and audio end to end (issue 6), through the Rust API
-//! (`vxb::call::Browser`) with clips served by `vxb::serve::Origin` on
+//! (`vxb::Browser`) with clips served by `vxb::serve::Origin` on
 //! 127.0.0.1: exact durations of every WAVE format, fallback content and
 //! its warnings, decoding once per cache entry, the order a caller hears
 //! things in, SSML timing, barge-in flags, fetch audio during slow fetches,
@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use vxb::audio::{Heard, HeardLog, Mark, NullSink, decode};
 use vxb::cache::Decision;
-use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput, PromptRecord};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::resource::ResourceType;
 use vxb::serve::Origin;
+use vxb::{Browser, CallEnd, CallOptions, CallReport, CallerInput, PromptRecord};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

@@ -1,14 +1,14 @@
-//! The interpreter end to end, through the Rust API (`vxb::call::Browser`):
+//! The interpreter end to end, through the Rust API (`vxb::Browser`):
 //! documents served by `vxb::serve::Origin` on 127.0.0.1 (or read from
 //! `file:`), one test per element and behaviour of issue 4.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::Origin;
+use vxb::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

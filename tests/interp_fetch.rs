@@ -14,11 +14,11 @@ use std::time::Duration;
 use tempfile::TempDir;
 use vxb::audio::NullSink;
 use vxb::cache::Decision;
-use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput, PromptRecord};
 use vxb::clock::{Clock, ManualClock};
 use vxb::config::Config;
 use vxb::resource::ResourceType;
 use vxb::serve::Origin;
+use vxb::{Browser, CallEnd, CallOptions, CallReport, CallerInput, PromptRecord};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;

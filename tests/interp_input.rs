@@ -1,4 +1,4 @@
-//! Caller input end to end, through the Rust API (`vxb::call::Browser`) with
+//! Caller input end to end, through the Rust API (`vxb::Browser`) with
 //! scripted tokens: recognition against fields' grammars and builtin types,
 //! menus, links, mixed initiative, event counters and tapered prompts, the
 //! timeout reaching the report, fetched grammars in the cache, and grammars

@@ -18,7 +18,8 @@ use std::time::Instant;
 use super::BenchError;
 use super::app::CallPlan;
 use super::driver::{CallDriver, CallOutcome};
-use crate::call::{Browser, CallOptions, CallerInput};
+use crate::browser::{Browser, CallOptions};
+use crate::call::CallerInput;
 use crate::fetch::Fetcher;
 use crate::script::Connection;
 

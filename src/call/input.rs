@@ -1,6 +1,6 @@
 //! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
-//! `say:<words>` for an utterance, `noinput`, `nomatch`, `hangup`. Tokens are
-//! consumed in order, one per input collection.
+//! `say:<words>` for an utterance, `noinput`, `nomatch`, `help`, `hangup`.
+//! Tokens are consumed in order, one per input collection.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -17,6 +17,8 @@ pub enum Token {
     NoInput,
     /// The caller says something no active grammar matches.
     NoMatch,
+    /// The caller asks for help (VoiceXML 2.0 §5.2.2: the `help` event).
+    Help,
     /// The caller hangs up.
     Hangup,
 }
@@ -24,13 +26,16 @@ pub enum Token {
 /// A token that is none of the forms of spec §1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
+    /// An empty token.
     #[error("empty input token")]
     Empty,
+    /// `say:` with no words.
     #[error("`say:` needs words after it")]
     EmptyUtterance,
     #[error(
-        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch` or `hangup`"
+        "bad input token `{0}`: expected DTMF keys (0-9 * # A-D), `say:<words>`, `noinput`, `nomatch`, `help` or `hangup`"
     )]
+    /// Something that is no token, as written.
     Unknown(String),
 }
 
@@ -53,6 +58,7 @@ impl FromStr for Token {
         match s {
             "noinput" => return Ok(Token::NoInput),
             "nomatch" => return Ok(Token::NoMatch),
+            "help" => return Ok(Token::Help),
             "hangup" => return Ok(Token::Hangup),
             _ => {}
         }
@@ -75,6 +81,7 @@ impl fmt::Display for Token {
             Token::Say(words) => write!(f, "say:{words}"),
             Token::NoInput => f.write_str("noinput"),
             Token::NoMatch => f.write_str("nomatch"),
+            Token::Help => f.write_str("help"),
             Token::Hangup => f.write_str("hangup"),
         }
     }
@@ -154,6 +161,7 @@ mod tests {
         );
         assert_eq!("noinput".parse(), Ok(Token::NoInput));
         assert_eq!("nomatch".parse(), Ok(Token::NoMatch));
+        assert_eq!("help".parse(), Ok(Token::Help));
         assert_eq!("hangup".parse(), Ok(Token::Hangup));
     }
 
@@ -167,7 +175,14 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for t in ["1#", "say:two words", "noinput", "nomatch", "hangup"] {
+        for t in [
+            "1#",
+            "say:two words",
+            "noinput",
+            "nomatch",
+            "help",
+            "hangup",
+        ] {
             assert_eq!(t.parse::<Token>().map(|t| t.to_string()).as_deref(), Ok(t));
         }
     }

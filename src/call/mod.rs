@@ -1,23 +1,19 @@
-//! Calls: what a caller says (input tokens), what a call leaves behind (its
-//! report), and the [`Browser`] that runs calls — the Rust API the CLI and
-//! the tests use.
+//! What a call is made of: what a caller says (input tokens and where they
+//! come from), and what a call leaves behind (its report, and the observer
+//! that watches it grow). The [`Browser`](crate::Browser) runs calls; this
+//! module never imports it nor the interpreter.
 //!
-//! - [`input`]: the caller input tokens of spec §1.
+//! - [`input`]: the caller input tokens.
 //! - [`source`]: [`InputSource`], where a call's tokens come from.
 //! - [`observer`]: [`CallObserver`], watching a call's report as it grows.
-//! - [`report`]: the per-call report of spec §5.
-//! - [`runner`]: [`Browser`] and [`CallOptions`].
-//! - `pool`: the worker threads calls run on.
+//! - [`report`]: the per-call report.
 
 pub mod input;
 pub mod observer;
-mod pool;
 pub mod report;
-pub mod runner;
 pub mod source;
 
 pub use input::{CallerInput, InputError, Token};
 pub use observer::CallObserver;
 pub use report::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord};
-pub use runner::{Browser, BrowserError, CallOptions};
 pub use source::InputSource;

@@ -75,13 +75,17 @@ impl CallEnd {
 pub enum PromptRecord {
     /// Text (TTS is not synthesized; the duration is an estimate).
     Text {
+        /// The words, as spoken.
         text: String,
+        /// How long speaking them takes.
         #[serde(rename = "duration_ms", serialize_with = "millis")]
         duration: Duration,
     },
     /// An audio clip, with its exact duration from the sample count.
     Audio {
+        /// The clip's URL.
         src: String,
+        /// How long it played.
         #[serde(rename = "duration_ms", serialize_with = "millis")]
         duration: Duration,
     },
@@ -89,7 +93,9 @@ pub enum PromptRecord {
     /// it played (at most the clip's length).
     #[serde(rename = "fetchaudio")]
     FetchAudio {
+        /// The clip's URL.
         src: String,
+        /// How long it played.
         #[serde(rename = "duration_ms", serialize_with = "millis")]
         duration: Duration,
     },
@@ -140,8 +146,10 @@ impl From<&Heard> for PromptRecord {
 /// One `<log>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LogRecord {
+    /// Its `label`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// What it logged.
     pub message: String,
 }
 

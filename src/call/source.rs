@@ -25,7 +25,7 @@ impl InputSource for CallerInput {
 
 /// What a line-reading caller may type, for the hint after a bad line.
 pub const LINE_HINT: &str =
-    "type DTMF keys (0-9 * # A-D), `say <words>`, `noinput`, `nomatch` or `hangup`";
+    "type DTMF keys (0-9 * # A-D), `say <words>`, `noinput`, `nomatch`, `help` or `hangup`";
 
 /// Parses one typed line: a token of spec §1, or `say <words>` (the
 /// spelling that comes naturally at a prompt) for `say:<words>`.

@@ -4,18 +4,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-use clap::Args;
-use url::Url;
 
 use super::fetch::runtime;
 use super::run::print_cache;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::call::{Browser, CallOptions, CallReport, CallerInput};
+use crate::browser::Browser;
 use crate::clock::SystemClock;
 use crate::simulate::report::{call_summary, wait_line};
-use crate::simulate::{Dialer, Scenario, StepOutcome, junit, simulate};
+use crate::simulate::{Scenario, StepOutcome, junit, simulate};
+use clap::Args;
 
 /// The arguments of `vxb simulate`.
 #[derive(Args, Debug)]
@@ -34,21 +31,6 @@ pub struct SimulateArgs {
     /// Print the cache's entries and statistics at the end.
     #[arg(long)]
     pub show_cache: bool,
-}
-
-/// Places the scenario's calls through the browser, in real time.
-struct BrowserDialer<'a>(&'a Browser);
-
-impl Dialer for BrowserDialer<'_> {
-    async fn call(&mut self, url: &Url, input: CallerInput) -> CallReport {
-        self.0
-            .call(url.as_str(), input, CallOptions::default())
-            .await
-    }
-
-    async fn wait(&mut self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
 }
 
 /// Runs `vxb simulate`; returns the exit code.
@@ -78,15 +60,10 @@ pub fn run(args: SimulateArgs) -> u8 {
     let Some(runtime) = runtime("simulate") else {
         return EXIT_FAILED;
     };
-    let result =
-        runtime.block_on(simulate(
-            &scenario,
-            &mut BrowserDialer(&browser),
-            |step| match step {
-                StepOutcome::Call(c) => print!("{}", call_summary(c)),
-                StepOutcome::Wait(w) => println!("{}", wait_line(w)),
-            },
-        ));
+    let result = runtime.block_on(simulate(&scenario, &mut &browser, |step| match step {
+        StepOutcome::Call(c) => print!("{}", call_summary(c)),
+        StepOutcome::Wait(w) => println!("{}", wait_line(w)),
+    }));
     let report = match result {
         Ok(r) => r,
         Err(e) => {

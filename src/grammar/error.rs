@@ -54,6 +54,7 @@ impl fmt::Display for Pos {
 /// | `Invalid` | `error.badfetch` | malformed XML or SRGS, undefined or private rule, left recursion, bad `repeat`, mode mismatch — for a fetched grammar and for an inline one alike (an inline grammar that is malformed makes its document malformed) |
 /// | `Load` | `error.badfetch` | a loader could not supply an externally referenced grammar |
 /// | `Builtin` | `error.unsupported.builtin` | an unknown builtin type or a parameter it does not take |
+/// | `UnsupportedFormat` | `error.unsupported.format` | a grammar that is neither SRGS XML nor SRGS ABNF, or a `type` vxb does not read |
 /// | `Script` | `error.semantic` | a `semantics/1.0` tag threw while interpreting a match |
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum GrammarError {
@@ -71,6 +72,10 @@ pub enum GrammarError {
     #[error("builtin grammar `{spec}`: {reason}")]
     Builtin { spec: String, reason: String },
 
+    /// A grammar in a format vxb cannot read (not SRGS XML or ABNF).
+    #[error("{url}: unsupported grammar format: {reason}")]
+    UnsupportedFormat { url: String, reason: String },
+
     /// A semantic interpretation tag failed while interpreting a match.
     #[error("{url}:{at}: semantic interpretation tag failed: {message}")]
     Script {
@@ -86,6 +91,7 @@ impl GrammarError {
         match self {
             GrammarError::Invalid { .. } | GrammarError::Load { .. } => "error.badfetch",
             GrammarError::Builtin { .. } => "error.unsupported.builtin",
+            GrammarError::UnsupportedFormat { .. } => "error.unsupported.format",
             GrammarError::Script { .. } => "error.semantic",
         }
     }
@@ -138,4 +144,6 @@ pub enum Cause {
     TooDeep(usize),
     #[error("{0}")]
     Builtin(String),
+    #[error("ABNF: {0}")]
+    Abnf(String),
 }

@@ -33,6 +33,7 @@
 //! The values come as `serde_json::Value` (string, number, bool, object,
 //! array), for the interpreter to convert into its script engine.
 
+mod abnf;
 mod builtin;
 mod error;
 mod link;
@@ -60,27 +61,39 @@ use model::{Node, Rule};
 pub const MAX_INPUT_TOKENS: usize = 100;
 
 impl Grammar {
-    /// Compiles a fetched SRGS XML grammar found at `url`.
+    /// Compiles a fetched SRGS grammar found at `url`, in the XML form or
+    /// the ABNF form (which identifies itself with `#ABNF`); any other text
+    /// is [`GrammarError::UnsupportedFormat`] (`error.unsupported.format`).
     ///
-    /// `mode_hint` is the mode to assume when the `<grammar>` element has no
-    /// `mode` attribute (the VoiceXML `<grammar mode>`); the attribute wins
-    /// when present; without either the grammar is a voice grammar. Errors
-    /// carry `url` with line and column; all of them are `error.badfetch`.
+    /// `mode_hint` is the mode to assume when the grammar declares none
+    /// (the VoiceXML `<grammar mode>`); the grammar's own `mode` wins when
+    /// present; without either the grammar is a voice grammar. Other errors
+    /// carry `url` with line and column and are `error.badfetch`.
     pub fn parse(text: &str, url: &Url, mode_hint: Option<Mode>) -> Result<Grammar, GrammarError> {
-        srgs::compile(text, url, mode_hint, Pos::START)
+        Grammar::parse_inline(text, url, mode_hint, Pos::START)
     }
 
-    /// Compiles an inline `<grammar>` element's XML text, cut out of the
-    /// VoiceXML document at `url` where it starts at `at`: errors then name
-    /// the document's line and column. The element may be in the SRGS
-    /// namespace, the VoiceXML one, or none.
+    /// Compiles an inline `<grammar>`'s text — an element's XML, or ABNF
+    /// — cut out of the VoiceXML document at `url` where it starts at `at`:
+    /// errors then name the document's line and column. An XML element may
+    /// be in the SRGS namespace, the VoiceXML one, or none.
     pub fn parse_inline(
         text: &str,
         url: &Url,
         mode_hint: Option<Mode>,
         at: Pos,
     ) -> Result<Grammar, GrammarError> {
-        srgs::compile(text, url, mode_hint, at)
+        let body = text.trim_start_matches('\u{feff}').trim_start();
+        if abnf::is_abnf(body) {
+            abnf::compile(text, url, mode_hint, at)
+        } else if body.starts_with('<') {
+            srgs::compile(text, url, mode_hint, at)
+        } else {
+            Err(GrammarError::UnsupportedFormat {
+                url: url.to_string(),
+                reason: "neither SRGS XML nor SRGS ABNF (which starts with `#ABNF 1.0;`)".into(),
+            })
+        }
     }
 
     /// Compiles an inline `<grammar>` element of a VoiceXML document the
@@ -133,6 +146,7 @@ impl Grammar {
             tag_format: TagFormat::Literals,
             lang: None,
             root: 0,
+            root_declared: true,
             rules: vec![Rule {
                 name: b.name().into(),
                 public: true,

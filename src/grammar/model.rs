@@ -55,6 +55,9 @@ pub struct Grammar {
     pub(crate) tag_format: TagFormat,
     pub(crate) lang: Option<Box<str>>,
     pub(crate) root: RuleId,
+    /// False when the grammar named no root and the compiler chose one (a
+    /// slip production browsers accept; the interpreter warns of it).
+    pub(crate) root_declared: bool,
     pub(crate) rules: Vec<Rule>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) tags: Vec<Tag>,
@@ -129,6 +132,12 @@ impl Grammar {
     /// The grammar's `xml:lang`, if it has one.
     pub fn lang(&self) -> Option<&str> {
         self.lang.as_deref()
+    }
+
+    /// Whether the grammar named its root rule (`root`), rather than the
+    /// compiler taking the first rule.
+    pub fn root_declared(&self) -> bool {
+        self.root_declared
     }
 
     /// The name of the root rule.

@@ -148,6 +148,7 @@ pub(crate) fn compile_element(
             }
         }
     }
+    let root_declared = root.attribute("root").is_some();
     c.root = match root.attribute("root").map(str::trim) {
         Some(name) => match c.names.get(name) {
             Some(&r) => r,
@@ -172,6 +173,7 @@ pub(crate) fn compile_element(
         tag_format,
         lang: root.attribute((XML_NS, "lang")).map(Into::into),
         root: c.root,
+        root_declared,
         rules: c.rules,
         nodes: c.nodes,
         tags: c.tags,
@@ -490,7 +492,7 @@ fn text_of(element: XmlNode) -> String {
 }
 
 /// `n`, `n-m` or `n-` (SRGS §2.5), bounded by [`MAX_REPEAT`].
-fn parse_repeat(value: &str) -> Option<(u32, Option<u32>)> {
+pub(crate) fn parse_repeat(value: &str) -> Option<(u32, Option<u32>)> {
     let count = |s: &str| -> Option<u32> {
         let s = s.trim();
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {

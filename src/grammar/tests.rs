@@ -1157,3 +1157,175 @@ fn dtmf_text() -> String {
              <item repeat="0-1">#</item></rule>"#,
     )
 }
+
+// ---- the ABNF form ----------------------------------------------------------------
+
+/// The pizza grammar, once in each form: they must compile to grammars that
+/// match identically.
+const PIZZA_XML: &str = r##"<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="order" tag-format="semantics/1.0">
+  <rule id="order" scope="public">
+    <item repeat="0-1">i want</item>
+    <item repeat="0-1"><ruleref uri="#count"/><tag>out.count = rules.count;</tag></item>
+    <ruleref uri="#size"/><tag>out.size = rules.size;</tag>
+    <one-of><item weight="2">pizza</item><item>pizzas</item></one-of>
+    <item repeat="0-1">please</item>
+  </rule>
+  <rule id="size"><one-of>
+    <item>small<tag>out = "S";</tag></item>
+    <item>large<tag>out = "L";</tag></item>
+    <item>extra large<tag>out = "XL";</tag></item>
+  </one-of></rule>
+  <rule id="count"><item repeat="1-3">very</item><tag>out = meta.current().text.split(" ").length;</tag></rule>
+</grammar>"##;
+
+const PIZZA_ABNF: &str = r##"#ABNF 1.0 UTF-8;
+language en-US;
+mode voice;
+root $order;
+tag-format <semantics/1.0>;
+// a comment
+public $order = [i want] [$count {out.count = rules.count;}]
+    $size {out.size = rules.size;} (/2/ pizza | pizzas) [please];
+$size = small {out = "S";} | large {out = "L";} | "extra large" {out = "XL";};
+/* repeats */
+$count = very<1-3> {out = meta.current().text.split(" ").length;};
+"##;
+
+#[test]
+fn abnf_and_xml_forms_of_one_grammar_match_identically() {
+    let x = active(PIZZA_XML);
+    let a = active(PIZZA_ABNF);
+    assert_eq!(a.grammar().root_rule(), "order");
+    assert_eq!(a.grammar().lang(), Some("en-US"));
+    for utterance in [
+        "large pizza",
+        "I want very very large pizzas please",
+        "extra large pizza",
+        "small pizzas",
+        "very very very very small pizza",
+        "medium pizza",
+        "pizza",
+        "large",
+    ] {
+        assert_eq!(say(&a, utterance), say(&x, utterance), "{utterance}");
+    }
+    assert_eq!(
+        say(&a, "i want very very large pizza"),
+        Some(json!({"count": 2, "size": "L"}))
+    );
+    assert_eq!(say(&a, "small pizza"), Some(json!({"size": "S"})));
+    assert_eq!(say(&a, "very very very very small pizza"), None);
+}
+
+#[test]
+fn abnf_dtmf_grammars_with_literal_tags_and_specials() {
+    let g = active(
+        "#ABNF 1.0;\nmode dtmf;\ntag-format <semantics/1.0-literals>;\nroot $menu;\n\
+         public $menu = 1 {sales} | 2 {support} | 0 $NULL {operator} | * 9 {back} | $pin;\n\
+         $pin = # <4> $GARBAGE;\n\
+         $never = $VOID;\n",
+    );
+    assert_eq!(g.mode(), Mode::Dtmf);
+    assert_eq!(press(&g, "1"), Some(json!("sales")));
+    assert_eq!(press(&g, "2"), Some(json!("support")));
+    assert_eq!(press(&g, "0"), Some(json!("operator")));
+    assert_eq!(press(&g, "*9"), Some(json!("back")));
+    assert_eq!(press(&g, "3"), None);
+    // A voice input never meets a DTMF grammar.
+    assert_eq!(say(&g, "one"), None);
+}
+
+#[test]
+fn abnf_mode_comes_from_the_hint_unless_declared() {
+    let text = "#ABNF 1.0; root $r; $r = 1 2;";
+    let g = Grammar::parse(text, &base(), Some(Mode::Dtmf)).expect("compiles");
+    assert_eq!(g.mode(), Mode::Dtmf);
+    let e = Grammar::parse(text, &base(), Some(Mode::Voice)).map(|g| g.mode());
+    assert_eq!(e, Ok(Mode::Voice), "digits are words in voice");
+}
+
+#[test]
+fn abnf_external_rule_references_resolve_through_the_loader() {
+    let g = Grammar::parse(
+        "#ABNF 1.0;\nroot $trip;\npublic $trip = from $<../common/cities.grxml#city> {out.from = rules.city;}\n  to $<../common/cities.grxml> {out.to = rules.latest();};",
+        &base(),
+        None,
+    )
+    .expect("compiles");
+    assert_eq!(
+        g.external_refs(),
+        vec![url("http://example.com/common/cities.grxml")]
+    );
+    let g = ActiveGrammar::link(Arc::new(g), &loader()).expect("links");
+    assert_eq!(
+        say(&g, "from boston to paris"),
+        Some(json!({"from": "BOS", "to": "CDG"}))
+    );
+    assert_eq!(say(&g, "from boston to delta"), None);
+}
+
+#[test]
+fn abnf_without_root_takes_the_first_public_rule_and_says_so() {
+    let g = compile("#ABNF 1.0;\n$helper = big;\npublic $main = $helper dog;");
+    assert_eq!(g.root_rule(), "main");
+    assert!(!g.root_declared());
+    assert!(compile(PIZZA_ABNF).root_declared());
+    let g = compile(&xml("", "<rule id=\"r\">x</rule>"));
+    assert!(!g.root_declared());
+}
+
+#[test]
+fn abnf_errors_name_line_column_and_cause() {
+    for (text, line, needle) in [
+        ("#ABNF 2.0;\n$r = x;", 1, "#ABNF 1.0"),
+        ("#ABNF 1.0;\nroot $r;\n$r = (a | b;", 3, "not closed"),
+        (
+            "#ABNF 1.0;\nroot $r;\n$r = a\n  | $nope;",
+            4,
+            "undefined rule `nope`",
+        ),
+        ("#ABNF 1.0;\nroot $r;\n$r = a <3-1>;", 3, "repeat=\"3-1\""),
+        ("#ABNF 1.0;\nroot $x;\n$r = a;", 2, "root rule `x`"),
+        ("#ABNF 1.0;\n$r = a;\n$r = b;", 3, "defined twice"),
+        ("#ABNF 1.0;\nmode dtmf;\n$r = 1 x;", 3, "not a DTMF key"),
+        ("#ABNF 1.0;\n$r = a {out = 1;", 2, "tag is not closed"),
+        ("#ABNF 1.0;\n$r = $r x;", 2, "left-recursive"),
+        ("#ABNF 1.0;\n$r = a", 2, "no `;`"),
+        ("#ABNF 1.0;\nmode fax;\n$r = a;", 2, "voice or dtmf"),
+    ] {
+        let e = error(text);
+        let GrammarError::Invalid { at, .. } = &e else {
+            panic!("{text}: {e}");
+        };
+        assert_eq!(at.line, line, "{text}: {e}");
+        assert!(e.to_string().contains(needle), "{text}: {e}");
+        assert_eq!(e.event(), "error.badfetch");
+    }
+    let e = error("#ABNF 1.0;\nroot $r;\n$r = a (b c;");
+    let GrammarError::Invalid { at, .. } = e else {
+        panic!("invalid")
+    };
+    assert_eq!((at.line, at.column), (3, 8), "the unclosed `(`");
+}
+
+#[test]
+fn inline_abnf_errors_are_placed_in_the_document() {
+    let e = Grammar::parse_inline("#ABNF 1.0;\n$r = (a;", &base(), None, Pos::new(10, 30))
+        .expect_err("unclosed");
+    let GrammarError::Invalid { at, .. } = e else {
+        panic!("invalid")
+    };
+    assert_eq!((at.line, at.column), (11, 6));
+}
+
+#[test]
+fn text_in_no_grammar_format_is_unsupported_not_badfetch() {
+    for text in ["#JSGF V1.0; grammar x; public <r> = yes;", "(yes no)", ""] {
+        let e = error(text);
+        assert!(
+            matches!(e, GrammarError::UnsupportedFormat { .. }),
+            "{text}: {e}"
+        );
+        assert_eq!(e.event(), "error.unsupported.format");
+    }
+}

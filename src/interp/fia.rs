@@ -36,6 +36,7 @@ use super::props::Properties;
 use super::recognize::{Scene, menu_keys};
 use super::{Interpreter, Jump, Leave, MAX_SUBDIALOG_DEPTH, Returned};
 use crate::call::{CallEnd, Token};
+use crate::grammar::Mode;
 use crate::script::Value;
 use crate::vxml::{
     Declaration, Dialog, Document, Form, FormChild, FormItem, Menu, Prompt, Subdialog,
@@ -413,7 +414,13 @@ impl Interpreter {
                 )),
             )
             .into()),
-            Token::NoMatch => Err(Event::new("nomatch", None).into()),
+            Token::NoMatch => {
+                // §5.1.5: a nomatch is a recognition, though of nothing vxb
+                // can spell: no words, no interpretation.
+                self.set_no_match_result("", Mode::Voice)?;
+                Err(Event::new("nomatch", None).into())
+            }
+            Token::Help => Err(Event::new("help", Some("the caller asked for help".into())).into()),
             token => Ok(token),
         }
     }

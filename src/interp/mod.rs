@@ -9,7 +9,7 @@
 //! parse hooks of `load` make what the cache keeps already parsed.
 //!
 //! One `Interpreter` per call, on the worker thread that created its
-//! [`ScriptEngine`] (boa's values are not `Send`; see `call::runner`).
+//! [`ScriptEngine`] (boa's values are not `Send`; see `browser`).
 //!
 //! Layout, one concern each:
 //! - `load`: the parse hooks (documents, audio) and a document's references.
@@ -174,7 +174,7 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
     };
     let mut it = Interpreter {
         engine,
-        fetch: parts.fetcher.call(),
+        fetcher: parts.fetcher.call(),
         parsers: parts.parsers,
         input: parts.input,
         sink: parts.sink,
@@ -214,7 +214,7 @@ pub(crate) struct At {
 /// One call's interpreter state.
 pub(crate) struct Interpreter {
     engine: ScriptEngine,
-    fetch: CallFetcher,
+    fetcher: CallFetcher,
     parsers: Arc<Parsers>,
     input: Box<dyn InputSource>,
     /// `None`: record only (no blocking sink to drive).
@@ -380,7 +380,7 @@ impl Interpreter {
     }
 
     fn drain_fetch_records(&mut self) {
-        for record in self.fetch.take_records() {
+        for record in self.fetcher.take_records() {
             if let Some(o) = self.observer.as_mut() {
                 o.fetch(&record);
             }
@@ -396,7 +396,7 @@ impl Interpreter {
     ) -> Result<Fetched, FetchError> {
         let result = match self.take_fetch_audio(req) {
             Some(plan) => self.fetch_playing(req, parser, plan).await,
-            None => self.fetch.fetch(req, parser).await,
+            None => self.fetcher.fetch(req, parser).await,
         };
         self.drain_fetch_records();
         result

@@ -555,9 +555,9 @@ impl Interpreter {
         plan: FetchAudioPlan,
     ) -> Result<Fetched, FetchError> {
         let parsers = Arc::clone(&self.parsers);
-        // Split borrows: the fetch runs on `fetch` while the queue plays.
+        // Split borrows: the fetch runs on `fetcher` while the queue plays.
         let Interpreter {
-            fetch,
+            fetcher,
             sink,
             queue,
             report,
@@ -565,7 +565,7 @@ impl Interpreter {
             hung_up,
             ..
         } = self;
-        let main = fetch.fetch(req, parser);
+        let main = fetcher.fetch(req, parser);
         tokio::pin!(main);
         tokio::select! {
             biased;
@@ -576,7 +576,7 @@ impl Interpreter {
             return main.await;
         }
         // Slow: fetch the clip while the fetch goes on.
-        let clip = fetch.fetch(&plan.clip, Some(&parsers.audio));
+        let clip = fetcher.fetch(&plan.clip, Some(&parsers.audio));
         tokio::pin!(clip);
         let clip = tokio::select! {
             biased;

@@ -37,7 +37,7 @@ use super::{At, Interpreter, Jump, Leave};
 use crate::call::Token;
 use crate::fetch::{FetchRequest, resolve};
 use crate::grammar::{
-    ActiveGrammar, Grammar, GrammarError, Input, Interpretation, MatchResult, Mode, Phrase,
+    ActiveGrammar, Grammar, GrammarError, Input, Interpretation, MatchResult, Mode, Phrase, Pos,
     match_input,
 };
 use crate::resource::ResourceType;
@@ -149,6 +149,15 @@ impl Interpreter {
             .into());
         }
         let Some((k, result)) = self.match_token(set, &token)? else {
+            let (utterance, mode) = match &token {
+                Token::Dtmf(keys) => (self.strip_termchar(keys), Mode::Dtmf),
+                Token::Say(words) => (words.clone(), Mode::Voice),
+                _ => (String::new(), Mode::Voice),
+            };
+            self.set_no_match_result(&utterance, mode)?;
+            if let Some(item) = items.get(i) {
+                self.no_match_shadow(item, &utterance, mode)?;
+            }
             return Err(Event::new("nomatch", None).into());
         };
         self.set_last_result(&result)?;
@@ -218,11 +227,11 @@ impl Interpreter {
     ) -> Result<Vec<usize>, Jump> {
         let mut filled = Vec::new();
         match &result.interpretation {
-            serde_json::Value::Object(props) => {
+            object @ serde_json::Value::Object(_) => {
                 for (j, item) in items.iter().enumerate() {
                     if let FormItem::Field(f) = item {
                         let slot = f.slot.as_deref().unwrap_or(&f.common.name);
-                        if let Some(v) = props.get(slot) {
+                        if let Some(v) = slot_path(object, slot) {
                             self.fill(item, v, result)?;
                             filled.push(j);
                         }
@@ -478,16 +487,16 @@ impl Interpreter {
                 });
                 self.add_compiled(set, compiled, &g.fetch, meaning).await
             }
-            GrammarSource::InlineText(_) => Err(Event::unsupported(
-                "format",
-                format!(
-                    "{}:{}: <grammar>: only SRGS XML grammars are supported (type {})",
-                    self.doc_url(origin)?,
-                    g.span,
-                    g.type_.as_deref().unwrap_or("not given")
-                ),
-            )
-            .into()),
+            GrammarSource::InlineText { text, at } => {
+                let url = self.doc_url(origin)?;
+                let compiled = parsers.grammar.compiled(doc, g, || {
+                    let at = Pos::new(at.line, at.column);
+                    Ok(vec![Prepared::new(Grammar::parse_inline(
+                        text, &url, hint, at,
+                    )?)?])
+                });
+                self.add_compiled(set, compiled, &g.fetch, meaning).await
+            }
             GrammarSource::Src(src) => {
                 let at = self.origin_at(origin);
                 let saved = std::mem::replace(&mut self.at, at);
@@ -587,7 +596,7 @@ impl Interpreter {
             Token::Dtmf(keys) => Input::Dtmf(self.strip_termchar(keys)),
             Token::Say(words) => Input::Voice(words.clone()),
             // The collect phase turns the others into events.
-            Token::NoInput | Token::NoMatch | Token::Hangup => return Ok(None),
+            Token::NoInput | Token::NoMatch | Token::Help | Token::Hangup => return Ok(None),
         };
         match match_input(&set.grammars, &input) {
             Ok(MatchResult::Match {
@@ -611,6 +620,46 @@ impl Interpreter {
             Some(t) => keys.strip_suffix(t).unwrap_or(keys).to_string(),
             None => keys.to_string(),
         }
+    }
+
+    /// `application.lastresult$` after a nomatch (§5.1.5: a nomatch is a
+    /// recognition): what was said and how, with a confidence of 0 and no
+    /// interpretation.
+    pub(crate) fn set_no_match_result(&mut self, utterance: &str, mode: Mode) -> Result<(), Jump> {
+        let recognition = Recognition {
+            utterance: utterance.into(),
+            interpretation: Value::Undefined,
+            confidence: 0.0,
+            inputmode: match mode {
+                Mode::Dtmf => InputMode::Dtmf,
+                Mode::Voice => InputMode::Voice,
+            },
+            markname: None,
+            marktime: None,
+        };
+        self.engine
+            .set_last_result(&[recognition])
+            .map_err(|e| Event::semantic(format!("cannot set application.lastresult$: {e}")).into())
+    }
+
+    /// An input item's shadow variable `name$` after a nomatch: like
+    /// `lastresult$`, the item's own variable staying unfilled.
+    fn no_match_shadow(
+        &mut self,
+        item: &FormItem,
+        utterance: &str,
+        mode: Mode,
+    ) -> Result<(), Jump> {
+        let c = item.common();
+        let shadow = Value::Object(vec![
+            ("utterance".into(), Value::String(utterance.into())),
+            ("inputmode".into(), Value::String(mode.as_str().into())),
+            ("confidence".into(), Value::Number(0.0)),
+            ("interpretation".into(), Value::Undefined),
+        ]);
+        self.engine
+            .declare_value(&format!("{}$", c.name), &shadow)
+            .map_err(|e| self.script_event(c.span, item.element_name(), e).into())
     }
 
     fn set_last_result(&mut self, r: &Interpretation) -> Result<(), Jump> {
@@ -766,12 +815,29 @@ pub(crate) fn menu_keys(menu: &Menu) -> Vec<Option<String>> {
 /// an object that has it, else the whole.
 fn slot_value(interpretation: &serde_json::Value, slot: &str) -> serde_json::Value {
     match interpretation {
-        serde_json::Value::Object(props) => props
-            .get(slot)
+        serde_json::Value::Object(_) => slot_path(interpretation, slot)
             .cloned()
             .unwrap_or_else(|| interpretation.clone()),
         other => other.clone(),
     }
+}
+
+/// The property a `slot` names in an interpretation: a name (`size`) or a
+/// path through nested objects (`order.size`, VoiceXML 2.0 §3.1.6). A
+/// property that is itself named with a dot (`{"order.size": …}`) is found
+/// too, as some grammars flatten their results that way.
+fn slot_path<'v>(
+    interpretation: &'v serde_json::Value,
+    slot: &str,
+) -> Option<&'v serde_json::Value> {
+    let serde_json::Value::Object(props) = interpretation else {
+        return None;
+    };
+    if let Some(v) = props.get(slot) {
+        return Some(v);
+    }
+    let (head, rest) = slot.split_once('.')?;
+    slot_path(props.get(head)?, rest)
 }
 
 /// A choice's or link's grammars: its words (voice) and its key (DTMF),

@@ -120,6 +120,7 @@ pub fn is_event_name(s: &str) -> bool {
 pub struct FetchExpectation {
     /// As written: absolute, or relative to the call's start URL.
     pub url: String,
+    /// The decisions expected of its fetches.
     pub decisions: DecisionExpectation,
 }
 
@@ -150,10 +151,15 @@ fn join_decisions(ds: &[Decision]) -> String {
 /// One expectation, as written in the scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expectation {
+    /// A prompt containing this text is heard (after the previous one).
     Prompt(String),
+    /// The call ends this way (`expect_end`).
     End(EndExpectation),
+    /// This event is thrown (`expect_events`).
     Event(String),
+    /// A `<log>` line containing this text is written (`expect_logs`).
     Log(String),
+    /// A URL's fetches have these cache decisions (`expect_fetch`).
     Fetch(FetchExpectation),
 }
 
@@ -188,7 +194,10 @@ impl fmt::Display for Expectation {
 pub enum Outcome {
     /// It held; `at` is the index of the prompt, event or log line that
     /// satisfied it (none for end and fetch expectations).
-    Passed { at: Option<usize> },
+    Passed {
+        /// Which prompt, event or log line.
+        at: Option<usize>,
+    },
     /// It did not.
     Failed {
         /// What happened instead, one line each: the prompts heard (after
@@ -203,11 +212,14 @@ pub enum Outcome {
 /// One expectation and whether it held: what `simulate` adds to the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectationResult {
+    /// The expectation, as written.
     pub expectation: Expectation,
+    /// Whether it held.
     pub outcome: Outcome,
 }
 
 impl ExpectationResult {
+    /// Whether it held.
     pub fn passed(&self) -> bool {
         matches!(self.outcome, Outcome::Passed { .. })
     }

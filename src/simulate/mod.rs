@@ -15,7 +15,9 @@
 //! interpreter.
 
 pub mod expect;
+#[doc(hidden)]
 pub mod junit;
+#[doc(hidden)]
 pub mod listing;
 pub mod report;
 pub mod scenario;
@@ -54,18 +56,27 @@ pub trait Dialer {
 /// Why a simulation could not run at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
+    /// The `[origin]` could not be served.
     #[error("[origin]: {0}")]
     Origin(#[from] ServeError),
     /// A hand-built scenario naming `{origin}` without an `[origin]`
     /// ([`Scenario::load`] refuses those).
     #[error("step {step}: `{target}` names {{origin}} but the scenario has no [origin]")]
-    NoOrigin { step: usize, target: String },
+    NoOrigin {
+        /// 1-based step number.
+        step: usize,
+        /// The step's call target, as written.
+        target: String,
+    },
     /// A call's start document could not be fetched (and the step did not
     /// expect an error): the scenario names something that is not there.
     #[error("step {step}: cannot start the call: {cause}")]
     StartFailed {
+        /// 1-based step number.
         step: usize,
+        /// The scenario line the step starts at.
         line: usize,
+        /// Why the fetch failed.
         cause: String,
     },
 }

@@ -18,13 +18,16 @@ pub struct SimulationReport {
     pub scenario: String,
     /// The origin `simulate` started (`http://127.0.0.1:PORT/`), if any.
     pub origin: Option<String>,
+    /// Each step's outcome, in order (up to the first that could not run).
     pub steps: Vec<StepOutcome>,
 }
 
 /// One step's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepOutcome {
+    /// A call step.
     Call(Box<CallOutcome>),
+    /// A wait step.
     Wait(WaitOutcome),
 }
 
@@ -37,16 +40,22 @@ pub struct CallOutcome {
     pub line: usize,
     /// The URL called (with `{origin}` substituted).
     pub url: String,
+    /// The scripted caller.
     pub input: Vec<Token>,
+    /// Each expectation and whether it held.
     pub expectations: Vec<ExpectationResult>,
+    /// What the call did.
     pub report: CallReport,
 }
 
 /// A wait step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaitOutcome {
+    /// 1-based position among all the steps.
     pub step: usize,
+    /// The scenario line the step starts at.
     pub line: usize,
+    /// How long it waited.
     pub duration: Duration,
 }
 

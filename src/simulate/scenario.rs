@@ -53,6 +53,7 @@ use crate::config::{
     Config, ConfigError, HumanDuration, KeyPrefix, line_column, parse_strict_toml,
 };
 use crate::serve::{ServeError, ServeOptions, load_rules};
+use crate::simulate::{Dialer, SimulateError, SimulationReport, simulate};
 
 /// The placeholder a `call` URL starts with to name the scenario's origin.
 pub const ORIGIN_PLACEHOLDER: &str = "{origin}";
@@ -99,7 +100,9 @@ impl OriginSpec {
 /// One `[[step]]`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
+    /// Place a call.
     Call(Box<CallStep>),
+    /// Let time pass.
     Wait(WaitStep),
 }
 
@@ -116,17 +119,22 @@ impl Step {
 /// A `call` step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallStep {
+    /// The scenario line the step starts at.
     pub line: usize,
+    /// Where the call starts.
     pub target: CallTarget,
     /// The scripted caller, in order.
     pub input: Vec<Token>,
+    /// What the call is expected to do.
     pub expect: Expectations,
 }
 
 /// A `wait` step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaitStep {
+    /// The scenario line the step starts at.
     pub line: usize,
+    /// How long to wait.
     pub duration: Duration,
 }
 
@@ -212,6 +220,21 @@ impl Scenario {
             None => self.dir.clone(),
         });
         Ok(config)
+    }
+
+    /// Runs the scenario's steps in order through `dialer` — a
+    /// [`&Browser`](crate::Browser), so every call shares its cache — with
+    /// its `[origin]` served while they run, and checks each call against
+    /// its expectations. A failed expectation is in the report
+    /// ([`SimulationReport::ok`]); an error means the scenario could not
+    /// run at all.
+    ///
+    /// # Errors
+    ///
+    /// [`SimulateError`] when the origin cannot be served or a call's start
+    /// document cannot be fetched (unless the step expects an error).
+    pub async fn run(&self, mut dialer: impl Dialer) -> Result<SimulationReport, SimulateError> {
+        simulate(self, &mut dialer, |_| {}).await
     }
 
     /// The call steps, in order.

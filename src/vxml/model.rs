@@ -569,8 +569,9 @@ pub enum GrammarSource {
     /// An inline XML (SRGS) grammar: the whole `<grammar>` element, attributes
     /// and all, so the grammar layer reads it as it would a fetched one.
     InlineXml(XmlElement),
-    /// An inline grammar in a textual form (e.g. ABNF in CDATA).
-    InlineText(String),
+    /// An inline grammar in a textual form (e.g. ABNF in CDATA), and where
+    /// its text starts in the document.
+    InlineText { text: String, at: Span },
 }
 
 /// `<grammar>`.

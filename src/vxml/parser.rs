@@ -516,7 +516,7 @@ impl<'s> Parser<'s> {
         node.attribute((XML_NS, "lang")).map(str::to_string)
     }
 
-    fn fetch(&self, node: Node<'_, '_>) -> Result<FetchAttrs> {
+    fn fetch_attrs(&self, node: Node<'_, '_>) -> Result<FetchAttrs> {
         Ok(FetchAttrs {
             fetchtimeout: self.time_attr(node, "fetchtimeout")?,
             fetchhint: self.keyword(
@@ -667,7 +667,7 @@ impl<'s> Parser<'s> {
         Ok(Script {
             source,
             charset: self.string(node, "charset"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -680,7 +680,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node).unwrap_or_default(),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -713,7 +713,7 @@ impl<'s> Parser<'s> {
             target: self.link_target(node)?,
             dtmf: self.string(node, "dtmf"),
             grammars,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -735,16 +735,26 @@ impl<'s> Parser<'s> {
     fn grammar(&self, node: Node<'_, '_>) -> Result<Grammar> {
         let src = self.value_or_expr(node, SRC)?;
         let has_elements = node.children().any(|c| c.is_element());
-        let text: String = node.children().filter_map(|c| c.text()).collect();
+        // A textual grammar (ABNF) starts at its first text that is not
+        // blank: where its line and column numbers count from.
+        let first = node
+            .children()
+            .find(|c| c.text().is_some_and(|t| !is_blank(t)));
+        let text: String = node
+            .children()
+            .skip_while(|c| Some(*c) != first)
+            .filter_map(|c| c.text())
+            .collect();
         let inline = if has_elements {
             Some(GrammarSource::InlineXml(XmlElement::from_node(
                 node,
                 &|pos| self.span(pos),
             )))
-        } else if !is_blank(&text) {
-            Some(GrammarSource::InlineText(text))
         } else {
-            None
+            first.map(|first| GrammarSource::InlineText {
+                text,
+                at: self.text_start(first),
+            })
         };
         let source = match (src, inline) {
             (Some(_), Some(_)) => {
@@ -780,7 +790,7 @@ impl<'s> Parser<'s> {
             })?,
             root: self.string(node, "root"),
             lang: self.lang(node),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -978,7 +988,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node).unwrap_or_default(),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             params,
             input,
         })
@@ -1036,7 +1046,7 @@ impl<'s> Parser<'s> {
             data: self.string(node, "data"),
             type_: self.string(node, "type"),
             archive: self.string(node, "archive"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             params,
             input,
         })
@@ -1125,7 +1135,7 @@ impl<'s> Parser<'s> {
             target: self.link_target(node)?,
             dtmf: self.string(node, "dtmf"),
             accept: self.accept(node)?,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             grammar,
             content,
             span: self.span_of(node),
@@ -1197,7 +1207,7 @@ impl<'s> Parser<'s> {
                 // VoiceXML 2.0 names the pair src/expr.
                 PromptNode::Audio(Audio {
                     src: self.required_value_or_expr(node, &["src", "expr"])?,
-                    fetch: self.fetch(node)?,
+                    fetch: self.fetch_attrs(node)?,
                     fallback: self.prompt_content(node)?,
                     span,
                 })
@@ -1418,7 +1428,7 @@ impl<'s> Parser<'s> {
         };
         Ok(Goto {
             target,
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }
@@ -1430,7 +1440,7 @@ impl<'s> Parser<'s> {
             namelist: self.namelist(node),
             method: self.method(node)?,
             enctype: self.string(node, "enctype"),
-            fetch: self.fetch(node)?,
+            fetch: self.fetch_attrs(node)?,
             span: self.span_of(node),
         })
     }

@@ -818,7 +818,7 @@ fn script_and_grammar_sources() {
         r#"<vxml version="2.0"><form><grammar type="application/srgs"><![CDATA[#ABNF 1.0; root $r; $r = yes | no;]]></grammar></form></vxml>"#,
     );
     assert!(
-        matches!(&form(&d, 0).grammars[0].source, GrammarSource::InlineText(t) if t.contains("$r = yes"))
+        matches!(&form(&d, 0).grammars[0].source, GrammarSource::InlineText { text, at } if text.contains("$r = yes") && at.column == 69)
     );
 }
 

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use tempfile::TempDir;
-use vxb::call::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 use vxb::clock::{Clock, SystemClock};
 use vxb::config::Config;
 use vxb::serve::Origin;
+use vxb::{Browser, CallEnd, CallOptions, CallReport, CallerInput};
 
 use crate::fixtures::{origin, write};
 

@@ -1,5 +1,9 @@
-//! The Rust API that runs calls: [`Browser`]. The CLI and the tests run
-//! every call through it.
+//! The browser: what runs calls. [`Browser`] is the Rust API the CLI, the
+//! benchmark and the tests run every call through.
+//!
+//! This layer sits above the interpreter: it owns the shared state of a
+//! process and hands calls to the interpreter on its workers; `call/` (what
+//! a call is made of) and `interp/` (what a call does) never import it.
 //!
 //! A browser is one process's worth of shared state — the caching
 //! [`Fetcher`] (one cache for every call), the parse hooks (so their counts
@@ -10,25 +14,37 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
+use url::Url;
 
-use super::observer::CallObserver;
-use super::pool::{Job, Pool};
-use super::report::{CallEnd, CallReport};
-use super::source::InputSource;
+mod builder;
+mod pool;
+mod scenario;
+
+pub use builder::BrowserBuilder;
+pub use scenario::{SimulateFileError, simulate_file};
+
+use pool::{Job, Pool};
+
 use crate::audio::Sink;
+use crate::call::{CallEnd, CallObserver, CallReport, CallerInput, InputSource};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::{FetchError, Fetcher, PreloadOutcome};
 use crate::interp::{self, CallParts, Parsers, VxmlParser};
 use crate::script::{Connection, Session, ShelfStats};
+use crate::simulate::Dialer;
 
 /// Why a browser could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
+    /// The fetcher could not be made: the HTTP client, or a `file_root`
+    /// that is not a usable directory.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The worker threads could not be started.
     #[error("cannot start the call workers: {0}")]
     Workers(#[from] std::io::Error),
 }
@@ -53,27 +69,49 @@ impl CallOptions {
     }
 }
 
+/// Makes the observer of a call that brings none (see
+/// [`BrowserBuilder::observer`]).
+type ObserverFactory = Arc<dyn Fn() -> Box<dyn CallObserver + Send> + Send + Sync>;
+
 /// The voice browser: shared cache and workers. Dropping it cancels the
 /// calls still running.
+///
+/// Every call placed through one browser shares its cache (one budget per
+/// resource type, statistics over all calls); calls run on its worker
+/// threads, many at once, and [`call`](Browser::call) can be awaited from
+/// any runtime. Made with [`Browser::builder`].
 pub struct Browser {
     fetcher: Arc<Fetcher>,
     parsers: Arc<Parsers>,
     pool: Pool,
+    observer: Option<ObserverFactory>,
 }
 
 impl Browser {
+    /// Starts choosing how a browser is made; every choice has a default.
+    pub fn builder() -> BrowserBuilder {
+        BrowserBuilder::default()
+    }
+
     /// A browser with one worker thread per core. `file_root` confines
     /// `file:` URLs when the configuration sets no `fetch.file_root`.
+    ///
+    /// # Errors
+    ///
+    /// As [`BrowserBuilder::build`].
     pub fn new(
         config: Config,
         clock: Arc<dyn Clock>,
         file_root: Option<&Path>,
     ) -> Result<Browser, BrowserError> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Browser::with_workers(config, clock, file_root, threads)
+        Browser::with_workers(config, clock, file_root, builder::default_workers())
     }
 
     /// A browser with `workers` worker threads (at least one).
+    ///
+    /// # Errors
+    ///
+    /// As [`BrowserBuilder::build`].
     pub fn with_workers(
         config: Config,
         clock: Arc<dyn Clock>,
@@ -88,25 +126,30 @@ impl Browser {
     /// clock), made elsewhere — so the cache can be set up, inspected or
     /// shared by the caller (the benchmark makes one per budget point) —
     /// with `workers` worker threads (at least one).
+    #[doc(hidden)]
     pub fn with_fetcher(fetcher: Arc<Fetcher>, workers: usize) -> Result<Browser, BrowserError> {
         Ok(Browser {
             fetcher,
             parsers: Arc::new(Parsers::default()),
             pool: Pool::new(workers)?,
+            observer: None,
         })
     }
 
     /// The shared fetcher: its cache, statistics and configuration.
+    #[doc(hidden)]
     pub fn fetcher(&self) -> &Arc<Fetcher> {
         &self.fetcher
     }
 
     /// The VoiceXML parse hook every call uses (its count of parses).
+    #[doc(hidden)]
     pub fn parser(&self) -> &VxmlParser {
         &self.parsers.vxml
     }
 
     /// The `<audio>` decode hook every call uses (its count of decodes).
+    #[doc(hidden)]
     pub fn audio_parser(&self) -> &crate::interp::AudioParser {
         &self.parsers.audio
     }
@@ -119,12 +162,14 @@ impl Browser {
     /// How the call workers' script engines were used so far: made, reused
     /// by a later call, or dropped (a call changed their built-ins, they
     /// served their share of calls, or enough spares were kept).
+    #[doc(hidden)]
     pub fn engine_stats(&self) -> ShelfStats {
         self.pool.engine_stats()
     }
 
     /// Preloads the `[preload]` documents with their application roots and
     /// scripts (spec §3), on a worker. One outcome per resource.
+    #[doc(hidden)]
     pub async fn preload(&self) -> Vec<PreloadOutcome> {
         let fetcher = Arc::clone(&self.fetcher);
         let parsers = Arc::clone(&self.parsers);
@@ -182,7 +227,9 @@ impl Browser {
             start: start.to_string(),
             input,
             sink: options.sink,
-            observer: options.observer,
+            observer: options
+                .observer
+                .or_else(|| self.observer.as_ref().map(|make| make())),
             session: options.session,
         };
         let job: Job = Box::new(move |engines| {
@@ -191,6 +238,18 @@ impl Browser {
             })
         });
         self.pool.submit(job).then_some(rx)
+    }
+}
+
+/// A scenario's calls placed through the browser, so they share its cache:
+/// `scenario.run(&browser)`. Waits between calls take real time.
+impl Dialer for &Browser {
+    async fn call(&mut self, url: &Url, input: CallerInput) -> CallReport {
+        Browser::call(self, url.as_str(), input, CallOptions::default()).await
+    }
+
+    async fn wait(&mut self, duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 }
 
