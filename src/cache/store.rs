@@ -26,15 +26,7 @@
 //!   other calls wait.
 //!
 //! The LRU order was a hand-written slab list until it was replaced by the
-//! `lru` crate; `cargo bench --bench cache` measured both on one machine
-//! (criterion, median): see the figures below.
-//!
-//! | bench | slab list | `lru` crate |
-//! |---|---|---|
-//! | `store_get_hit/1KB` | BEFORE_1K | AFTER_1K |
-//! | `store_get_hit/1MB` | BEFORE_1M | AFTER_1M |
-//! | `store_insert_evicting` | BEFORE_INS | AFTER_INS |
-//! | `fetcher_warm_hit` | BEFORE_FW | AFTER_FW |
+//! `lru` crate, which the design names.
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
