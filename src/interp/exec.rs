@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::events::{Event, HANGUP};
-use super::{Interpreter, Jump, Leave, Returned};
+use super::{Interpreter, Jump, Leave, Planned, Returned};
 use crate::call::{CallEnd, LogRecord};
 use crate::fetch::{FetchRequest, Referrer, resolve};
 use crate::resource::ResourceType;
@@ -138,7 +138,7 @@ impl Interpreter {
 
     /// Resolves a URI written in the running content's document.
     pub(crate) fn resolve_uri(&self, reference: &str) -> Result<url::Url, Event> {
-        let base = match &self.at {
+        let base = match &self.frame.at {
             Some(at) => at.base.clone(),
             None => crate::fetch::location::parse(&self.report.start_url)
                 .map_err(|e| Event::from_fetch(&e))?,
@@ -199,7 +199,7 @@ impl Interpreter {
 
     /// `<return>`: back to the calling subdialog, with variables or an event.
     fn return_(&mut self, r: &Return) -> Result<(), Jump> {
-        if self.subdialog_depth == 0 {
+        if self.callers.is_empty() {
             return Err(Event::semantic(format!(
                 "{}:{}: <return> outside a subdialog",
                 self.source(),
@@ -330,7 +330,7 @@ impl Interpreter {
         )?;
         let parsers = Arc::clone(&self.parsers);
         let fetched = self
-            .fetch(&req, Some(&parsers.data))
+            .fetch_planned(req, Some(&parsers.data))
             .await
             .map_err(|e| Event::from_fetch(&e))?;
         let Some(name) = &d.name else { return Ok(()) };
@@ -412,14 +412,26 @@ impl Interpreter {
         attrs: &FetchAttrs,
     ) -> Result<FetchRequest, Event> {
         // Before the first document, the start URL is the user's.
-        let referrer = match &self.here {
+        let referrer = match &self.frame.here {
             Some(here) => Referrer::Document(here.url.clone()),
             None => Referrer::User,
         };
         let mut req = FetchRequest::get(url, rtype, referrer);
         self.properties().apply(&mut req, attrs)?;
-        self.plan_fetch_audio(&req, attrs)?;
         Ok(req)
+    }
+
+    /// [`request`](Self::request) for a document or `<data>`, with the
+    /// fetch audio to play while it is slow.
+    pub(crate) fn planned(
+        &mut self,
+        url: url::Url,
+        rtype: ResourceType,
+        attrs: &FetchAttrs,
+    ) -> Result<Planned, Event> {
+        let req = self.request(url, rtype, attrs)?;
+        let fetch_audio = self.plan_fetch_audio(&req, attrs)?;
+        Ok(Planned { req, fetch_audio })
     }
 }
 

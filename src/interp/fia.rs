@@ -106,6 +106,7 @@ impl Interpreter {
         form: &Form,
         index: usize,
         params: Option<Vec<(String, Value)>>,
+        carried: Option<crate::grammar::Interpretation>,
     ) -> Leave {
         let root_doc = match self.enter_dialog(index, form.items().count()) {
             Ok(root) => root,
@@ -168,7 +169,7 @@ impl Interpreter {
 
         // Arrived by a match of this form's document-scope grammar: its
         // slots are filled and processed before anything is selected.
-        let carried = match self.fill_carried(&items) {
+        let carried = match self.fill_carried(&items, carried) {
             Ok(filled) if filled.is_empty() => Ok(()),
             Ok(filled) => self.filled(form, &items, &filled).await,
             Err(j) => Err(j),
@@ -195,7 +196,7 @@ impl Interpreter {
             let result = match selected {
                 Ok(None) => return Leave::End(CallEnd::Exit),
                 Ok(Some(i)) => {
-                    if let Some(f) = self.form.as_mut() {
+                    if let Some(f) = self.frame.form.as_mut() {
                         f.current = Some(i);
                     }
                     // Appendix C: no prompts after a handler without
@@ -226,9 +227,10 @@ impl Interpreter {
                 self.fatal(Event::semantic(format!("cannot enter the dialog: {e}"))),
             ));
         }
-        self.form = Some(FormState::new(index, items));
-        self.at = self.here.as_ref().map(|h| h.at());
+        self.frame.form = Some(FormState::new(index, items));
+        self.frame.at = self.frame.here.as_ref().map(|h| h.at());
         Ok(self
+            .frame
             .here
             .as_ref()
             .and_then(|h| h.root.as_ref().map(|r| Arc::clone(&r.doc))))
@@ -239,7 +241,7 @@ impl Interpreter {
     /// `<reprompt>`, whose item's prompts are then not queued again.
     fn next_iteration(&mut self) -> Result<Option<Option<usize>>, Leave> {
         self.step()?;
-        Ok(self.form.as_mut().and_then(|f| f.quiet.take()))
+        Ok(self.frame.form.as_mut().and_then(|f| f.quiet.take()))
     }
 
     /// Settles a jump out of a form item's visit: `Ok(Some(i))` goes to item
@@ -266,7 +268,7 @@ impl Interpreter {
                 },
                 Jump::Throw(e) => match self.handle(e, layers, at).await {
                     Ok(reprompt) => {
-                        if let Some(f) = self.form.as_mut() {
+                        if let Some(f) = self.frame.form.as_mut() {
                             f.quiet = (!reprompt).then_some(at);
                         }
                         return Ok(None);
@@ -359,12 +361,13 @@ impl Interpreter {
                     _ => Vec::new(),
                 };
                 let count = self
+                    .frame
                     .form
                     .as_ref()
                     .and_then(|f| f.items.get(i))
                     .map_or(1, |s| s.prompts);
                 if !skip_prompts
-                    && let Some(s) = self.form.as_mut().and_then(|f| f.items.get_mut(i))
+                    && let Some(s) = self.frame.form.as_mut().and_then(|f| f.items.get_mut(i))
                 {
                     s.prompts += 1;
                 }
@@ -388,7 +391,7 @@ impl Interpreter {
         if let Some(end) = &self.hung_up {
             return Err(Leave::End(end.clone()).into());
         }
-        if let Some(f) = self.form.as_mut() {
+        if let Some(f) = self.frame.form.as_mut() {
             f.choices = choices;
         }
         let prompted = match skip_prompts {
@@ -503,7 +506,7 @@ impl Interpreter {
                 }
             }
             if let Err(jump) = self.scoped(&f.content).await {
-                let here = self.here.clone();
+                let here = self.frame.here.clone();
                 let Some(here) = here else { return Err(jump) };
                 let root = here.root.as_ref().map(|r| Arc::clone(&r.doc));
                 let layers = layers(&here.doc, root.as_deref(), Some(form), None);
@@ -555,26 +558,21 @@ impl Interpreter {
                 self.load(req).await?
             }
         };
-        if self.subdialog_depth >= MAX_SUBDIALOG_DEPTH {
+        if self.callers.len() >= MAX_SUBDIALOG_DEPTH as usize {
             return Err(Event::semantic(format!(
                 "{}:{span}: subdialogs nested more than {MAX_SUBDIALOG_DEPTH} deep",
                 self.source()
             ))
             .into());
         }
-        self.subdialog_depth += 1;
-        let here = self.here.take();
-        let form = self.form.take();
-        let at = self.at.take();
-        let counters = std::mem::take(&mut self.doc_counters);
+        let caller = std::mem::take(&mut self.frame);
+        self.callers.push(caller);
         self.engine.enter_subdialog();
         let end = self.run_context(target, Some(params)).await;
         let restored = self.engine.leave_subdialog();
-        self.here = here;
-        self.form = form;
-        self.at = at;
-        self.doc_counters = counters;
-        self.subdialog_depth -= 1;
+        if let Some(caller) = self.callers.pop() {
+            self.frame = caller;
+        }
         if let Err(e) = restored {
             return Err(Leave::End(self.fatal(Event::semantic(e.to_string()))).into());
         }
@@ -629,8 +627,8 @@ impl Interpreter {
                 Ok(quiet) => quiet.is_some(),
                 Err(leave) => return leave,
             };
-            let count = self.form.as_ref().map_or(1, |f| f.prompts);
-            if !skip && let Some(f) = self.form.as_mut() {
+            let count = self.frame.form.as_ref().map_or(1, |f| f.prompts);
+            if !skip && let Some(f) = self.frame.form.as_mut() {
                 f.prompts += 1;
             }
             let result = match self.menu_grammars_active(scene, menu, index).await {
@@ -645,7 +643,7 @@ impl Interpreter {
             };
             match self.settle(result, &layers, None).await {
                 Ok(reprompt) => {
-                    if let Some(f) = self.form.as_mut() {
+                    if let Some(f) = self.frame.form.as_mut() {
                         f.quiet = (!reprompt).then_some(None);
                     }
                 }
@@ -656,8 +654,8 @@ impl Interpreter {
 
     /// The current form, if a form (not a menu) is being visited.
     pub(crate) fn current_form(&self) -> Option<&Form> {
-        let index = self.form.as_ref()?.dialog;
-        match self.here.as_ref()?.doc.dialogs.get(index)? {
+        let index = self.frame.form.as_ref()?.dialog;
+        match self.frame.here.as_ref()?.doc.dialogs.get(index)? {
             Dialog::Form(f) => Some(f),
             Dialog::Menu(_) => None,
         }
@@ -672,7 +670,12 @@ impl Interpreter {
         else {
             return;
         };
-        if let Some(state) = self.form.as_mut().and_then(|f| f.items.get_mut(position)) {
+        if let Some(state) = self
+            .frame
+            .form
+            .as_mut()
+            .and_then(|f| f.items.get_mut(position))
+        {
             *state = ItemState::default();
         }
     }
@@ -681,9 +684,11 @@ impl Interpreter {
     /// visited, the dialog, the document, the application root.
     pub(crate) fn properties(&self) -> Properties<'_> {
         let mut p = Properties::default();
-        let Some(here) = &self.here else { return p };
+        let Some(here) = &self.frame.here else {
+            return p;
+        };
         let name = here.url.as_str();
-        if let Some(state) = &self.form
+        if let Some(state) = &self.frame.form
             && let Some(dialog) = here.doc.dialogs.get(state.dialog)
         {
             match dialog {

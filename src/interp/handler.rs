@@ -22,12 +22,12 @@ impl Interpreter {
         item: Option<usize>,
     ) -> Result<bool, Jump> {
         self.step()?;
-        let counters = match self.form.as_mut() {
+        let counters = match self.frame.form.as_mut() {
             Some(form) => match item.and_then(|i| form.items.get_mut(i)) {
                 Some(state) => &mut state.counters,
                 None => &mut form.counters,
             },
-            None => &mut self.doc_counters,
+            None => &mut self.frame.counters,
         };
         counters.bump(&e.name);
         let counters = counters.clone();
@@ -40,15 +40,16 @@ impl Interpreter {
         };
         self.record_event(&e, true, false);
         let at = match owner {
-            Owner::Document => self.here.as_ref().map(|h| h.at()),
+            Owner::Document => self.frame.here.as_ref().map(|h| h.at()),
             Owner::Root => self
+                .frame
                 .here
                 .as_ref()
                 .map(|h| h.root_at().unwrap_or_else(|| h.at())),
         };
-        let saved_at = std::mem::replace(&mut self.at, at);
+        let saved_at = std::mem::replace(&mut self.frame.at, at);
         let result = self.run_handler(&e, &catch.content).await;
-        self.at = saved_at;
+        self.frame.at = saved_at;
         result
     }
 

@@ -185,15 +185,10 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         transitions: 0,
         steps: 0,
         hung_up: None,
-        here: None,
-        at: None,
-        form: None,
-        doc_counters: Counters::default(),
+        frame: Frame::default(),
+        callers: Vec::new(),
         reprompted: false,
-        subdialog_depth: 0,
         hidden: 0,
-        fetch_audio: None,
-        carried: None,
     };
     let end = it.run(&parts.start).await;
     let report = it.finish(end, started).await;
@@ -231,7 +226,23 @@ pub(crate) struct Interpreter {
     /// Set once the caller hung up or the application disconnected: how the
     /// call will end. The interpreter is then in final processing.
     hung_up: Option<CallEnd>,
-    /// The current document (and root) of the current execution context.
+    /// Where the running content is: its document, dialog and counters.
+    frame: Frame,
+    /// The frames of the subdialogs' callers, outermost first, suspended
+    /// until the subdialog returns. Their number is the nesting depth.
+    callers: Vec<Frame>,
+    /// Whether the handler being run executed `<reprompt>`.
+    reprompted: bool,
+    /// Counter for hidden helper variables (`<foreach>` arrays).
+    hidden: u32,
+}
+
+/// One active execution context: the call's, or a subdialog's. A subdialog
+/// runs in a frame of its own, pushed over its caller's and popped when it
+/// returns, so nothing of the caller's place is saved and restored by hand.
+#[derive(Default)]
+pub(crate) struct Frame {
+    /// The current document (and root).
     here: Option<Here>,
     /// The document of the content being executed (the root's, for a
     /// root-level handler).
@@ -240,17 +251,26 @@ pub(crate) struct Interpreter {
     form: Option<FormState>,
     /// Event counters for events thrown outside any dialog (document
     /// initialisation).
-    doc_counters: Counters,
-    /// Whether the handler being run executed `<reprompt>`.
-    reprompted: bool,
-    subdialog_depth: u32,
-    /// Counter for hidden helper variables (`<foreach>` arrays).
-    hidden: u32,
-    /// The fetch audio of the document or data request just made.
-    fetch_audio: Option<FetchAudioPlan>,
-    /// A match of another form's document-scope grammar: it fills that
-    /// form once the form is entered.
-    carried: Option<crate::grammar::Interpretation>,
+    counters: Counters,
+}
+
+/// A document or `<data>` request the running content made, with the fetch
+/// audio to play while it is slow (none for the start document, or when no
+/// `fetchaudio` applies).
+#[derive(Debug)]
+pub(crate) struct Planned {
+    pub req: FetchRequest,
+    pub fetch_audio: Option<FetchAudioPlan>,
+}
+
+impl Planned {
+    /// A request with no fetch audio.
+    fn silent(req: FetchRequest) -> Planned {
+        Planned {
+            req,
+            fetch_audio: None,
+        }
+    }
 }
 
 /// How control leaves the executable content being run.
@@ -298,11 +318,11 @@ impl Interpreter {
     /// The whole call: the start document, then wherever it leads.
     async fn run(&mut self, start: &str) -> CallEnd {
         let req = match crate::fetch::location::parse(start) {
-            Ok(url) => FetchRequest::get(
+            Ok(url) => Planned::silent(FetchRequest::get(
                 url,
                 crate::resource::ResourceType::Document,
                 crate::fetch::Referrer::User,
-            ),
+            )),
             Err(e) => return self.fatal(Event::from_fetch(&e)),
         };
         let first = match self.load(req).await {
@@ -394,7 +414,27 @@ impl Interpreter {
         req: &FetchRequest,
         parser: Option<&dyn BodyParser>,
     ) -> Result<Fetched, FetchError> {
-        let result = match self.take_fetch_audio(req) {
+        self.fetch_with_audio(req, parser, None).await
+    }
+
+    /// Fetches a planned document or `<data>` request, playing its fetch
+    /// audio while it is slow.
+    async fn fetch_planned(
+        &mut self,
+        planned: Planned,
+        parser: Option<&dyn BodyParser>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_with_audio(&planned.req, parser, planned.fetch_audio)
+            .await
+    }
+
+    async fn fetch_with_audio(
+        &mut self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+        fetch_audio: Option<FetchAudioPlan>,
+    ) -> Result<Fetched, FetchError> {
+        let result = match fetch_audio {
             Some(plan) => self.fetch_playing(req, parser, plan).await,
             None => self.fetcher.fetch(req, parser).await,
         };
@@ -406,7 +446,7 @@ impl Interpreter {
 
     /// The document the running content belongs to, for messages.
     fn source(&self) -> Rc<str> {
-        match &self.at {
+        match &self.frame.at {
             Some(at) => Rc::clone(&at.name),
             None => Rc::from(self.report.start_url.as_str()),
         }

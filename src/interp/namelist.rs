@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use url::Url;
 
-use super::{Interpreter, Jump};
+use super::{Interpreter, Jump, Planned};
 use crate::fetch::FetchRequest;
 use crate::resource::ResourceType;
 use crate::script::Value;
@@ -55,18 +55,18 @@ impl Interpreter {
         attrs: &FetchAttrs,
         span: Span,
         element: &str,
-    ) -> Result<FetchRequest, Jump> {
+    ) -> Result<Planned, Jump> {
         let pairs: Vec<(String, String)> = self
             .values(names, span, element)?
             .into_iter()
             .map(|(n, v)| (n, text(&v)))
             .collect();
-        let mut req = match method {
+        let mut planned = match method {
             Method::Get => {
                 if !pairs.is_empty() {
                     url.query_pairs_mut().extend_pairs(pairs.iter());
                 }
-                self.request(url, rtype, attrs)?
+                self.planned(url, rtype, attrs)?
             }
             Method::Post => {
                 let (content_type, body) = encode(&pairs, enctype).map_err(|why| {
@@ -75,17 +75,23 @@ impl Interpreter {
                         self.source()
                     ))
                 })?;
-                let get = self.request(url, rtype, attrs)?;
+                let Planned {
+                    req: get,
+                    fetch_audio,
+                } = self.planned(url, rtype, attrs)?;
                 let mut post =
                     FetchRequest::post(get.url.clone(), rtype, get.referrer, content_type, body);
                 post.max_age = get.max_age;
                 post.max_stale = get.max_stale;
                 post.timeout = get.timeout;
-                post
+                Planned {
+                    req: post,
+                    fetch_audio,
+                }
             }
         };
-        req.follow_redirects = true;
-        Ok(req)
+        planned.req.follow_redirects = true;
+        Ok(planned)
     }
 
     /// Every form item variable of the current form (`<clear>`'s default).

@@ -34,7 +34,8 @@ use std::sync::Arc;
 use url::Url;
 
 use super::events::{Event, Layers, Owner};
-use super::{At, Interpreter, Jump, Leave, Returned};
+use super::prompts::FetchAudioPlan;
+use super::{At, Interpreter, Jump, Leave, Planned, Returned};
 use super::{load, props};
 use crate::call::CallEnd;
 use crate::fetch::{BodyParser, FetchRequest, Referrer, effective_base, resolve};
@@ -90,6 +91,9 @@ pub(crate) struct Transition {
     pub dialog: Option<String>,
     /// A `#dialog` jump inside the current document: nothing is re-entered.
     pub same_document: bool,
+    /// A match of the target form's document-scope grammar, made in
+    /// another dialog: it fills that form once the form is entered.
+    pub carried: Option<crate::grammar::Interpretation>,
 }
 
 /// How an execution context (the call, or one subdialog) ended.
@@ -102,7 +106,8 @@ pub(crate) enum ContextEnd {
 impl Interpreter {
     /// Fetches the document of `req` (and its root) for a transition from
     /// the current place. The request's fragment names the dialog.
-    pub(crate) async fn load(&mut self, req: FetchRequest) -> Result<Transition, Event> {
+    pub(crate) async fn load(&mut self, planned: Planned) -> Result<Transition, Event> {
+        let Planned { req, fetch_audio } = planned;
         self.transitions += 1;
         if self.transitions > self.limits.max_document_transitions {
             return Err(Event::badfetch(format!(
@@ -115,7 +120,7 @@ impl Interpreter {
             .fragment()
             .filter(|f| !f.is_empty())
             .map(str::to_string);
-        let (url, base, doc) = self.fetch_vxml(&req).await?;
+        let (url, base, doc) = self.fetch_vxml(&req, fetch_audio).await?;
         let root = match &doc.application {
             None => None,
             Some(app) => {
@@ -142,6 +147,7 @@ impl Interpreter {
             },
             dialog: fragment,
             same_document: false,
+            carried: None,
         })
     }
 
@@ -154,7 +160,7 @@ impl Interpreter {
         doc_req: &FetchRequest,
         leaf: &Url,
     ) -> Result<Root, Event> {
-        if let Some(here) = &self.here {
+        if let Some(here) = &self.frame.here {
             if let Some(root) = here.root.as_ref().filter(|r| r.url == url) {
                 return Ok(root.clone());
             }
@@ -171,7 +177,7 @@ impl Interpreter {
         req.max_age = doc_req.max_age;
         req.max_stale = doc_req.max_stale;
         req.timeout = doc_req.timeout;
-        let (url, base, doc) = self.fetch_vxml(&req).await?;
+        let (url, base, doc) = self.fetch_vxml(&req, None).await?;
         if doc.application.is_some() {
             return Err(Event::badfetch(format!(
                 "{url}: an application root document cannot name an application root itself (named by {leaf})"
@@ -182,10 +188,14 @@ impl Interpreter {
 
     /// Fetches a VoiceXML document through the parse hook: where it came
     /// from (after redirects, without fragment), its base, and its parsed form.
-    async fn fetch_vxml(&mut self, req: &FetchRequest) -> Result<(Url, Url, Arc<Document>), Event> {
+    async fn fetch_vxml(
+        &mut self,
+        req: &FetchRequest,
+        fetch_audio: Option<FetchAudioPlan>,
+    ) -> Result<(Url, Url, Arc<Document>), Event> {
         let parsers = Arc::clone(&self.parsers);
         let fetched = self
-            .fetch(req, Some(&parsers.vxml))
+            .fetch_with_audio(req, Some(&parsers.vxml), fetch_audio)
             .await
             .map_err(|e| Event::from_fetch(&e))?;
         let doc = fetched
@@ -200,6 +210,7 @@ impl Interpreter {
     /// A `#dialog` transition inside the current document.
     pub(crate) fn same_document(&self, dialog: &str) -> Result<Transition, Event> {
         let here = self
+            .frame
             .here
             .clone()
             .ok_or_else(|| Event::badfetch(format!("#{dialog}: no current document")))?;
@@ -213,6 +224,7 @@ impl Interpreter {
             here,
             dialog: Some(dialog.to_string()),
             same_document: true,
+            carried: None,
         })
     }
 
@@ -249,7 +261,11 @@ impl Interpreter {
                     return ContextEnd::End(CallEnd::Exit);
                 };
                 let leave = match &doc.dialogs[index] {
-                    Dialog::Form(form) => self.run_form(&doc, form, index, params.take()).await,
+                    Dialog::Form(form) => {
+                        let carried = next.carried.take();
+                        self.run_form(&doc, form, index, params.take(), carried)
+                            .await
+                    }
                     Dialog::Menu(menu) => self.run_menu(&doc, menu, index).await,
                 };
                 match leave {
@@ -275,9 +291,9 @@ impl Interpreter {
             .engine
             .enter_application(Some(here.app_url().as_str()))
             .map_err(setup)?;
-        self.here = Some(here.clone());
-        self.form = None;
-        self.doc_counters = Default::default();
+        self.frame.here = Some(here.clone());
+        self.frame.form = None;
+        self.frame.counters = Default::default();
         let doc = Arc::clone(&here.doc);
         let root = here.root.as_ref().map(|r| Arc::clone(&r.doc));
         match (transition, &root) {
@@ -285,19 +301,19 @@ impl Interpreter {
                 // The root's declarations run as the root's content: its
                 // properties and its URL (the referrer) apply, not the leaf's.
                 if let Some(r) = &here.root {
-                    self.here = Some(Here {
+                    self.frame.here = Some(Here {
                         url: r.url.clone(),
                         base: r.base.clone(),
                         doc: Arc::clone(&r.doc),
                         root: None,
                     });
                 }
-                self.at = here.root_at();
+                self.frame.at = here.root_at();
                 self.prefetch(root_doc).await;
                 let declared = self
                     .declare_all(&root_doc.declarations, &doc, root.as_deref())
                     .await;
-                self.here = Some(here.clone());
+                self.frame.here = Some(here.clone());
                 declared?;
                 self.engine
                     .enter_document(DocumentScope::Own)
@@ -318,11 +334,11 @@ impl Interpreter {
                 self.engine
                     .enter_document(DocumentScope::ApplicationRoot)
                     .map_err(setup)?;
-                self.at = Some(here.at());
+                self.frame.at = Some(here.at());
                 return Ok(());
             }
         }
-        self.at = Some(here.at());
+        self.frame.at = Some(here.at());
         self.prefetch(&doc).await;
         self.declare_all(&doc.declarations, &doc, root.as_deref())
             .await

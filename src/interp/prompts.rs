@@ -237,8 +237,6 @@ fn normalize(text: &str) -> String {
 /// What a document or `<data>` fetch plays while it is slow.
 #[derive(Debug)]
 pub(crate) struct FetchAudioPlan {
-    /// The fetch it is for.
-    for_url: Url,
     /// The clip, as an `audio` request.
     clip: FetchRequest,
     delay: Duration,
@@ -327,6 +325,7 @@ impl Interpreter {
                     }
                     PromptNode::Enumerate { content, span } => {
                         let choices = self
+                            .frame
                             .form
                             .as_ref()
                             .map(|f| f.choices.clone())
@@ -498,17 +497,17 @@ impl Interpreter {
         record(&mut self.report, &mut self.observer, &heard);
     }
 
-    /// Notes the fetch audio of a document or `<data>` request about to be
-    /// made for an element with fetch attributes `attrs` (or under the
-    /// `fetchaudio…` properties); [`Interpreter::fetch`] plays it.
+    /// The fetch audio of a document or `<data>` request about to be made
+    /// for an element with fetch attributes `attrs` (or under the
+    /// `fetchaudio…` properties), if it has any;
+    /// [`Interpreter::fetch_planned`] plays it.
     pub(crate) fn plan_fetch_audio(
         &mut self,
         req: &FetchRequest,
         attrs: &FetchAttrs,
-    ) -> Result<(), super::events::Event> {
-        self.fetch_audio = None;
+    ) -> Result<Option<FetchAudioPlan>, super::events::Event> {
         if !matches!(req.rtype, ResourceType::Document | ResourceType::Data) {
-            return Ok(());
+            return Ok(None);
         }
         let props = self.properties();
         let src = match &attrs.fetchaudio {
@@ -516,7 +515,7 @@ impl Interpreter {
             None => props.get("fetchaudio").map(|(_, p)| p.value.clone()),
         };
         let Some(src) = src.filter(|s| !s.trim().is_empty()) else {
-            return Ok(());
+            return Ok(None);
         };
         let delay = match attrs.fetchaudiodelay {
             Some(d) => d,
@@ -532,18 +531,11 @@ impl Interpreter {
         };
         let url = self.resolve_uri(&src)?;
         let clip = self.request(url, ResourceType::Audio, &FetchAttrs::default())?;
-        self.fetch_audio = Some(FetchAudioPlan {
-            for_url: req.url.clone(),
+        Ok(Some(FetchAudioPlan {
             clip,
             delay,
             minimum,
-        });
-        Ok(())
-    }
-
-    /// The fetch audio planned for `req`, if any (taken: it plays once).
-    pub(crate) fn take_fetch_audio(&mut self, req: &FetchRequest) -> Option<FetchAudioPlan> {
-        self.fetch_audio.take().filter(|p| p.for_url == req.url)
+        }))
     }
 
     /// Fetches `req` with `plan`'s fetch audio playing if it is slow (see

@@ -121,7 +121,7 @@ impl Interpreter {
                 self.link_grammars(&mut set, scene.doc, l, Origin::Document)
                     .await?;
             }
-            let current = self.form.as_ref().map(|f| f.dialog);
+            let current = self.frame.form.as_ref().map(|f| f.dialog);
             self.document_grammars(&mut set, scene, current).await?;
         }
         Ok(set)
@@ -173,12 +173,12 @@ impl Interpreter {
             },
             Meaning::Form => self.fill_form(items, i, &result),
             other => {
-                if let Meaning::Dialog(..) = other {
-                    self.carried = Some(result);
-                }
-                let jump = self.follow(other).await;
-                if !matches!(jump, Jump::Leave(Leave::Dialog(_))) {
-                    self.carried = None;
+                let carries = matches!(other, Meaning::Dialog(..));
+                let mut jump = self.follow(other).await;
+                // The match goes with the transition to fill the form it
+                // names once that form is entered.
+                if carries && let Jump::Leave(Leave::Dialog(t)) = &mut jump {
+                    t.carried = Some(result);
                 }
                 Err(jump)
             }
@@ -209,8 +209,12 @@ impl Interpreter {
 
     /// On entering a form: fills it from a match of its document-scope
     /// grammar made in another dialog. `Ok` with the items filled.
-    pub(crate) fn fill_carried(&mut self, items: &[&FormItem]) -> Result<Vec<usize>, Jump> {
-        match self.carried.take() {
+    pub(crate) fn fill_carried(
+        &mut self,
+        items: &[&FormItem],
+        carried: Option<Interpretation>,
+    ) -> Result<Vec<usize>, Jump> {
+        match carried {
             Some(result) => self.fill_slots(items, None, &result),
             None => Ok(Vec::new()),
         }
@@ -499,9 +503,9 @@ impl Interpreter {
             }
             GrammarSource::Src(src) => {
                 let at = self.origin_at(origin);
-                let saved = std::mem::replace(&mut self.at, at);
+                let saved = std::mem::replace(&mut self.frame.at, at);
                 let src = self.value_or_expr(src, g.span, "grammar");
-                self.at = saved;
+                self.frame.at = saved;
                 let src = src?;
                 if src.trim_start().starts_with("builtin:") {
                     let compiled = parsers
@@ -696,11 +700,11 @@ impl Interpreter {
             }
         };
         let at = self.origin_at(origin);
-        let saved = std::mem::replace(&mut self.at, at);
+        let saved = std::mem::replace(&mut self.frame.at, at);
         let jump = self
             .follow_target(target, fetch, span, element, origin)
             .await;
-        self.at = saved;
+        self.frame.at = saved;
         jump
     }
 
@@ -743,7 +747,7 @@ impl Interpreter {
         let transition = match uri.strip_prefix('#') {
             Some(dialog) => self.same_document(dialog),
             None => match self.resolve_uri(uri) {
-                Ok(url) => match self.request(url, ResourceType::Document, fetch) {
+                Ok(url) => match self.planned(url, ResourceType::Document, fetch) {
                     Ok(req) => self.load(req).await,
                     Err(e) => Err(e),
                 },
@@ -761,7 +765,10 @@ impl Interpreter {
     /// A `#dialog` URI written in the application root names a dialog of
     /// the root, not of the leaf being visited.
     fn in_origin(&self, uri: String, origin: Origin) -> String {
-        match (origin, self.here.as_ref().and_then(|h| h.root.as_ref())) {
+        match (
+            origin,
+            self.frame.here.as_ref().and_then(|h| h.root.as_ref()),
+        ) {
             (Origin::Root, Some(root)) if uri.starts_with('#') => {
                 let mut u = root.url.clone();
                 u.set_fragment(Some(&uri[1..]));
@@ -773,7 +780,7 @@ impl Interpreter {
 
     /// The document (or root) a grammar is written in, as content runs there.
     fn origin_at(&self, origin: Origin) -> Option<At> {
-        let here = self.here.as_ref()?;
+        let here = self.frame.here.as_ref()?;
         match origin {
             Origin::Document => Some(here.at()),
             Origin::Root => here.root_at().or_else(|| Some(here.at())),
@@ -783,6 +790,7 @@ impl Interpreter {
     /// The URL of the document a grammar is written in (errors name it).
     fn doc_url(&self, origin: Origin) -> Result<Url, Event> {
         let here = self
+            .frame
             .here
             .as_ref()
             .ok_or_else(|| Event::semantic("input collected outside any document"))?;
