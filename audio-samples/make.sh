@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates the spoken prompts and tones in this folder.
-# Needs espeak-ng and sox (Debian: apt-get install espeak-ng sox).
+# Needs espeak-ng, sox, lame, oggenc and opusenc (Debian: apt-get install
+# espeak-ng sox libsox-fmt-all lame vorbis-tools opus-tools).
 # Output is committed, so running this is only needed to change a prompt.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-for tool in espeak-ng sox; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "make.sh: $tool is not installed (Debian: apt-get install espeak-ng sox)" >&2; exit 2; }
+for tool in espeak-ng sox soxi lame oggenc opusenc; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "make.sh: $tool is not installed (Debian: apt-get install espeak-ng sox libsox-fmt-all lame vorbis-tools opus-tools)" >&2; exit 2; }
 done
 
 tmp=$(mktemp -d)
@@ -36,6 +37,31 @@ done
 # One A-law prompt (the European G.711 law).
 "${SOX[@]}" "$tmp/welcome.wav" -r 8000 -c 1 -e a-law welcome.alaw.wav
 
+# The other formats VoiceXML platforms meet, all of the welcome prompt:
+# headerless G.711 (.ul, .al), Sun .au (mu-law, and 16-bit PCM of "goodbye"),
+# MP3 at espeak-ng's own 22.05 kHz (64 kbit/s: a smaller frame has no room for
+# the LAME tag that gives the gapless length) and Ogg Vorbis at 16 kHz (so playing them
+# on an 8 kHz line resamples), and Ogg Opus, which vxb recognizes but cannot
+# decode (its fallback plays).
+"${SOX[@]}" "$tmp/welcome.wav" -r 8000 -c 1 -t ul welcome.ul
+"${SOX[@]}" "$tmp/welcome.wav" -r 8000 -c 1 -t al welcome.al
+"${SOX[@]}" "$tmp/welcome.wav" -r 8000 -c 1 -e u-law welcome.au
+"${SOX[@]}" "$tmp/goodbye.wav" -r 8000 -c 1 -e signed-integer -b 16 goodbye.au
+lame --quiet -m m -b 64 "$tmp/welcome.wav" welcome.mp3
+"${SOX[@]}" "$tmp/welcome.wav" -r 16000 -c 1 "$tmp/welcome16k.wav"
+oggenc --quiet -q 2 --serial 1 -o welcome.ogg "$tmp/welcome16k.wav"
+opusenc --quiet --serial 1 "$tmp/welcome16k.wav" welcome.opus
+
+# What sox decodes each of them to (16-bit PCM WAVE): the tests compare
+# vxb's decoding with these.
+ref=../src/audio/testdata
+for f in welcome.ul welcome.al welcome.au goodbye.au welcome.mp3 welcome.ogg; do
+  "${SOX[@]}" "$f" -e signed-integer -b 16 "$ref/$f.sox.wav"
+done
+# The length of the audio the MP3 and Ogg files encode, in frames.
+soxi -s "$tmp/welcome.wav" >"$ref/welcome.22050.frames"
+soxi -s "$tmp/welcome16k.wav" >"$ref/welcome.16000.frames"
+
 # Tones: a 1 kHz beep (0.25 s) and a short three-note hold jingle (1.5 s).
 "${SOX[@]}" -n -r 8000 -c 1 -e signed-integer -b 16 beep.wav synth 0.25 sine 1000 vol 0.5
 "${SOX[@]}" -n -r 8000 -c 1 -e u-law beep.ulaw.wav synth 0.25 sine 1000 vol 0.5
@@ -46,4 +72,4 @@ for freq in 523.25 659.25 783.99; do
 done
 "${SOX[@]}" "$tmp/note0.wav" "$tmp/note1.wav" "$tmp/note2.wav" -e u-law hold-music.ulaw.wav
 
-ls -l ./*.wav
+ls -l ./*.wav ./*.ul ./*.al ./*.au ./*.mp3 ./*.ogg ./*.opus

@@ -315,6 +315,112 @@ async fn unplayable_clips_play_their_fallback_and_say_why_without_an_event() {
     assert!(w4.iter().all(|w| w.contains("a.vxml:")), "{w4:?}");
 }
 
+// ----------------------------------------- formats beyond WAVE (issue 15) ----
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("audio-samples")
+        .join(name);
+    std::fs::read(&path).expect("a committed sample")
+}
+
+#[tokio::test]
+async fn every_voicexml_format_plays_told_by_magic_type_or_name() {
+    let welcome = decode(&sample("welcome.ulaw.wav")).expect("wave");
+    let raw = sample("welcome.ul");
+    let mp3 = sample("welcome.mp3");
+    let doc = vxml(
+        r#"<form><block>
+  <audio src="welcome.ul">x</audio>
+  <audio src="welcome.al">x</audio>
+  <audio src="welcome.au">x</audio>
+  <audio src="served-as-basic">x</audio>
+  <audio src="wave-served-as-basic.ul">x</audio>
+  <audio src="mp3-served-as-wav.wav">x</audio>
+  <audio src="welcome.ogg">x</audio>
+</block></form>"#,
+    );
+    let wave = sample("welcome.ulaw.wav");
+    let w = world_with(
+        &[
+            ("a.vxml", doc.as_bytes()),
+            ("welcome.ul", &raw),
+            ("welcome.al", &sample("welcome.al")),
+            ("welcome.au", &sample("welcome.au")),
+            ("served-as-basic", &raw),
+            ("wave-served-as-basic.ul", &wave),
+            ("mp3-served-as-wav.wav", &mp3),
+            ("welcome.ogg", &sample("welcome.ogg")),
+        ],
+        "[[rule]]\npath = \"/served-as-basic\"\nheaders = { \"Content-Type\" = \"audio/basic\" }\n",
+    )
+    .await;
+    let r = w.call("a.vxml", &[]).await;
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let d = welcome.duration();
+    let durations: Vec<Duration> = r.prompts.iter().map(PromptRecord::duration).collect();
+    // G.711 in any container lasts exactly as long as the WAVE; the WAVE
+    // served as µ-law plays as WAVE (the magic wins), and so does the MP3
+    // served as WAVE; MP3 and Vorbis last as long as what was encoded.
+    assert_eq!(durations[..5], [d, d, d, d, d]);
+    assert_eq!(
+        durations[5],
+        Duration::from_nanos(42_678 * 1_000_000_000 / 22_050)
+    );
+    assert_eq!(
+        durations[6],
+        Duration::from_nanos(30_968 * 1_000_000_000 / 16_000)
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_mp3_or_au_plays_its_fallback_says_why_and_is_not_stored() {
+    let mp3 = sample("welcome.mp3");
+    let au = sample("welcome.au");
+    let doc = vxml(
+        r#"<form><block>
+  <audio src="cut.mp3">Cut MP3.</audio>
+  <audio src="cut.au">Cut AU.</audio>
+  <audio src="welcome.opus">Opus.</audio>
+</block></form>"#,
+    );
+    let w = world_with(
+        &[
+            ("a.vxml", doc.as_bytes()),
+            ("cut.mp3", &mp3[..mp3.len() / 2]),
+            ("cut.au", &au[..au.len() - 10]),
+            ("welcome.opus", &sample("welcome.opus")),
+        ],
+        &cache_forever(),
+    )
+    .await;
+    let r = w.call("a.vxml", &[]).await;
+    assert_eq!(texts(&r), vec!["Cut MP3. Cut AU. Opus."]);
+    let w3 = &r.warnings;
+    assert_eq!(w3.len(), 3, "{w3:?}");
+    assert!(
+        w3[0].contains("cut.mp3") && w3[0].contains("truncated MP3 stream"),
+        "{w3:?}"
+    );
+    assert!(
+        w3[1].contains("cut.au") && w3[1].contains("truncated data"),
+        "{w3:?}"
+    );
+    assert!(
+        w3[2].contains("welcome.opus") && w3[2].contains("Opus, which vxb cannot decode"),
+        "{w3:?}"
+    );
+    let stored: Vec<String> = w
+        .browser
+        .fetcher()
+        .store()
+        .entries()
+        .into_iter()
+        .map(|e| e.entry.url.to_string())
+        .collect();
+    assert!(stored.iter().all(|u| u.ends_with(".vxml")), "{stored:?}");
+}
+
 // ------------------------------------------------------ decode once ----
 
 #[tokio::test]

@@ -36,6 +36,33 @@ fn grammar_fetches(r: &CallReport) -> Vec<(String, Option<Decision>)> {
 // ------------------------------------------------------- fields, events ----
 
 #[tokio::test]
+async fn a_reprompt_inside_if_or_foreach_in_a_handler_counts_and_none_means_no_prompt() {
+    let w = page(
+        r##"<form>
+  <var name="twice" expr="[1, 2]"/>
+  <field name="n" type="digits">
+    <prompt>Number?</prompt>
+    <noinput count="1"><if cond="true">Once. <reprompt/></if></noinput>
+    <noinput count="2"><foreach item="i" array="twice"><log>i=<value expr="i"/></log></foreach><foreach item="i" array="twice"><if cond="i == 2"><reprompt/></if></foreach>Twice.</noinput>
+    <noinput count="3">Quiet.</noinput>
+  </field>
+</form>"##,
+    )
+    .await;
+    let r = w
+        .call("a.vxml", &["noinput", "noinput", "noinput", "42"])
+        .await;
+    assert_eq!(r.ended, CallEnd::Exit, "{r:?}");
+    // The third handler has no <reprompt>: the field's prompt is not played
+    // again before the next collection.
+    assert_eq!(
+        prompts(&r),
+        vec!["Number?", "Once.", "Number?", "Twice.", "Number?", "Quiet."]
+    );
+    assert_eq!(logs(&r), vec!["i=1", "i=2"]);
+}
+
+#[tokio::test]
 async fn a_field_reprompts_after_two_noinputs_and_a_nomatch_with_tapered_prompts() {
     let w = page(
             r##"<form>

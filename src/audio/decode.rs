@@ -1,9 +1,10 @@
 //! Decoding of WAVE audio into 16-bit linear samples with an exact duration.
 //!
-//! [`decode`] is a pure function over the bytes of a fetched (or cached)
-//! resource. Its result, [`DecodedAudio`], is immutable, `Send + Sync` and
-//! shares its samples through an `Arc`, so the cache can keep it beside the
-//! bytes and a hit never decodes again.
+//! [`decode`](super::decode()) (WAVE, through `decode_wave` here) is a
+//! pure function over the bytes of a fetched (or cached) resource. Its
+//! result, [`DecodedAudio`], is immutable, `Send + Sync` and shares its
+//! samples through an `Arc`, so the cache can keep it beside the bytes and
+//! a hit never decodes again.
 //!
 //! Supported: integer PCM in 8-, 16-, 24- and 32-bit containers, 32-bit IEEE
 //! float, G.711 µ-law and A-law, each as a plain format tag or wrapped in
@@ -40,6 +41,10 @@ pub enum Encoding {
     MuLaw,
     /// G.711 A-law (8 bits a sample).
     ALaw,
+    /// MPEG-1/2/2.5 Layer III.
+    Mp3,
+    /// Vorbis (in an Ogg container).
+    Vorbis,
 }
 
 impl fmt::Display for Encoding {
@@ -49,6 +54,8 @@ impl fmt::Display for Encoding {
             Encoding::Float32 => f.write_str("32-bit float"),
             Encoding::MuLaw => f.write_str("G.711 µ-law"),
             Encoding::ALaw => f.write_str("G.711 A-law"),
+            Encoding::Mp3 => f.write_str("MP3"),
+            Encoding::Vorbis => f.write_str("Ogg Vorbis"),
         }
     }
 }
@@ -84,6 +91,17 @@ pub struct DecodedAudio {
 }
 
 impl DecodedAudio {
+    /// A clip of `samples` (interleaved); a trailing partial frame is
+    /// dropped, so the samples are always whole frames.
+    pub(crate) fn new(format: AudioFormat, mut samples: Vec<i16>) -> DecodedAudio {
+        let channels = usize::from(format.channels.get());
+        samples.truncate(samples.len() - samples.len() % channels);
+        DecodedAudio {
+            format,
+            samples: samples.into(),
+        }
+    }
+
     /// Encoding, sample rate and channel count.
     pub fn format(&self) -> AudioFormat {
         self.format
@@ -128,6 +146,29 @@ pub enum DecodeError {
     Empty,
     #[error("not a RIFF/WAVE file")]
     NotWave,
+    #[error("not a Sun .au file")]
+    NotAu,
+    #[error("not a recognized audio format: {0}")]
+    Unrecognized(super::clip::Unrecognized),
+    #[error(
+        "the .au header declares a data offset of {offset}, past the end of the {len}-byte file"
+    )]
+    AuDataOffset { offset: u32, len: usize },
+    #[error("unsupported .au encoding {code}")]
+    UnsupportedAuEncoding { code: u32 },
+    #[error("{codec} stream: {reason}")]
+    Stream { codec: &'static str, reason: String },
+    #[error("truncated {codec} stream: {decoded} of the {declared} frames its header declares")]
+    TruncatedStream {
+        codec: &'static str,
+        decoded: u64,
+        declared: u64,
+    },
+    #[error("{container} holding {codec}, which vxb cannot decode")]
+    UnsupportedCodec {
+        container: &'static str,
+        codec: String,
+    },
     #[error("truncated header: the file ends at byte {len}, inside {inside}")]
     TruncatedHeader { len: usize, inside: HeaderPart },
     #[error("the `fmt ` chunk is {len} bytes long, at least {needed} are needed")]
@@ -167,10 +208,11 @@ pub enum DecodeError {
 
 /// Decodes a WAVE file held in memory.
 ///
-/// A data chunk shorter than it declares is [`DecodeError::TruncatedData`]
+/// The container is a RIFF/WAVE one whatever its name or type says: this is
+/// [`decode`](super::decode()) after sniffing. A data chunk shorter than it declares is [`DecodeError::TruncatedData`]
 /// (a truncated download must fall back, not play half a prompt). A trailing
 /// partial frame inside a complete data chunk is ignored.
-pub fn decode(bytes: &[u8]) -> Result<DecodedAudio, DecodeError> {
+pub(crate) fn decode_wave(bytes: &[u8]) -> Result<DecodedAudio, DecodeError> {
     let riff::Layout { fmt, data } = riff::parse(bytes)?;
     let channels = NonZeroU16::new(fmt.channels).ok_or(DecodeError::ZeroChannels)?;
     let sample_rate = NonZeroU32::new(fmt.sample_rate).ok_or(DecodeError::ZeroSampleRate)?;
@@ -241,16 +283,23 @@ pub fn decode(bytes: &[u8]) -> Result<DecodedAudio, DecodeError> {
             }
             data.iter().copied().map(expand).collect()
         }
+        // Not a WAVE format tag mapped above: compressed audio in a WAVE
+        // (tag 0x55, MP3) is refused by its tag.
+        Encoding::Mp3 | Encoding::Vorbis => {
+            return Err(DecodeError::UnsupportedFormat {
+                tag: fmt.format_tag,
+            });
+        }
     };
 
-    Ok(DecodedAudio {
-        format: AudioFormat {
+    Ok(DecodedAudio::new(
+        AudioFormat {
             encoding,
             sample_rate,
             channels,
         },
-        samples: samples.into(),
-    })
+        samples,
+    ))
 }
 
 /// Reads every `container`-byte sample of `data` (a whole number of them)
@@ -355,6 +404,7 @@ pub(crate) mod testwav {
 
 #[cfg(test)]
 mod tests {
+    use super::decode_wave as decode;
     use super::testwav::{fmt, fmt_extensible, hound_int, pcm16, riff};
     use super::*;
 

@@ -49,6 +49,8 @@ pub enum HeaderPart {
     ChunkHeader,
     /// The body of a chunk before `data` (`fmt `, `fact`, `LIST`, …).
     Chunk(ChunkId),
+    /// The 24-byte header of a Sun `.au` file.
+    Au,
 }
 
 impl fmt::Display for HeaderPart {
@@ -57,6 +59,7 @@ impl fmt::Display for HeaderPart {
             HeaderPart::Riff => f.write_str("the RIFF header"),
             HeaderPart::ChunkHeader => f.write_str("a chunk header"),
             HeaderPart::Chunk(id) => write!(f, "the `{id}` chunk"),
+            HeaderPart::Au => f.write_str("the .au header"),
         }
     }
 }

@@ -269,7 +269,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::audio::decode::{decode, testwav};
+    use crate::audio::decode;
+    use crate::audio::decode::testwav;
 
     fn url(path: &str) -> Url {
         Url::parse(&format!("http://127.0.0.1:8080/{path}")).unwrap()

@@ -121,7 +121,8 @@ mod tests {
     use rodio::cpal::traits::{DeviceTrait, HostTrait};
 
     use super::*;
-    use crate::audio::decode::{decode, testwav};
+    use crate::audio::decode;
+    use crate::audio::decode::testwav;
 
     /// ALSA's `null` PCM, defined by alsa-lib's own configuration, so it
     /// exists on every Linux machine that can build this feature, sound

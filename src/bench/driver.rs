@@ -158,6 +158,7 @@ struct AudioParser;
 
 impl BodyParser for AudioParser {
     fn parse(&self, _url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+        // The benchmark's clips are WAVE: their magic says so.
         crate::audio::decode(body)
             .map(ParsedBody::new)
             .map_err(|e| ParseFailure::new(e.to_string()))

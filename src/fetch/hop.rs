@@ -422,7 +422,7 @@ impl<'a> Ctx<'a> {
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(stamp.modified)) {
             h.insert(header::LAST_MODIFIED, v);
         }
-        let (parsed, meta) = self.parse(url, &body)?;
+        let (parsed, meta) = self.parse(url, Some(content_type), &body)?;
         let response = StoredResponse {
             status: StatusCode::OK,
             headers: headers::overlay(&h, &meta),
@@ -647,7 +647,7 @@ impl<'a> Ctx<'a> {
         sent: &HeaderMap,
     ) -> Result<(Entry, Option<Arc<ParsedBody>>), FetchError> {
         let (parsed, meta) = if resp.status.is_success() {
-            self.parse(&resp.url, &resp.body)?
+            self.parse(&resp.url, content_type_of(&resp.headers), &resp.body)?
         } else {
             (None, HeaderMap::new())
         };
@@ -670,13 +670,14 @@ impl<'a> Ctx<'a> {
     fn parse(
         &self,
         url: &Url,
+        content_type: Option<&str>,
         body: &Bytes,
     ) -> Result<(Option<Arc<ParsedBody>>, HeaderMap), FetchError> {
         let Some(parser) = self.parser else {
             return Ok((None, HeaderMap::new()));
         };
         let parsed = parser
-            .parse(url, body)
+            .parse_typed(url, content_type, body)
             .map_err(|failure| failure.into_fetch_error(url))?;
         let (meta, skipped) = headers::meta_headers(&parsed.http_equiv);
         for s in skipped {
@@ -697,7 +698,8 @@ impl<'a> Ctx<'a> {
             return Ok(None);
         }
         let url = location::parse(&entry.url)?;
-        match self.parse(&url, &entry.body) {
+        let content_type = content_type_of(&entry.response.headers);
+        match self.parse(&url, content_type, &entry.body) {
             Ok((parsed, _meta)) => {
                 set_parsed(entry, parsed.as_ref());
                 Ok(parsed)
@@ -715,6 +717,11 @@ impl<'a> Ctx<'a> {
             limit: self.timeout,
         }
     }
+}
+
+/// A response's `Content-Type`, when it is readable text.
+fn content_type_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
 /// Keeps a parsed form with its entry (first writer wins: two calls parsing

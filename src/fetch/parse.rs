@@ -28,6 +28,20 @@ pub trait BodyParser: Send + Sync {
     /// Parses `body`, fetched from `url` (the final URL, after redirects:
     /// resolve relative references against it).
     fn parse(&self, url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure>;
+
+    /// Parses `body` knowing the response's `Content-Type` (for `file:`,
+    /// the one its extension gives). Only formats the bytes cannot always
+    /// tell need it — headerless G.711 audio has no magic — so by default
+    /// the type is ignored.
+    fn parse_typed(
+        &self,
+        url: &Url,
+        content_type: Option<&str>,
+        body: &Bytes,
+    ) -> Result<ParsedBody, ParseFailure> {
+        let _ = content_type;
+        self.parse(url, body)
+    }
 }
 
 /// What a parser makes of a body.

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::events::{Event, HANGUP};
-use super::{Interpreter, Jump, Leave, Planned, Returned};
+use super::{Interpreter, Jump, Leave, Planned, Ran, Returned};
 use crate::call::{CallEnd, LogRecord};
 use crate::fetch::{FetchRequest, Referrer, resolve};
 use crate::resource::ResourceType;
@@ -30,12 +30,13 @@ impl Interpreter {
     pub(crate) fn exec<'a>(
         &'a mut self,
         content: &'a [Executable],
-    ) -> LocalFuture<'a, Result<(), Jump>> {
+    ) -> LocalFuture<'a, Result<Ran, Jump>> {
         Box::pin(async move {
+            let mut ran = Ran::default();
             for e in content {
-                self.exec_one(e).await?;
+                ran = ran.and(self.exec_one(e).await?);
             }
-            Ok(())
+            Ok(ran)
         })
     }
 
@@ -46,20 +47,21 @@ impl Interpreter {
             .map_err(|e| Jump::Throw(Event::semantic(e.to_string())))?;
         let result = self.exec(content).await;
         self.engine.pop_scope();
-        result
+        result.map(|_| ())
     }
 
-    async fn exec_one(&mut self, e: &Executable) -> Result<(), Jump> {
+    async fn exec_one(&mut self, e: &Executable) -> Result<Ran, Jump> {
+        match e {
+            Executable::Reprompt(_) => return Ok(Ran { reprompted: true }),
+            Executable::If(i) => return self.if_(i).await,
+            Executable::Foreach(f) => return self.foreach(f).await,
+            _ => {}
+        }
         match e {
             Executable::Var(v) => self.var(v),
             Executable::Assign(a) => self.assign(a),
             Executable::Clear(c) => self.clear(c),
-            Executable::If(i) => self.if_(i).await,
             Executable::Prompt(p) => self.queue_prompt(p).await,
-            Executable::Reprompt(_) => {
-                self.reprompted = true;
-                Ok(())
-            }
             Executable::Goto(g) => self.goto(g).await,
             Executable::Submit(s) => self.submit(s).await,
             Executable::Exit(x) => self.exit(x),
@@ -69,8 +71,9 @@ impl Interpreter {
             Executable::Log(l) => self.log(l),
             Executable::Throw(t) => self.throw(t),
             Executable::Data(d) => self.data(d).await,
-            Executable::Foreach(f) => self.foreach(f).await,
-        }
+            Executable::Reprompt(_) | Executable::If(_) | Executable::Foreach(_) => Ok(()),
+        }?;
+        Ok(Ran::default())
     }
 
     /// `<var>`: declares in the innermost scope.
@@ -104,7 +107,7 @@ impl Interpreter {
         Ok(())
     }
 
-    async fn if_(&mut self, i: &If) -> Result<(), Jump> {
+    async fn if_(&mut self, i: &If) -> Result<Ran, Jump> {
         for branch in &i.branches {
             let holds = self
                 .engine
@@ -116,7 +119,7 @@ impl Interpreter {
         }
         match &i.else_ {
             Some(content) => self.exec(content).await,
-            None => Ok(()),
+            None => Ok(Ran::default()),
         }
     }
 
@@ -346,14 +349,18 @@ impl Interpreter {
 
     /// `<foreach>` (2.1): runs the content once per element of a shallow copy
     /// of the array, with `item` declared in the innermost scope.
-    async fn foreach(&mut self, f: &Foreach<Executable>) -> Result<(), Jump> {
+    async fn foreach(&mut self, f: &Foreach<Executable>) -> Result<Ran, Jump> {
         let (slot, count) = self.foreach_start(f)?;
-        let mut result = Ok(());
+        let mut result = Ok(Ran::default());
         for i in 0..count {
-            result = self.foreach_item(f, &slot, i);
-            if result.is_ok() {
-                result = self.exec(&f.content).await;
-            }
+            let step = match self.foreach_item(f, &slot, i) {
+                Ok(()) => self.exec(&f.content).await,
+                Err(j) => Err(j),
+            };
+            result = match (result, step) {
+                (Ok(ran), Ok(next)) => Ok(ran.and(next)),
+                (_, Err(j)) | (Err(j), _) => Err(j),
+            };
             if result.is_err() {
                 break;
             }

@@ -47,10 +47,8 @@ impl Interpreter {
                 .as_ref()
                 .map(|h| h.root_at().unwrap_or_else(|| h.at())),
         };
-        let saved_at = std::mem::replace(&mut self.frame.at, at);
-        let result = self.run_handler(&e, &catch.content).await;
-        self.frame.at = saved_at;
-        result
+        self.written_in(at, async |it| it.run_handler(&e, &catch.content).await)
+            .await
     }
 
     async fn run_handler(
@@ -70,13 +68,12 @@ impl Interpreter {
             .engine
             .declare_value("_event", &Value::String(e.name.clone()))
             .and_then(|()| self.engine.declare_value("_message", &message));
-        self.reprompted = false;
         let result = match declared {
             Ok(()) => self.exec(content).await,
             Err(err) => Err(Jump::Throw(Event::semantic(err.to_string()))),
         };
         self.engine.pop_scope();
-        result.map(|()| self.reprompted)
+        result.map(|ran| ran.reprompted)
     }
 
     /// §5.2.5: reprompt, carry on, or end the call.

@@ -282,9 +282,24 @@ impl AudioParser {
 }
 
 impl BodyParser for AudioParser {
-    fn parse(&self, _url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+    fn parse(&self, url: &Url, body: &Bytes) -> Result<ParsedBody, ParseFailure> {
+        self.parse_typed(url, None, body)
+    }
+
+    /// The type tells headerless G.711 apart; the URL's extension stands in
+    /// when there is no type worth reading.
+    fn parse_typed(
+        &self,
+        url: &Url,
+        content_type: Option<&str>,
+        body: &Bytes,
+    ) -> Result<ParsedBody, ParseFailure> {
         self.decodes.fetch_add(1, Ordering::Relaxed);
-        audio::decode(body)
+        let hint = audio::Hint {
+            content_type,
+            path: Some(url.path()),
+        };
+        audio::decode_clip(body, hint)
             .map(ParsedBody::new)
             .map_err(|e| ParseFailure::new(format!("cannot play: {e}")))
     }

@@ -9,7 +9,12 @@
 //! parse hooks of `load` make what the cache keeps already parsed.
 //!
 //! One `Interpreter` per call, on the worker thread that created its
-//! [`ScriptEngine`] (boa's values are not `Send`; see `browser`).
+//! [`ScriptEngine`] (boa's values are not `Send`; see `browser`). Where
+//! the running content is lives in one `Frame` (document, the document the
+//! content was written in, the dialog's FIA state, document-level
+//! counters); a subdialog runs in a frame of its own over its caller's.
+//! Steps hand each other what they produce as values (`Planned`, `Ran`, a
+//! `Transition`'s carried match), not through fields.
 //!
 //! Layout, one concern each:
 //! - `load`: the parse hooks (documents, audio) and a document's references.
@@ -187,7 +192,6 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         hung_up: None,
         frame: Frame::default(),
         callers: Vec::new(),
-        reprompted: false,
         hidden: 0,
     };
     let end = it.run(&parts.start).await;
@@ -231,8 +235,6 @@ pub(crate) struct Interpreter {
     /// The frames of the subdialogs' callers, outermost first, suspended
     /// until the subdialog returns. Their number is the nesting depth.
     callers: Vec<Frame>,
-    /// Whether the handler being run executed `<reprompt>`.
-    reprompted: bool,
     /// Counter for hidden helper variables (`<foreach>` arrays).
     hidden: u32,
 }
@@ -269,6 +271,23 @@ impl Planned {
         Planned {
             req,
             fetch_audio: None,
+        }
+    }
+}
+
+/// What executable content that ran to its end did that its runner must
+/// know: whether it executed `<reprompt>` (which matters to the FIA after
+/// an event handler).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ran {
+    pub reprompted: bool,
+}
+
+impl Ran {
+    /// What `self` and then `next` did, together.
+    fn and(self, next: Ran) -> Ran {
+        Ran {
+            reprompted: self.reprompted || next.reprompted,
         }
     }
 }
@@ -315,6 +334,21 @@ impl From<Leave> for Jump {
 }
 
 impl Interpreter {
+    /// Runs `f` as content written in the document `at` names — the root's
+    /// for a root-level handler, the document a grammar or link was
+    /// written in — and then returns to the frame's own document. The one
+    /// place the frame's `at` changes for a while and changes back.
+    async fn written_in<R>(
+        &mut self,
+        at: Option<At>,
+        f: impl AsyncFnOnce(&mut Interpreter) -> R,
+    ) -> R {
+        let own = std::mem::replace(&mut self.frame.at, at);
+        let result = f(self).await;
+        self.frame.at = own;
+        result
+    }
+
     /// The whole call: the start document, then wherever it leads.
     async fn run(&mut self, start: &str) -> CallEnd {
         let req = match crate::fetch::location::parse(start) {

@@ -503,10 +503,9 @@ impl Interpreter {
             }
             GrammarSource::Src(src) => {
                 let at = self.origin_at(origin);
-                let saved = std::mem::replace(&mut self.frame.at, at);
-                let src = self.value_or_expr(src, g.span, "grammar");
-                self.frame.at = saved;
-                let src = src?;
+                let src = self
+                    .written_in(at, async |it| it.value_or_expr(src, g.span, "grammar"))
+                    .await?;
                 if src.trim_start().starts_with("builtin:") {
                     let compiled = parsers
                         .grammar
@@ -700,12 +699,10 @@ impl Interpreter {
             }
         };
         let at = self.origin_at(origin);
-        let saved = std::mem::replace(&mut self.frame.at, at);
-        let jump = self
-            .follow_target(target, fetch, span, element, origin)
-            .await;
-        self.frame.at = saved;
-        jump
+        self.written_in(at, async |it| {
+            it.follow_target(target, fetch, span, element, origin).await
+        })
+        .await
     }
 
     async fn follow_target(

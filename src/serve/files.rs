@@ -45,6 +45,10 @@ pub fn content_type(path: &Path) -> &'static str {
         Some("xml") => "application/xml",
         Some("wav") => "audio/wav",
         Some("mp3") => "audio/mpeg",
+        Some("ogg" | "oga" | "opus") => "audio/ogg",
+        // Sun .au is µ-law by tradition; its header says what it really holds.
+        Some("au" | "snd" | "ul" | "ulaw" | "mu") => "audio/basic",
+        Some("al" | "alaw") => "audio/x-alaw-basic",
         Some("js") => "text/javascript",
         Some("json") => "application/json",
         Some("txt") => "text/plain; charset=utf-8",
@@ -262,6 +266,10 @@ mod tests {
             "application/voicexml+xml"
         );
         assert_eq!(content_type(Path::new("x/B.WAV")), "audio/wav");
+        assert_eq!(content_type(Path::new("p.ul")), "audio/basic");
+        assert_eq!(content_type(Path::new("p.au")), "audio/basic");
+        assert_eq!(content_type(Path::new("p.alaw")), "audio/x-alaw-basic");
+        assert_eq!(content_type(Path::new("p.ogg")), "audio/ogg");
         assert_eq!(content_type(Path::new("g.grxml")), "application/srgs+xml");
         assert_eq!(content_type(Path::new("s.js")), "text/javascript");
         assert_eq!(content_type(Path::new("d.json")), "application/json");
