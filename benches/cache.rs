@@ -149,7 +149,7 @@ fn warm_fetcher(
     parsed: ParsedBody,
 ) -> (Arc<Fetcher>, tokio::runtime::Runtime) {
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let fetcher = Fetcher::new(Arc::new(Config::default()), clock.clone(), None).unwrap();
+    let fetcher = Fetcher::new(Arc::new(Config::direct()), clock.clone(), None).unwrap();
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=3600".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());

@@ -130,7 +130,7 @@ fn setup() -> Setup {
 }
 
 fn browser(cached: bool) -> Browser {
-    let mut config = Config::default();
+    let mut config = Config::direct();
     if !cached {
         for t in ResourceType::ALL {
             config.cache.types[t].max_bytes = 0;

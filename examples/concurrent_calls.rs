@@ -120,7 +120,7 @@ fn main() {
         .to_string();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let browser =
-        Arc::new(Browser::with_workers(Config::default(), clock, None, workers).expect("browser"));
+        Arc::new(Browser::with_workers(Config::direct(), clock, None, workers).expect("browser"));
     let before = status_kib("VmRSS:");
 
     let started = Instant::now();

@@ -63,6 +63,98 @@ pub struct FetchConfig {
     /// `file:` URLs outside this directory are refused. `None` means "the
     /// directory of the start document (or scenario file)", decided by the caller.
     pub file_root: Option<PathBuf>,
+    /// `proxy`: the HTTP proxy (a shared caching tier) requests go through.
+    pub proxy: ProxySetting,
+    /// `no_proxy`: hosts, domains (`.example.com`), IP addresses or
+    /// networks (`10.0.0.0/8`) reached directly, added to the environment's
+    /// `NO_PROXY` when `proxy = "env"`.
+    pub no_proxy: Vec<String>,
+    /// `proxy_select`: how one of several proxies is chosen for a URL.
+    pub proxy_select: ProxySelect,
+}
+
+/// `fetch.proxy`: where HTTP requests go.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawProxy")]
+pub enum ProxySetting {
+    /// `"env"` (the default): `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
+    /// `NO_PROXY` from the environment, as curl reads them.
+    Env,
+    /// `"none"`: always straight to the origin, whatever the environment
+    /// says. Tests and the in-process origins of `simulate` and `bench` use
+    /// it, so a developer's `HTTP_PROXY` never captures loopback traffic.
+    None,
+    /// One proxy URL, or several (`proxy_select` picks one per URL).
+    Urls(ProxyList),
+}
+
+/// One or more `http://` proxy URLs; never empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyList(Vec<url::Url>);
+
+impl ProxyList {
+    /// The list, or `None` when it is empty.
+    pub fn new(urls: Vec<url::Url>) -> Option<ProxyList> {
+        (!urls.is_empty()).then_some(ProxyList(urls))
+    }
+
+    pub fn urls(&self) -> &[url::Url] {
+        &self.0
+    }
+}
+
+/// `fetch.proxy_select`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProxySelect {
+    /// Rendezvous (highest random weight) hashing of the URL over the
+    /// proxies — client-side CARP: each URL lives on one tier node, so the
+    /// nodes' capacities add up, and removing a node moves only its URLs.
+    #[default]
+    Hash,
+}
+
+/// `proxy` as written: one string or a list of strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawProxy {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TryFrom<RawProxy> for ProxySetting {
+    type Error = String;
+
+    fn try_from(raw: RawProxy) -> Result<Self, String> {
+        let urls = match raw {
+            RawProxy::One(s) if s == "env" => return Ok(ProxySetting::Env),
+            RawProxy::One(s) if s == "none" => return Ok(ProxySetting::None),
+            RawProxy::One(s) => vec![s],
+            RawProxy::Many(list) => list,
+        };
+        let urls = urls
+            .iter()
+            .map(|s| proxy_url(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        ProxyList::new(urls)
+            .map(ProxySetting::Urls)
+            .ok_or_else(|| "an empty list of proxies (write \"none\" for no proxy)".to_string())
+    }
+}
+
+/// A proxy URL: `http://host:port`, nothing after the authority.
+fn proxy_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s).map_err(|e| {
+        format!(
+            "`{s}` is not \"env\", \"none\" or a proxy URL such as \"http://127.0.0.1:3128\" ({e})"
+        )
+    })?;
+    if url.scheme() != "http" || url.host().is_none() {
+        return Err(format!(
+            "`{s}`: a proxy is reached over plain http://host:port (HTTPS origins are tunnelled through it)"
+        ));
+    }
+    Ok(url)
 }
 
 /// How `Cache-Control: no-cache` (and `Pragma: no-cache`) responses are treated.
@@ -158,6 +250,9 @@ impl Default for Config {
                 timeout: Duration::from_secs(7),
                 max_redirects: 5,
                 file_root: None,
+                proxy: ProxySetting::Env,
+                no_proxy: Vec::new(),
+                proxy_select: ProxySelect::Hash,
             },
             cache: CacheConfig::default(),
             preload: BTreeMap::new(),
@@ -234,6 +329,15 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = parse_strict_toml(text, path)?;
         Ok(raw.resolve())
+    }
+
+    /// The defaults, but straight to the origin whatever the environment
+    /// says (`proxy = "none"`): for tests and in-process origins on
+    /// loopback, which a developer's `HTTP_PROXY` must never capture.
+    pub fn direct() -> Config {
+        let mut c = Config::default();
+        c.fetch.proxy = ProxySetting::None;
+        c
     }
 }
 
@@ -323,6 +427,9 @@ struct RawFetch {
     timeout: Option<HumanDuration>,
     max_redirects: Option<u32>,
     file_root: Option<PathBuf>,
+    proxy: Option<ProxySetting>,
+    no_proxy: Option<Vec<String>>,
+    proxy_select: Option<ProxySelect>,
 }
 
 #[derive(Deserialize, Default)]
@@ -395,6 +502,9 @@ impl RawConfig {
                 timeout: self.fetch.timeout.map_or(d.fetch.timeout, |h| h.0),
                 max_redirects: self.fetch.max_redirects.unwrap_or(d.fetch.max_redirects),
                 file_root: self.fetch.file_root,
+                proxy: self.fetch.proxy.unwrap_or(d.fetch.proxy),
+                no_proxy: self.fetch.no_proxy.unwrap_or_default(),
+                proxy_select: self.fetch.proxy_select.unwrap_or_default(),
             },
             cache: CacheConfig {
                 no_cache: c.no_cache.unwrap_or(d.cache.no_cache),
@@ -506,6 +616,31 @@ mod tests {
     }
 
     #[test]
+    fn proxy_is_env_none_one_url_or_several() {
+        assert_eq!(parse("").expect("parses").fetch.proxy, ProxySetting::Env);
+        assert_eq!(Config::direct().fetch.proxy, ProxySetting::None);
+        let proxy = |v: &str| parse(&format!("[fetch]\nproxy = {v}\n")).map(|c| c.fetch.proxy);
+        assert_eq!(proxy("\"env\"").expect("env"), ProxySetting::Env);
+        assert_eq!(proxy("\"none\"").expect("none"), ProxySetting::None);
+        let one = proxy("\"http://127.0.0.1:3128\"").expect("one URL");
+        let ProxySetting::Urls(list) = one else {
+            panic!("one URL, got {one:?}");
+        };
+        assert_eq!(list.urls().len(), 1);
+        assert_eq!(list.urls()[0].port(), Some(3128));
+        for (bad, says) in [
+            ("\"squid\"", "not \"env\", \"none\" or a proxy URL"),
+            ("\"https://p:3128\"", "plain http://host:port"),
+            ("[]", "an empty list of proxies"),
+            ("7", "proxy"),
+        ] {
+            let e = proxy(bad).expect_err(bad).to_string();
+            assert!(e.contains("vxb.toml:2:"), "{bad}: {e}");
+            assert!(e.contains("fetch.proxy") && e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn every_key_is_read() {
         let c = parse(
             r#"
@@ -513,6 +648,9 @@ mod tests {
 timeout = "3s"
 max_redirects = 2
 file_root = "/srv/app"
+proxy = ["http://10.0.0.1:3128", "http://10.0.0.2:3128"]
+no_proxy = ["localhost", ".internal"]
+proxy_select = "hash"
 
 [cache]
 heuristic_fraction = 0.2
@@ -543,6 +681,13 @@ remove = ["JSESSIONID"]
         assert_eq!(c.fetch.timeout, Duration::from_secs(3));
         assert_eq!(c.fetch.max_redirects, 2);
         assert_eq!(c.fetch.file_root.as_deref(), Some(Path::new("/srv/app")));
+        let ProxySetting::Urls(list) = &c.fetch.proxy else {
+            panic!("a list of proxies, got {:?}", c.fetch.proxy);
+        };
+        let hosts: Vec<_> = list.urls().iter().map(|u| u.authority()).collect();
+        assert_eq!(hosts, ["10.0.0.1:3128", "10.0.0.2:3128"]);
+        assert_eq!(c.fetch.no_proxy, ["localhost", ".internal"]);
+        assert_eq!(c.fetch.proxy_select, ProxySelect::Hash);
         assert_eq!(c.cache.no_cache, NoCacheMode::NoStore);
         assert_eq!(c.cache.must_revalidate, MustRevalidateMode::Always);
         assert_eq!(c.cache.maxage, MaxAgeMode::Limits);

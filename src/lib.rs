@@ -98,6 +98,8 @@ pub mod config;
 #[doc(hidden)]
 pub mod fetch;
 #[doc(hidden)]
+pub mod fleet;
+#[doc(hidden)]
 pub mod grammar;
 #[doc(hidden)]
 pub mod interp;

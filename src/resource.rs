@@ -37,6 +37,34 @@ impl ResourceType {
         ResourceType::Grammar,
     ];
 
+    /// The URL extensions a type is known by where nothing else says what a
+    /// resource is for (a request to `vxb proxy`, a `refresh_pattern` of the
+    /// shared tier). Documents are the rest (`.vxml`, no extension);
+    /// application roots cannot be told from documents.
+    pub const EXTENSIONS: [(ResourceType, &'static [&'static str]); 5] = [
+        (
+            ResourceType::Audio,
+            &["wav", "mp3", "au", "ulaw", "alaw", "ogg"],
+        ),
+        (ResourceType::Script, &["js", "mjs"]),
+        (ResourceType::Grammar, &["grxml", "gram", "srgs"]),
+        (ResourceType::Data, &["json", "xml"]),
+        (ResourceType::Document, &["vxml"]),
+    ];
+
+    /// The type a URL path's extension names ([`Self::EXTENSIONS`]);
+    /// document for any other.
+    pub fn by_extension(path: &str) -> ResourceType {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let Some((_, ext)) = name.rsplit_once('.') else {
+            return ResourceType::Document;
+        };
+        ResourceType::EXTENSIONS
+            .iter()
+            .find(|(_, exts)| exts.iter().any(|e| e.eq_ignore_ascii_case(ext)))
+            .map_or(ResourceType::Document, |(t, _)| *t)
+    }
+
     /// The lower-case name used in configuration, reports and the command line.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -124,7 +124,7 @@ async fn an_interpreted_call_fetches_what_its_plan_says() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = App::generate(dir.path(), &small_app()).expect("generates");
     let origin = ChildOrigin::spawn(&exe(), app.site(), Some(app.rules_file())).expect("starts");
-    let config = vxb::bench::budget_config(&Config::default(), &app.total_bytes(), 1.0);
+    let config = vxb::bench::budget_config(&Config::direct(), &app.total_bytes(), 1.0);
     let fetcher = Fetcher::new(Arc::new(config), Arc::new(SystemClock), None).expect("fetcher");
     let driver = VxmlDriver { workers: 1 };
     let browser = driver.start_point(fetcher).expect("browser");
@@ -165,7 +165,7 @@ fn sweep_setup(dir: &Path, calls: u64) -> BenchSetup {
             warmup_calls: 0,
             budgets: vec![0.0, 0.25, 1.0],
             seed: 7,
-            base: Config::default(),
+            base: Config::direct(),
         },
         progress: false,
     }

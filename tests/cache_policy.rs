@@ -1045,6 +1045,34 @@ fn request_directives_from_headers() {
 }
 
 #[test]
+fn overrides_is_sent_to_the_tier_as_max_age_and_max_stale() {
+    let sent = |age: Option<u64>, stale: Option<u64>, mode: MaxAgeMode| {
+        RequestDirectives::voicexml(age.map(secs), stale.map(secs))
+            .for_tier(mode)
+            .to_header()
+            .map(|v| v.to_str().expect("ascii").to_string())
+    };
+    use MaxAgeMode::{Limits, Overrides};
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        sent(Some(60), None, Overrides),
+        s("max-age=60, max-stale=60")
+    );
+    assert_eq!(
+        sent(Some(60), Some(30), Overrides),
+        s("max-age=60, max-stale=90")
+    );
+    assert_eq!(sent(Some(0), None, Overrides), s("max-age=0, max-stale=0"));
+    assert_eq!(sent(None, Some(30), Overrides), s("max-stale=30"));
+    assert_eq!(sent(Some(60), None, Limits), s("max-age=60"));
+    assert_eq!(
+        sent(Some(60), Some(30), Limits),
+        s("max-age=60, max-stale=30")
+    );
+    assert_eq!(sent(None, None, Overrides), None);
+}
+
+#[test]
 fn request_directives_to_header() {
     let v = RequestDirectives::voicexml(Some(secs(120)), Some(secs(30)));
     assert_eq!(

@@ -25,6 +25,7 @@ async fn vxb(args: &[&str]) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_vxb"))
             .args(&args)
+            .env("NO_PROXY", "127.0.0.1,localhost") // a developer's HTTP_PROXY must not capture loopback
             .output()
             .expect("vxb runs")
     })

@@ -20,6 +20,7 @@ fn vxb(args: &[&str]) -> Output {
 fn vxb_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vxb"))
         .args(args)
+        .env("NO_PROXY", "127.0.0.1,localhost") // a developer's HTTP_PROXY must not capture loopback
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("RUST_LOG")
         .envs(env.iter().copied())
@@ -53,6 +54,7 @@ fn vxb_with_stdin(args: &[&str], stdin: &str) -> Output {
     use std::io::Write as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_vxb"))
         .args(args)
+        .env("NO_PROXY", "127.0.0.1,localhost")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
@@ -324,6 +326,7 @@ fn run_on_a_terminal_is_interactive() {
     let (mut term, slave) = pty::open();
     let child = Command::new(env!("CARGO_BIN_EXE_vxb"))
         .args(["run", arg(&site.path().join("ask.vxml"))])
+        .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("RUST_LOG")
         .stdin(slave.try_clone().expect("slave"))
         .stdout(slave.try_clone().expect("slave"))

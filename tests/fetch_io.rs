@@ -32,7 +32,8 @@ fn site() -> TempDir {
 }
 
 fn client() -> HttpClient {
-    HttpClient::new(Arc::new(SystemClock)).expect("client builds")
+    HttpClient::new(Arc::new(SystemClock), &vxb::config::Config::direct().fetch)
+        .expect("client builds")
 }
 
 fn url_of(o: &Origin, path: &str) -> Url {
@@ -50,7 +51,7 @@ async fn a_200_brings_the_whole_body_and_clock_times() {
     let dir = site();
     let o = origin(dir.path(), "").await;
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let c = HttpClient::new(clock.clone()).expect("client");
+    let c = HttpClient::new(clock.clone(), &vxb::config::Config::direct().fetch).expect("client");
     let r = get(&c, url_of(&o, "/app.vxml")).await.expect("200");
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(&r.body[..], b"<vxml/>");

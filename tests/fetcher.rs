@@ -22,7 +22,7 @@ use vxb::cache::Decision;
 use vxb::cache::policy::{self, NotStored};
 use vxb::cache::store::Visibility;
 use vxb::clock::{Clock, ManualClock};
-use vxb::config::{Config, CookieScope};
+use vxb::config::{Config, CookieScope, MaxAgeMode};
 use vxb::fetch::{
     BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher, NotCached, ParseFailure,
     ParsedBody, Referrer,
@@ -54,7 +54,7 @@ fn fetcher_with(config: Config, clock: &Arc<ManualClock>) -> Arc<Fetcher> {
 }
 
 fn fetcher(clock: &Arc<ManualClock>) -> Arc<Fetcher> {
-    fetcher_with(Config::default(), clock)
+    fetcher_with(Config::direct(), clock)
 }
 
 /// A site of `files` served with `rules`, and a fetcher on a manual clock.
@@ -245,8 +245,7 @@ const SERVER_ERROR: &[u8] =
 
 #[tokio::test]
 async fn a_first_fetch_is_a_miss_and_the_next_a_hit_with_the_parsed_form_kept() {
-    let (_dir, o, clock, f) =
-        world(&[("a.txt", "hello\nworld")], FRESH_60, Config::default()).await;
+    let (_dir, o, clock, f) = world(&[("a.txt", "hello\nworld")], FRESH_60, Config::direct()).await;
     let parser = LineParser::default();
     let call = f.call();
     let u = url(&o, "/a.txt");
@@ -285,7 +284,7 @@ async fn a_stale_entry_is_revalidated_with_both_validators_and_its_age_reset() {
     let (_dir, o, clock, f) = world(
         &[("a.txt", "v1")],
         &cache_control("/a.txt", "max-age=10"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let parser = LineParser::default();
@@ -330,7 +329,7 @@ async fn a_file_changed_on_the_origin_is_refreshed() {
     let (dir, o, clock, f) = world(
         &[("a.txt", "old")],
         &cache_control("/a.txt", "max-age=10"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let parser = LineParser::default();
@@ -365,7 +364,7 @@ async fn maxstale_serves_a_stale_copy_without_asking_the_origin() {
     let (_dir, o, clock, f) = world(
         &[("a.wav", "RIFF")],
         &cache_control("/a.wav", "max-age=10"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let call = f.call();
@@ -389,7 +388,7 @@ async fn maxstale_serves_a_stale_copy_without_asking_the_origin() {
 #[tokio::test]
 async fn stale_if_error_serves_a_stale_copy_while_the_origin_is_down() {
     let rules = "[[rule]]\npath = \"/a.txt\"\nheaders = { \"Cache-Control\" = \"max-age=10\" }\n";
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cache.stale_if_error = secs(60);
     let (_dir, o, clock, f) = world(&[("a.txt", "kept")], rules, config).await;
     let call = f.call();
@@ -427,7 +426,7 @@ async fn stale_if_error_serves_a_stale_copy_while_the_origin_is_down() {
 async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
     let server = Scripted::start(vec![Reply::Send(OK_FRESH_10), Reply::Send(SERVER_ERROR)]).await;
     let clock = clock();
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cache.stale_if_error = secs(60);
     let f = fetcher_with(config, &clock);
     let call = f.call();
@@ -471,7 +470,7 @@ async fn no_store_is_a_bypass_every_time() {
     let (_dir, o, _clock, f) = world(
         &[("a.txt", "x")],
         &cache_control("/a.txt", "no-store"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let call = f.call();
@@ -490,7 +489,7 @@ async fn no_store_is_a_bypass_every_time() {
 #[tokio::test]
 async fn a_response_without_freshness_information_is_a_bypass() {
     let rules = "[[rule]]\npath = \"/a.txt\"\netag = false\nlast_modified = false\n";
-    let (_dir, o, _clock, f) = world(&[("a.txt", "x")], rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("a.txt", "x")], rules, Config::direct()).await;
     let call = f.call();
     let r = get(&call, &url(&o, "/a.txt"), Document).await;
     assert_eq!(r.decision(), Decision::Bypass);
@@ -503,7 +502,7 @@ async fn a_response_without_freshness_information_is_a_bypass() {
 
 #[tokio::test]
 async fn a_body_over_max_entry_bytes_is_delivered_but_not_stored() {
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cache.types[Audio].max_entry_bytes = 1000;
     let (_dir, o, _clock, f) = world(&[("big.wav", &"x".repeat(2000))], FRESH_60, config).await;
     let call = f.call();
@@ -530,7 +529,7 @@ async fn a_body_over_max_entry_bytes_is_delivered_but_not_stored() {
 
 #[tokio::test]
 async fn a_post_is_a_bypass_and_invalidates_the_stored_copy() {
-    let (_dir, o, _clock, f) = world(&[("form.txt", "thanks")], FRESH_60, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("form.txt", "thanks")], FRESH_60, Config::direct()).await;
     let call = f.call();
     let u = url(&o, "/form.txt");
     assert_eq!(get(&call, &u, Document).await.decision(), Decision::Miss);
@@ -562,18 +561,28 @@ async fn a_post_is_a_bypass_and_invalidates_the_stored_copy() {
 
 #[tokio::test]
 async fn request_maxage_and_maxstale_go_out_as_cache_control() {
-    let server = Scripted::start(vec![Reply::Send(OK_FRESH_60)]).await;
-    let f = fetcher(&clock());
-    let call = f.call();
-    let req = FetchRequest::get(server.base.clone(), Audio, Referrer::User)
-        .max_age(secs(30))
-        .max_stale(secs(5));
-    call.fetch(&req, None).await.expect("fetch");
-    let head = server.head(0);
-    assert!(
-        head.contains("\r\ncache-control: max-age=30, max-stale=5\r\n"),
-        "{head}"
-    );
+    // "overrides" (the default): maxage 30 also accepts a copy stale by up
+    // to 30 s, so a cache on the way answers as this one would; "limits":
+    // the directives as they are.
+    for (mode, sent) in [
+        (MaxAgeMode::Overrides, "max-age=30, max-stale=35"),
+        (MaxAgeMode::Limits, "max-age=30, max-stale=5"),
+    ] {
+        let server = Scripted::start(vec![Reply::Send(OK_FRESH_60)]).await;
+        let mut config = Config::direct();
+        config.cache.maxage = mode;
+        let f = fetcher_with(config, &clock());
+        let call = f.call();
+        let req = FetchRequest::get(server.base.clone(), Audio, Referrer::User)
+            .max_age(secs(30))
+            .max_stale(secs(5));
+        call.fetch(&req, None).await.expect("fetch");
+        let head = server.head(0);
+        assert!(
+            head.contains(&format!("\r\ncache-control: {sent}\r\n")),
+            "{mode:?}: {head}"
+        );
+    }
 }
 
 // --------------------------------------------------- the seeds' examples ----
@@ -601,7 +610,7 @@ path = "/3.wav"         # no Cache-Control headers (nor validators)
 etag = false
 last_modified = false
 "#;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cache.types[Audio].default_max_age = secs(180);
     let (_dir, o, clock, f) = world(
         &[
@@ -681,7 +690,7 @@ async fn seed_000_no_cache_with_an_etag_revalidates_every_use() {
     let (_dir, o, _clock, f) = world(
         &[("AAAA.wav", "RIFF-audio")],
         &cache_control("/AAAA.wav", "no-cache"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let call = f.call();
@@ -716,7 +725,7 @@ async fn meta_http_equiv_decides_storability_and_still_wins_after_a_304() {
     let (_dir, o, clock, f) = world(
         &[("a.txt", "meta Cache-Control: max-age=60\nhello")],
         &cache_control("/a.txt", "no-cache"),
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let parser = LineParser::default();
@@ -771,7 +780,7 @@ async fn meta_http_equiv_decides_storability_and_still_wins_after_a_304() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_calls_on_one_missing_url_reach_the_origin_once() {
     let rules = format!("{FRESH_60}\n[[rule]]\npath = \"/slow.txt\"\ndelay = \"300ms\"\n");
-    let (_dir, o, _clock, f) = world(&[("slow.txt", "line")], &rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("slow.txt", "line")], &rules, Config::direct()).await;
     let parser = Arc::new(LineParser::default());
     let u = url(&o, "/slow.txt");
     let tasks: Vec<_> = (0..100)
@@ -812,7 +821,7 @@ async fn a_hundred_calls_on_one_missing_url_reach_the_origin_once() {
 async fn a_hundred_calls_on_one_stale_url_revalidate_once() {
     let rules = "[[rule]]\npath = \"/slow.txt\"\ndelay = \"300ms\"\n\
                  headers = { \"Cache-Control\" = \"max-age=10\" }\n";
-    let (_dir, o, clock, f) = world(&[("slow.txt", "line")], rules, Config::default()).await;
+    let (_dir, o, clock, f) = world(&[("slow.txt", "line")], rules, Config::direct()).await;
     let u = url(&o, "/slow.txt");
     get(&f.call(), &u, Script).await;
     clock.advance(secs(15));
@@ -851,7 +860,7 @@ async fn a_hundred_calls_on_one_stale_url_revalidate_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_leader_does_not_wedge_its_followers() {
     let rules = format!("{FRESH_60}\n[[rule]]\npath = \"/slow.txt\"\ndelay = \"500ms\"\n");
-    let (_dir, o, _clock, f) = world(&[("slow.txt", "line")], &rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("slow.txt", "line")], &rules, Config::direct()).await;
     let u = url(&o, "/slow.txt");
     let leader = {
         let (f, u) = (Arc::clone(&f), u.clone());
@@ -896,7 +905,7 @@ async fn a_cancelled_leader_does_not_wedge_its_followers() {
 async fn followers_never_reuse_a_private_answer() {
     let rules = "[[rule]]\npath = \"/me.txt\"\ndelay = \"300ms\"\n\
                  headers = { \"Cache-Control\" = \"private, max-age=60\" }\n";
-    let (_dir, o, _clock, f) = world(&[("me.txt", "yours")], rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("me.txt", "yours")], rules, Config::direct()).await;
     let u = url(&o, "/me.txt");
     let tasks: Vec<_> = (0..10)
         .map(|_| {
@@ -931,7 +940,7 @@ async fn each_call_has_its_own_cookie_jar() {
     let (_dir, o, _clock, f) = world(
         &[("login.txt", "in"), ("page.txt", "p")],
         SET_SID,
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let a = f.call();
@@ -950,7 +959,7 @@ async fn each_call_has_its_own_cookie_jar() {
 
 #[tokio::test]
 async fn a_shared_jar_carries_cookies_across_calls() {
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cookies.scope = CookieScope::Shared;
     let (_dir, o, _clock, f) =
         world(&[("login.txt", "in"), ("page.txt", "p")], SET_SID, config).await;
@@ -964,7 +973,7 @@ async fn a_shared_jar_carries_cookies_across_calls() {
 
 #[tokio::test]
 async fn a_removed_cookie_is_never_sent_so_the_origin_issues_a_fresh_one() {
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cookies.scope = CookieScope::Shared;
     config.cookies.remove = vec!["sid".to_string()];
     let (_dir, o, _clock, f) =
@@ -993,7 +1002,7 @@ async fn preload_fills_the_cache_with_documents_their_root_and_scripts() {
         ("s2.js", "var b;"),
     ]);
     let o = origin(dir.path(), FRESH_60).await;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     for (name, path) in [("welcome", "/welcome.txt"), ("zz-broken", "/missing.txt")] {
         config
             .preload
@@ -1054,7 +1063,7 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
     let (dir, o, _clock, f) = world(
         &[("a.txt", "fine\nbad unclosed <form>\n")],
         FRESH_60,
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let parser = LineParser::default();
@@ -1083,7 +1092,7 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
 #[tokio::test]
 async fn a_timeout_fails_stores_nothing_and_the_next_fetch_works() {
     let rules = format!("{FRESH_60}\n[[rule]]\npath = \"/slow.txt\"\ndelay = \"700ms\"\n");
-    let (_dir, o, _clock, f) = world(&[("slow.txt", "late")], &rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("slow.txt", "late")], &rules, Config::direct()).await;
     let call = f.call();
     let u = url(&o, "/slow.txt");
     let req =
@@ -1149,7 +1158,7 @@ async fn broken_answers_fail_store_nothing_and_do_not_poison_the_next_fetch() {
 async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
     let rules =
         "[[rule]]\npath = \"/gone.txt\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n";
-    let (_dir, o, _clock, f) = world(&[], rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[], rules, Config::direct()).await;
     let call = f.call();
     let req = FetchRequest::get(url(&o, "/gone.txt"), Document, Referrer::User);
     let e = call.fetch(&req, None).await.expect_err("404");
@@ -1193,7 +1202,7 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "k=v" }
     let (_dir, o, _clock, f) = world(
         &[("p.txt", "mine"), ("c.txt", "cookie")],
         rules,
-        Config::default(),
+        Config::direct(),
     )
     .await;
     for path in ["/p.txt", "/c.txt"] {
@@ -1234,7 +1243,7 @@ async fn redirects_are_followed_and_a_cached_redirect_is_not_asked_again() {
          [[rule]]\npath = \"/old.txt\"\nstatus = 301\nheaders = {{ Location = \"new.txt#part\" }}\n\
          [[rule]]\npath = \"/temp.txt\"\nstatus = 302\nheaders = {{ Location = \"/new.txt\", \"Cache-Control\" = \"no-store\" }}\n"
     );
-    let (_dir, o, _clock, f) = world(&[("new.txt", "here")], &rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("new.txt", "here")], &rules, Config::direct()).await;
     let call = f.call();
     let old = url(&o, "/old.txt");
     let r = get(&call, &old, Document).await;
@@ -1288,7 +1297,7 @@ path = "/b.txt"
 status = 302
 headers = { Location = "a.txt" }
 "#;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.fetch.max_redirects = 3;
     let (_dir, o, _clock, f) = world(&[], rules, config).await;
     let u = url(&o, "/a.txt");
@@ -1315,7 +1324,7 @@ async fn a_303_after_a_post_continues_as_a_get() {
     let rules = format!(
         "{FRESH_60}\n[[rule]]\npath = \"/submit\"\nstatus = 303\nheaders = {{ Location = \"done.txt\" }}\n"
     );
-    let (_dir, o, _clock, f) = world(&[("done.txt", "thanks")], &rules, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("done.txt", "thanks")], &rules, Config::direct()).await;
     let call = f.call();
     let post = FetchRequest::post(
         url(&o, "/submit"),
@@ -1352,7 +1361,7 @@ async fn a_303_after_a_post_continues_as_a_get() {
 async fn file_urls_are_reused_by_stamp_and_a_change_is_noticed() {
     let root = site(&[("app/main.txt", "first")]);
     let clock = clock();
-    let config = Arc::new(Config::default());
+    let config = Arc::new(Config::direct());
     let f = Fetcher::new(config, clock.clone(), Some(root.path())).expect("fetcher");
     let parser = LineParser::default();
     let call = f.call();
@@ -1384,7 +1393,7 @@ async fn file_urls_are_reused_by_stamp_and_a_change_is_noticed() {
 async fn file_urls_are_confined_and_never_read_from_http_documents() {
     let root = site(&[("inside.txt", "ok")]);
     let outside = site(&[("secret.txt", "no")]);
-    let f = Fetcher::new(Arc::new(Config::default()), clock(), Some(root.path())).expect("fetcher");
+    let f = Fetcher::new(Arc::new(Config::direct()), clock(), Some(root.path())).expect("fetcher");
     let call = f.call();
     let secret = Url::from_file_path(outside.path().join("secret.txt")).expect("url");
     let e = call
@@ -1438,7 +1447,7 @@ async fn file_urls_are_confined_and_never_read_from_http_documents() {
 
 #[tokio::test]
 async fn every_fetch_leaves_one_record() {
-    let (_dir, o, _clock, f) = world(&[("a.txt", "abc")], FRESH_60, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("a.txt", "abc")], FRESH_60, Config::direct()).await;
     let call = f.call();
     let u = url(&o, "/a.txt");
     get(&call, &u, Document).await;
@@ -1467,7 +1476,7 @@ async fn every_fetch_leaves_one_record() {
 
 #[tokio::test]
 async fn set_cookie_headers_of_a_proxied_request_are_passed_on_not_kept() {
-    let (_dir, o, _clock, f) = world(&[("login.txt", "in")], SET_SID, Config::default()).await;
+    let (_dir, o, _clock, f) = world(&[("login.txt", "in")], SET_SID, Config::direct()).await;
     let proxied = f.proxy_call();
     assert!(proxied.jar().is_none());
     let mut req = FetchRequest::get(url(&o, "/login.txt"), Data, Referrer::User);

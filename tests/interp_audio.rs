@@ -41,7 +41,7 @@ async fn world_with(files: &[(&str, &[u8])], rules: &str) -> World {
     let origin = origin(dir.path(), rules).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let browser =
-        Browser::with_workers(Config::default(), clock, Some(dir.path()), 1).expect("browser");
+        Browser::with_workers(Config::direct(), clock, Some(dir.path()), 1).expect("browser");
     World {
         dir,
         origin,
@@ -928,6 +928,7 @@ async fn run_with_realtime_takes_as_long_as_the_prompts() {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_vxb"))
             .args(["run", &url, "--realtime", "--input", "hangup"])
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .output()
             .expect("vxb runs")
     })

@@ -54,7 +54,7 @@ fn fixture_dir(name: &str) -> std::path::PathBuf {
 async fn fixture_world(name: &str) -> (Origin, Browser) {
     let origin = origin(&fixture_dir(name), "").await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let browser = Browser::with_workers(Config::default(), clock, None, 2).expect("browser");
+    let browser = Browser::with_workers(Config::direct(), clock, None, 2).expect("browser");
     (origin, browser)
 }
 
@@ -1133,7 +1133,7 @@ async fn session_connection_values_reach_the_document() {
 // ------------------------------------------------------------- limits ----
 
 fn tight_limits() -> Config {
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.limits.script_loop_iterations = 10_000;
     config.limits.script_recursion = 50;
     config.limits.max_document_transitions = 20;
@@ -1429,7 +1429,7 @@ async fn leave_then_look(leave: &str) -> (CallReport, (u64, u64, u64)) {
     let w = one_worker_world(
         &[("leave.vxml", leave), ("look.vxml", &vxml(LOOK))],
         "",
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let a = w.call("leave.vxml", &[]).await;
@@ -1507,7 +1507,7 @@ async fn a_reused_engine_keeps_the_dom_of_cached_data_and_no_call_can_mark_it() 
             ("d.xml", data),
         ],
         rules,
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let a = w.call("mark.vxml", &[]).await;
@@ -1538,7 +1538,7 @@ async fn data_that_is_not_cached_gets_a_dom_built_per_call() {
     let w = one_worker_world(
         &[("read.vxml", &vxml(READ_DOM)), ("d.xml", data)],
         rules,
-        Config::default(),
+        Config::direct(),
     )
     .await;
     for _ in 0..2 {
@@ -1572,7 +1572,7 @@ async fn the_flow_fixture_runs_on_one_engine_call_after_call() {
     let rules = "[[rule]]\npath = \"/**\"\nheaders = { \"Cache-Control\" = \"max-age=3600\" }\n";
     let origin = origin(&fixture_dir("flow"), rules).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let browser = Browser::with_workers(Config::default(), clock, None, 1).expect("browser");
+    let browser = Browser::with_workers(Config::direct(), clock, None, 1).expect("browser");
     let start = origin
         .base_url()
         .join("step1.vxml")

@@ -46,7 +46,7 @@ async fn world(files: &[(&str, &str)], rules: &str) -> World {
     }
     let origin = origin(dir.path(), rules).await;
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let browser = browser(Config::default(), &clock, Some(dir.path()));
+    let browser = browser(Config::direct(), &clock, Some(dir.path()));
     World {
         dir,
         origin,
@@ -295,7 +295,7 @@ async fn preload_fetches_document_root_and_scripts_so_a_call_asks_the_origin_not
         write(dir.path(), name, body.as_bytes());
     }
     let o = origin(dir.path(), &rule("/**", "max-age=3600")).await;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     let start = o.base_url().join("start.vxml").expect("url").to_string();
     config.preload.insert("start".into(), start.clone());
     let clock = Arc::new(ManualClock::at_epoch_2024());
@@ -340,7 +340,7 @@ async fn preload_fetches_document_root_and_scripts_so_a_call_asks_the_origin_not
 async fn file_documents_run_and_http_documents_cannot_read_files() {
     let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interp/flow");
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let b = browser(Config::default(), &clock, Some(&flow));
+    let b = browser(Config::direct(), &clock, Some(&flow));
     let start = url::Url::from_file_path(flow.join("step1.vxml")).expect("file URL");
     let r = b
         .call(
@@ -464,7 +464,7 @@ async fn a_hundred_concurrent_calls_share_one_cache() {
     let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interp/flow");
     let o = origin(&flow, &rule("/**", "max-age=3600")).await;
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let b = Arc::new(browser(Config::default(), &clock, None));
+    let b = Arc::new(browser(Config::direct(), &clock, None));
     let start = o.base_url().join("step1.vxml").expect("url").to_string();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..100 {
@@ -502,7 +502,7 @@ async fn a_hundred_concurrent_calls_share_one_cache() {
 fn call_blocking_runs_a_call_without_a_runtime() {
     let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interp/flow");
     let clock = Arc::new(ManualClock::at_epoch_2024());
-    let b = browser(Config::default(), &clock, Some(&flow));
+    let b = browser(Config::direct(), &clock, Some(&flow));
     let start = url::Url::from_file_path(flow.join("step3.vxml")).expect("file URL");
     let r = b.call_blocking(
         start.as_str(),

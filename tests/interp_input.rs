@@ -629,7 +629,7 @@ async fn a_src_grammar_is_fetched_once_and_hit_on_the_next_call() {
             ),
         ],
         "[[rule]]\npath = \"/*.grxml\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n",
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let r = w.call("a.vxml", &["say:black tea"]).await;
@@ -683,7 +683,7 @@ async fn grammarmaxage_from_attribute_or_property_reaches_the_request() {
             ),
         ],
         "[[rule]]\npath = \"/*.grxml\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n",
-        Config::default(),
+        Config::direct(),
     )
     .await;
     let r = w.call("a.vxml", &["say:coffee"]).await;
@@ -743,7 +743,7 @@ async fn malformed_grammars_are_errors_with_place_and_cause_and_never_cached() {
             ),
         ],
         "[[rule]]\npath = \"/*.grxml\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n",
-        Config::default(),
+        Config::direct(),
     )
     .await;
 

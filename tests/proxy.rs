@@ -60,7 +60,7 @@ async fn proxy_with(upstream: &Url, config: Config, clock: &Arc<ManualClock>) ->
 }
 
 async fn proxy(upstream: &Url, clock: &Arc<ManualClock>) -> Proxy {
-    proxy_with(upstream, Config::default(), clock).await
+    proxy_with(upstream, Config::direct(), clock).await
 }
 
 fn clock() -> Arc<ManualClock> {
@@ -77,7 +77,8 @@ async fn world(files: &[(&str, &str)], rules: &str) -> (TempDir, Origin, Arc<Man
 }
 
 fn client() -> HttpClient {
-    HttpClient::new(Arc::new(SystemClock)).expect("client builds")
+    HttpClient::new(Arc::new(SystemClock), &vxb::config::Config::direct().fetch)
+        .expect("client builds")
 }
 
 /// One request to `base` + `path` with `headers` and `body`.
@@ -598,7 +599,7 @@ async fn a_slow_origin_is_a_504_after_fetch_timeout() {
     let rules = "[[rule]]\npath = \"/slow.txt\"\ndelay = \"3s\"\n";
     let dir = site(&[("slow.txt", "late")]);
     let o = origin(dir.path(), rules).await;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.fetch.timeout = Duration::from_millis(500);
     let p = proxy_with(&o.base_url(), config, &clock()).await;
     let r = get(&p, "/slow.txt", &[]).await;
@@ -615,7 +616,7 @@ async fn a_slow_origin_is_a_504_after_fetch_timeout() {
 async fn stale_if_error_serves_the_stored_copy_while_the_origin_is_down() {
     let dir = site(&[("a.txt", "kept")]);
     let o = origin(dir.path(), &cache_control("/**", "max-age=10")).await;
-    let mut config = Config::default();
+    let mut config = Config::direct();
     config.cache.stale_if_error = secs(60);
     let c = clock();
     let p = proxy_with(&o.base_url(), config, &c).await;
@@ -634,9 +635,9 @@ async fn stale_if_error_serves_the_stored_copy_while_the_origin_is_down() {
 async fn maxage_limits_makes_a_client_max_age_only_shorten_the_lifetime() {
     let dir = site(&[("a.txt", "x")]);
     let o = origin(dir.path(), &cache_control("/**", "max-age=10")).await;
-    let mut rfc = Config::default();
+    let mut rfc = Config::direct();
     rfc.cache.maxage = MaxAgeMode::Limits;
-    for (config, expected) in [(Config::default(), "hit"), (rfc, "revalidated")] {
+    for (config, expected) in [(Config::direct(), "hit"), (rfc, "revalidated")] {
         let c = clock();
         let p = proxy_with(&o.base_url(), config, &c).await;
         get(&p, "/a.txt", &[]).await;
@@ -694,7 +695,7 @@ fn proxy_threads_share_one_port_and_one_cache() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = site(&[("a.txt", "shared")]);
     let o = rt.block_on(origin(dir.path(), &cache_control("/**", "max-age=60")));
-    let fetcher = Fetcher::new(Arc::new(Config::default()), clock(), None).expect("fetcher");
+    let fetcher = Fetcher::new(Arc::new(Config::direct()), clock(), None).expect("fetcher");
     let upstream = Upstream::parse(o.base_url().as_str()).expect("origin URL");
     let proxy = ProxyThreads::start(ProxyOptions::new(upstream), Arc::clone(&fetcher), 3)
         .expect("proxy threads start");
@@ -724,7 +725,7 @@ fn proxy_threads_share_one_port_and_one_cache() {
 fn proxy_threads_report_a_port_they_cannot_bind() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr");
-    let fetcher = Fetcher::new(Arc::new(Config::default()), clock(), None).expect("fetcher");
+    let fetcher = Fetcher::new(Arc::new(Config::direct()), clock(), None).expect("fetcher");
     let options = ProxyOptions {
         listen: addr,
         ..ProxyOptions::new(Upstream::parse("http://127.0.0.1:1").expect("origin URL"))
@@ -747,7 +748,8 @@ impl Drop for Running {
 
 fn vxb(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vxb"));
-    c.args(args);
+    // A developer's HTTP_PROXY must not capture the loopback origin.
+    c.args(args).env("NO_PROXY", "127.0.0.1,localhost");
     c
 }
 

@@ -37,7 +37,8 @@ async fn start(dir: &Path, rules: &str) -> Origin {
 }
 
 fn client() -> HttpClient {
-    HttpClient::new(Arc::new(SystemClock)).expect("client builds")
+    HttpClient::new(Arc::new(SystemClock), &vxb::config::Config::direct().fetch)
+        .expect("client builds")
 }
 
 async fn request(

@@ -111,6 +111,7 @@ fn fetched(url: &str, rtype: ResourceType, decision: Option<Decision>) -> FetchR
         rtype,
         method: "GET",
         decision,
+        tier: None,
         status: decision.map(|_| 200),
         bytes: 10,
         elapsed: Duration::from_millis(1),
@@ -1156,6 +1157,7 @@ fn the_listing_is_a_table_of_entries_and_statistics() {
         "STALE",
         "BYPASSES",
         "EVICTIONS",
+        "TIER HITS",
     ] {
         assert!(stats.contains(column), "{stats}");
     }
@@ -1177,11 +1179,16 @@ fn the_listing_is_a_table_of_entries_and_statistics() {
             "0",
             "0",
             "0",
-            "75.0%"
+            "75.0%",
+            "0"
         ]
     );
     let grammar = line("grammar ");
-    assert!(grammar.ends_with(" -"), "no fetches, no rate: {grammar}");
+    assert_eq!(
+        cells(grammar)[10..],
+        ["-", "0"],
+        "no fetches, no rate: {grammar}"
+    );
     let all = cells(lines.last().expect("total line"));
     assert_eq!(all[..2], ["all", "5"]);
     assert_eq!(all[3..5], ["2", "2"]);
@@ -1588,7 +1595,7 @@ expect_end = "error.badfetch.http.404"
 "#,
     )
     .expect("valid");
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let report = simulate(&scenario, &mut dialer, |_| {})
         .await
         .expect("runs");
@@ -1632,7 +1639,7 @@ call = "{origin}/a.vxml"
 "#,
     )
     .expect("valid");
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let mut seen = Vec::new();
     let e = simulate(&scenario, &mut dialer, |s| seen.push(s.clone()))
         .await
@@ -1661,7 +1668,7 @@ async fn a_hand_built_scenario_without_its_origin_is_an_error() {
     )
     .expect("valid");
     scenario.origin = None;
-    let mut dialer = fetching_dialer(Config::default());
+    let mut dialer = fetching_dialer(Config::direct());
     let e = simulate(&scenario, &mut dialer, |_| {})
         .await
         .expect_err("no origin");

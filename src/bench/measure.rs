@@ -310,6 +310,7 @@ mod tests {
             rtype,
             method: "GET",
             decision,
+            tier: None,
             status: Some(200),
             bytes: 1,
             elapsed: Duration::ZERO,

@@ -18,11 +18,15 @@
 //! - [`vxml`]: [`VxmlDriver`], which runs each call through the interpreter.
 //! - [`sweep`](mod@sweep): budget points, concurrency, measurement per point.
 //! - [`output`], [`plot`], [`progress`]: results, files, the bar.
+//! - [`fleet`]: `--workers 1,2,4,8 --tier squid`: worker processes, each
+//!   with its own small cache, splitting the calls, with and without a
+//!   shared caching tier.
 //!
 //! [`run`] puts them together.
 
 pub mod app;
 pub mod driver;
+pub mod fleet;
 pub mod measure;
 pub mod origin;
 pub mod output;
@@ -38,10 +42,13 @@ use std::sync::Arc;
 
 pub use app::{App, AppSpec, CallPlan, Resource};
 pub use driver::{CallDriver, CallOutcome, FetchDriver};
+pub use fleet::{FleetOptions, FleetPoint, FleetReport, TierChoice, WorkerCommand, run_fleet};
 pub use origin::{ChildOrigin, OriginSnapshot};
 pub use output::{AppSummary, BenchPoint, BenchReport, Written};
 pub use progress::Progress;
-pub use sweep::{DEFAULT_BUDGETS, Stop, SweepOptions, budget_config, sweep};
+pub use sweep::{
+    DEFAULT_BUDGETS, Share, ShareResult, Stop, SweepOptions, budget_config, run_share, sweep,
+};
 pub use vxml::VxmlDriver;
 pub use zipf::Zipf;
 

@@ -45,21 +45,7 @@ pub fn svg(points: &[BenchPoint], title: &str) -> String {
     let y_hit = |rate: f64| bottom - rate.clamp(0.0, 1.0) * plot_h;
     let y_cpu = |ms: f64| bottom - (ms / cpu_max).clamp(0.0, 1.0) * plot_h;
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(
-        s,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
-    );
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-        WIDTH / 2.0,
-        escape(title)
-    );
+    let mut s = head(title);
 
     // Grid and left axis: hit rate every 20 %.
     for i in 0..=5 {
@@ -183,6 +169,123 @@ fn series(
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{colour}"/>"#
         );
     }
+}
+
+/// A line plot of several series over a numeric x axis (the points' own x
+/// values as categories, evenly spaced), y from 0: the fleet benchmark's
+/// origin requests per call against browser processes, one line per tier.
+pub fn lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> String {
+    const COLOURS: [&str; 4] = [HIT_COLOUR, CPU_COLOUR, ORIGIN_COLOUR, AXIS_COLOUR];
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let bottom = TOP + plot_h;
+    let mut xs: Vec<f64> = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(x, _)| x))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let n = xs.len().max(1) as f64;
+    let x_of = |x: f64| {
+        let i = xs.iter().position(|&v| v == x).unwrap_or(0);
+        LEFT + (i as f64 + 0.5) * plot_w / n
+    };
+    let y_max = nice_ceiling(
+        series
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
+            .fold(0.0, f64::max),
+    );
+    let y_of = |y: f64| bottom - (y / y_max).clamp(0.0, 1.0) * plot_h;
+    let mut s = head(title);
+    for i in 0..=5 {
+        let v = y_max * f64::from(i) / 5.0;
+        let y = y_of(v);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="#e0e0e0"/>"##,
+            LEFT + plot_w
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            LEFT - 8.0,
+            y + 4.0,
+            tick_label(v, y_max / 5.0)
+        );
+    }
+    for &x in &xs {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{x}</text>"#,
+            x_of(x),
+            bottom + 18.0
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        LEFT + plot_w / 2.0,
+        bottom + 40.0,
+        escape(x_label)
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="20" y="{}" text-anchor="middle" transform="rotate(-90 20 {})">{}</text>"#,
+        TOP + plot_h / 2.0,
+        TOP + plot_h / 2.0,
+        escape(y_label)
+    );
+    for (k, (name, points)) in series.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let xy: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x_of(x), y_of(y))).collect();
+        let attr: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = writeln!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+            attr.join(" ")
+        );
+        for (x, y) in &xy {
+            let _ = writeln!(
+                s,
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{colour}"/>"#
+            );
+        }
+        let ly = TOP - 20.0 + 16.0 * k as f64;
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{ly}" fill="{colour}">{}</text>"#,
+            LEFT + 10.0,
+            escape(name)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The document's start: the `<svg>` element, a white page, the title.
+fn head(title: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
+        WIDTH / 2.0,
+        escape(title)
+    );
+    s
 }
 
 /// The smallest 1, 2 or 5 × 10^k at or above `v` (1 for nothing to plot).

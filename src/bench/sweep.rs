@@ -34,6 +34,7 @@ use super::progress::Progress;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::fetch::Fetcher;
+use crate::fetch::tier::TierDecision;
 use crate::resource::{PerType, ResourceType};
 
 /// Budget points used when none are given: from nothing cached to
@@ -81,7 +82,7 @@ impl Default for SweepOptions {
             warmup_calls: 0,
             budgets: DEFAULT_BUDGETS.to_vec(),
             seed: 1,
-            base: Config::default(),
+            base: Config::direct(),
         }
     }
 }
@@ -189,6 +190,7 @@ async fn run_point<D: CallDriver>(
         seed: options.seed,
         concurrency: options.concurrency,
         progress: progress.clone(),
+        share: Share::ALL,
     };
     if options.warmup_calls > 0 {
         progress.start(format!("warm-up {label}"), options.warmup_calls, "calls");
@@ -233,6 +235,78 @@ async fn run_point<D: CallDriver>(
     }))
 }
 
+/// What one process of a fleet did in its measured phase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct ShareResult {
+    /// Calls that ended as planned, and those that did not.
+    pub calls: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub fetches: u64,
+    pub fetch_errors: u64,
+    pub first_fetch_error: Option<String>,
+    /// Of `fetches`, those served from the process's own cache.
+    pub from_cache: u64,
+    /// Fetches the shared tier answered and said what it did; its hits.
+    pub tier_answered: u64,
+    pub tier_hits: u64,
+    /// The process's CPU time (user + system) for the measured calls.
+    pub cpu_seconds: f64,
+}
+
+/// One process's part of a fleet point: its share of `warmup` unmeasured
+/// calls, then `between` (the fleet waits there until every process is
+/// done), then its share of `calls` measured ones. Each phase has its own
+/// cache, made from `config`: the warm-up warms the shared tier, and the
+/// measured calls start from an empty cache, as a browser joining a fleet
+/// does — what the tier is for.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_share<D: CallDriver>(
+    app: &Arc<App>,
+    base: &Url,
+    driver: &Arc<D>,
+    config: Config,
+    concurrency: usize,
+    seed: u64,
+    (warmup, calls): (u64, u64),
+    share: Share,
+    between: impl FnOnce() -> Result<(), BenchError>,
+) -> Result<ShareResult, BenchError> {
+    let config = Arc::new(config);
+    let phase = || -> Result<Phase<D>, BenchError> {
+        let fetcher = Fetcher::new(Arc::clone(&config), Arc::new(SystemClock), None)?;
+        Ok(Phase {
+            app: Arc::clone(app),
+            driver: Arc::clone(driver),
+            point: Arc::new(driver.start_point(fetcher)?),
+            base: base.clone(),
+            seed,
+            concurrency,
+            progress: Progress::hidden(),
+            share,
+        })
+    };
+    phase()?.run(Stop::Calls(share.of(warmup)), 0).await?;
+    let measured = phase()?;
+    between()?;
+    let cpu_before = measure::process_cpu()?;
+    let tally = measured.run(Stop::Calls(share.of(calls)), warmup).await?;
+    let cpu = measure::process_cpu()?.since(cpu_before);
+    let all = tally.hits.overall();
+    Ok(ShareResult {
+        calls: tally.ok,
+        errors: tally.failed,
+        first_error: tally.first_error,
+        fetches: all.fetches,
+        fetch_errors: tally.fetch_errors,
+        first_fetch_error: tally.first_fetch_error,
+        from_cache: all.from_cache,
+        tier_answered: tally.tier_answered,
+        tier_hits: tally.tier_hits,
+        cpu_seconds: cpu.as_secs_f64(),
+    })
+}
+
 /// What every worker of a phase shares.
 struct Phase<D: CallDriver> {
     app: Arc<App>,
@@ -242,11 +316,37 @@ struct Phase<D: CallDriver> {
     seed: u64,
     concurrency: usize,
     progress: Progress,
+    /// This process's share of the calls (all of them but in a fleet).
+    share: Share,
+}
+
+/// Which of a phase's calls one process of a fleet runs: call `k` of the
+/// process is call `offset + k × stride` of the phase, so N processes with
+/// offsets 0..N and stride N run every call exactly once between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub offset: u64,
+    pub stride: u64,
+}
+
+impl Share {
+    /// All the calls.
+    pub const ALL: Share = Share {
+        offset: 0,
+        stride: 1,
+    };
+
+    /// How many of a phase's `total` calls are this share's.
+    pub fn of(self, total: u64) -> u64 {
+        total
+            .saturating_sub(self.offset)
+            .div_ceil(self.stride.max(1))
+    }
 }
 
 impl<D: CallDriver> Phase<D> {
-    /// Runs calls `first`, `first + 1`, … on `concurrency` workers until
-    /// `stop`.
+    /// Runs calls `first`, `first + 1`, … (of this process's share) on
+    /// `concurrency` workers until `stop`.
     async fn run(&self, stop: Stop, first: u64) -> Result<Tally, BenchError> {
         let next = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
@@ -257,11 +357,12 @@ impl<D: CallDriver> Phase<D> {
                 Arc::clone(&self.driver),
                 Arc::clone(&self.point),
             );
-            let (base, seed, progress, next) = (
+            let (base, seed, progress, next, share) = (
                 self.base.clone(),
                 self.seed,
                 self.progress.clone(),
                 Arc::clone(&next),
+                self.share,
             );
             workers.spawn(async move {
                 let mut tally = Tally::default();
@@ -274,7 +375,8 @@ impl<D: CallDriver> Phase<D> {
                     if !more {
                         break;
                     }
-                    let plan = app.plan(&base, seed, first + i)?;
+                    let call = first + share.offset + i * share.stride;
+                    let plan = app.plan(&base, seed, call)?;
                     tally.add(driver.run_call(&point, plan).await);
                     match stop {
                         Stop::Calls(_) => progress.call_done(),
@@ -303,12 +405,20 @@ struct Tally {
     first_error: Option<String>,
     fetch_errors: u64,
     first_fetch_error: Option<String>,
+    /// Fetches the shared tier answered (it said what it did), and of
+    /// those, its hits.
+    tier_answered: u64,
+    tier_hits: u64,
 }
 
 impl Tally {
     fn add(&mut self, outcome: CallOutcome) {
         for r in &outcome.fetches {
             self.hits.record(r);
+            if let Some(t) = &r.tier {
+                self.tier_answered += 1;
+                self.tier_hits += u64::from(t.decision == TierDecision::Hit);
+            }
             if let Some(e) = &r.error {
                 self.fetch_errors += 1;
                 self.first_fetch_error
@@ -334,6 +444,8 @@ impl Tally {
             self.first_error = other.first_error;
         }
         self.fetch_errors += other.fetch_errors;
+        self.tier_answered += other.tier_answered;
+        self.tier_hits += other.tier_hits;
         if self.first_fetch_error.is_none() {
             self.first_fetch_error = other.first_fetch_error;
         }
@@ -472,6 +584,7 @@ mod tests {
                     rtype: ResourceType::Audio,
                     method: "GET",
                     decision: Some(d),
+                    tier: None,
                     status: Some(200),
                     bytes: 10,
                     elapsed: Duration::ZERO,

@@ -139,6 +139,27 @@ impl RequestDirectives {
         r
     }
 
+    /// The directives to send to a caching proxy (the shared tier) so that
+    /// it answers as this cache would. Under `maxage = "overrides"` a
+    /// request `max-age=M` also accepts a stored response older than its
+    /// own lifetime, up to age M; an RFC 9111 cache reads `max-age=M` only as
+    /// a limit, so the request also says `max-stale=M` (with a `maxstale` S,
+    /// `max-stale=M+S`): age ≤ M is then exactly what both accept. Under
+    /// `"limits"` the directives already mean the same thing at the tier.
+    pub fn for_tier(self, mode: MaxAgeMode) -> RequestDirectives {
+        match (mode, self.max_age, self.max_stale) {
+            (MaxAgeMode::Overrides, Some(age), None) => RequestDirectives {
+                max_stale: Some(MaxStale::Limit(age)),
+                ..self
+            },
+            (MaxAgeMode::Overrides, Some(age), Some(MaxStale::Limit(stale))) => RequestDirectives {
+                max_stale: Some(MaxStale::Limit(age.saturating_add(stale))),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// The `Cache-Control` request header carrying these directives (spec §3,
     /// last paragraph: a caching proxy between browser and origin honours them
     /// too), e.g. `max-age=120, max-stale=30`; `None` when there are none.

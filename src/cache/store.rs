@@ -124,6 +124,9 @@ pub struct TypeStats {
     pub evictions: u64,
     /// Inserts refused (see [`Rejected`]).
     pub refused: u64,
+    /// Fetches that went past this cache and were answered by the shared
+    /// tier without an origin request (see `fetch::tier`).
+    pub tier_hits: u64,
 }
 
 impl TypeStats {
@@ -264,6 +267,15 @@ impl Store {
         self.shards[rtype].counters.decisions[decision].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a fetch this cache could not serve that the shared tier (a
+    /// caching proxy on the way) answered without asking the origin.
+    pub fn record_tier_hit(&self, rtype: ResourceType) {
+        self.shards[rtype]
+            .counters
+            .tier_hits
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A snapshot of every type's statistics. Each type's entry and byte
     /// counts are read under its lock, so they agree with each other.
     pub fn stats(&self) -> PerType<TypeStats> {
@@ -280,6 +292,7 @@ impl Store {
                 decisions: PerDecision::from_fn(|d| load(&c.decisions[d])),
                 evictions: st.evictions,
                 refused: load(&c.refused),
+                tier_hits: load(&c.tier_hits),
             }
         })
     }
@@ -360,6 +373,7 @@ impl Shard {
 struct Counters {
     decisions: PerDecision<AtomicU64>,
     refused: AtomicU64,
+    tier_hits: AtomicU64,
 }
 
 /// The LRU key: who sees the entry, and its URL.

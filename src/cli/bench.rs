@@ -8,10 +8,15 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use std::sync::Arc;
+
+use crate::bench::fleet::{worker_between, worker_result};
 use crate::bench::{
-    self, App, AppSpec, BenchError, BenchSetup, FetchDriver, Stop, SweepOptions, VxmlDriver,
+    self, App, AppSpec, BenchError, BenchSetup, CallDriver, ChildOrigin, FetchDriver, FleetOptions,
+    Share, ShareResult, Stop, SweepOptions, TierChoice, VxmlDriver, WorkerCommand, budget_config,
+    run_share,
 };
-use crate::config::parse_duration;
+use crate::config::{Config, ProxyList, ProxySetting, parse_duration};
 use crate::resource::ResourceType;
 
 /// The arguments of `vxb bench`.
@@ -62,6 +67,32 @@ pub struct BenchArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Run a fleet instead of a budget sweep: one point per count of
+    /// browser processes, each with its own small cache (`--worker-budget`),
+    /// splitting `--warmup` and `--calls` between them.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
+    pub workers: Vec<u64>,
+    /// With `--workers`: the shared tier in front of the origin, `squid` (a
+    /// private Squid per point), `none`, or a running proxy's URL; several,
+    /// comma-separated, are compared.
+    #[arg(long, value_delimiter = ',', default_value = "squid,none", value_parser = TierChoice::parse)]
+    pub tier: Vec<TierChoice>,
+    /// With `--workers`: each browser's cache budget, in percent of the
+    /// application's bytes (per type).
+    #[arg(long, default_value_t = 5.0)]
+    pub worker_budget: f64,
+    /// With `--tier squid`: Squid's memory cache, in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub squid_memory_mb: u64,
+    /// Internal: run as worker I of N of a fleet (`I/N`).
+    #[arg(long, hide = true, requires = "origin_url")]
+    pub worker: Option<String>,
+    /// Internal: the fleet's origin.
+    #[arg(long, hide = true)]
+    pub origin_url: Option<url::Url>,
+    /// Internal: the fleet's tier.
+    #[arg(long, hide = true)]
+    pub tier_url: Option<url::Url>,
 }
 
 /// What runs each call.
@@ -77,7 +108,13 @@ pub enum Driver {
 
 impl BenchArgs {
     fn setup(&self) -> Result<BenchSetup, BenchError> {
-        let base = super::run::load_config(self.config.as_deref()).map_err(BenchError::Option)?;
+        let mut base =
+            super::run::load_config(self.config.as_deref()).map_err(BenchError::Option)?;
+        // The origin is a child on loopback: the environment's proxy must
+        // not capture it (a proxy the configuration names is a tier, kept).
+        if base.fetch.proxy == ProxySetting::Env {
+            base.fetch.proxy = ProxySetting::None;
+        }
         let exe = std::env::current_exe().map_err(|e| {
             BenchError::Option(format!(
                 "cannot find the vxb executable to run the origin: {e}"
@@ -112,6 +149,15 @@ pub fn run(args: BenchArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if let Some(worker) = &args.worker {
+        return match run_worker(&args, &setup, worker) {
+            Ok(()) => EXIT_OK,
+            Err(e) => fail(e),
+        };
+    }
+    if !args.workers.is_empty() && !args.generate {
+        return run_fleet(&args, &setup);
+    }
     if args.generate {
         return match App::generate(&setup.app_dir, &setup.app) {
             Ok(app) => {
@@ -206,4 +252,160 @@ fn print_app(app: &App) {
         app.site().display(),
         app.rules_file().display()
     );
+}
+
+/// `--workers`: the fleet benchmark (see `bench::fleet`).
+fn run_fleet(args: &BenchArgs, setup: &BenchSetup) -> u8 {
+    let result = (|| {
+        let app = App::generate(&setup.app_dir, &setup.app)?;
+        let origin = ChildOrigin::spawn(&setup.exe, app.site(), Some(app.rules_file()))?;
+        let mut common: Vec<String> = vec![
+            "--driver".into(),
+            match args.driver {
+                Driver::Vxml => "vxml",
+                Driver::Fetch => "fetch",
+            }
+            .into(),
+            "--seed".into(),
+            args.seed.to_string(),
+            "--topics".into(),
+            args.topics.to_string(),
+            "--prompts".into(),
+            args.prompts.to_string(),
+            "--zipf".into(),
+            args.zipf.to_string(),
+            "--warmup".into(),
+            args.warmup.to_string(),
+            "--calls".into(),
+            args.calls.to_string(),
+            "--worker-budget".into(),
+            args.worker_budget.to_string(),
+            "--no-progress".into(),
+        ];
+        if let Some(c) = &args.config {
+            common.push("--config".into());
+            common.push(
+                std::path::absolute(c)
+                    .map_err(|e| BenchError::io(c, e))?
+                    .display()
+                    .to_string(),
+            );
+        }
+        let worker = WorkerCommand {
+            exe: setup.exe.clone(),
+            args: common,
+            dir: args.out.join("workers"),
+        };
+        let options = FleetOptions {
+            workers: args.workers.clone(),
+            tiers: args.tier.clone(),
+            concurrency: args.concurrency,
+            warmup: args.warmup,
+            calls: args.calls,
+            budget: args.worker_budget / 100.0,
+            squid_memory_mb: args.squid_memory_mb,
+        };
+        let quiet = args.no_progress;
+        bench::run_fleet(&origin, &worker, &options, |p| {
+            if !quiet {
+                eprintln!(
+                    "tier {} with {} workers: {} calls, {:.2} origin requests per call",
+                    p.tier,
+                    p.workers,
+                    p.calls,
+                    p.origin_requests_per_call.unwrap_or(0.0)
+                );
+            }
+        })
+    })();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    print!("{}", report.table());
+    match report.write_files(&args.out) {
+        Ok([csv, json, svg]) => println!(
+            "wrote {}, {} and {}",
+            csv.display(),
+            json.display(),
+            svg.display()
+        ),
+        Err(e) => {
+            eprintln!("vxb bench: {e}");
+            return EXIT_FAILED;
+        }
+    }
+    match report.points.iter().find_map(|p| p.first_error.as_deref()) {
+        Some(e) => {
+            eprintln!("vxb bench: some calls failed; the first: {e}");
+            EXIT_FAILED
+        }
+        None => EXIT_OK,
+    }
+}
+
+/// `--worker I/N`: one browser process of a fleet, talking to its parent
+/// over stdin/stdout.
+fn run_worker(args: &BenchArgs, setup: &BenchSetup, worker: &str) -> Result<(), BenchError> {
+    let bad = || BenchError::Option(format!("--worker {worker}: expected I/N with I < N"));
+    let (i, n) = worker.split_once('/').ok_or_else(bad)?;
+    let (offset, stride) = (
+        i.parse::<u64>().map_err(|_| bad())?,
+        n.parse::<u64>().map_err(|_| bad())?,
+    );
+    if offset >= stride {
+        return Err(bad());
+    }
+    let origin = args.origin_url.clone().ok_or_else(bad)?;
+    let app = Arc::new(App::generate(&setup.app_dir, &setup.app)?);
+    let mut config = budget_config(
+        &setup.sweep.base,
+        &app.total_bytes(),
+        args.worker_budget / 100.0,
+    );
+    config.fetch.proxy = match &args.tier_url {
+        Some(u) => ProxySetting::Urls(ProxyList::new(vec![u.clone()]).ok_or_else(bad)?),
+        None => ProxySetting::None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| BenchError::Worker(format!("cannot start the async runtime: {e}")))?;
+    let share = Share { offset, stride };
+    let result = match args.driver {
+        Driver::Vxml => share_with(
+            &runtime,
+            &app,
+            &origin,
+            VxmlDriver::default(),
+            config,
+            args,
+            share,
+        )?,
+        Driver::Fetch => share_with(&runtime, &app, &origin, FetchDriver, config, args, share)?,
+    };
+    worker_result(&result)
+}
+
+/// A worker's share of the calls, through `driver`.
+fn share_with<D: CallDriver>(
+    runtime: &tokio::runtime::Runtime,
+    app: &Arc<App>,
+    origin: &url::Url,
+    driver: D,
+    config: Config,
+    args: &BenchArgs,
+    share: Share,
+) -> Result<ShareResult, BenchError> {
+    runtime.block_on(run_share(
+        app,
+        origin,
+        &Arc::new(driver),
+        config,
+        usize::try_from(args.concurrency).unwrap_or(usize::MAX),
+        args.seed,
+        (args.warmup, args.calls),
+        share,
+        worker_between,
+    ))
 }

@@ -17,6 +17,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cache::policy::{self, RequestDirectives};
 use crate::clock::SystemClock;
 use crate::config::{Config, parse_duration};
+use crate::fetch::tier::with_tier;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Referrer, location};
 use crate::resource::ResourceType;
 
@@ -193,7 +194,7 @@ pub fn describe(
     let _ = writeln!(
         out,
         "#{n} {} {} {} bytes {:.1} ms {}",
-        f.decision(),
+        with_tier(f.decision().as_str(), f.tier().as_ref()),
         f.status().as_u16(),
         f.body().len(),
         elapsed.as_secs_f64() * 1000.0,

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod proxy;
 pub mod run;
 pub mod simulate;
+pub mod tier;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -40,7 +41,7 @@ pub enum Command {
     },
     /// The load benchmark: cache hit rate against CPU load, swept over
     /// cache budgets (spec §6).
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Fetch a URL through the cache like curl: the cache decision of each
     /// repetition and the headers that drove it.
     Fetch(fetch::FetchArgs),
@@ -54,6 +55,9 @@ pub enum Command {
     /// Run a scenario's calls through one shared cache and check their
     /// expectations (spec §4).
     Simulate(simulate::SimulateArgs),
+    /// Print the configuration of a shared caching tier (Squid) for a fleet
+    /// of vxb browsers.
+    Tier(tier::TierArgs),
     /// Serve a directory as a static origin: ETag, Last-Modified, 304s,
     /// headers by path pattern, one log line per request.
     Serve {
@@ -121,11 +125,12 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Fetch(args) => fetch::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Tier(args) => tier::run(args),
         Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
     }
 }

@@ -21,6 +21,7 @@ use crate::call::{CallEnd, CallObserver, CallerInput, InputSource, Token};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::fetch::FetchRecord;
+use crate::fetch::tier::with_tier;
 use crate::simulate::listing::cache_listing;
 use crate::simulate::start_failure;
 
@@ -213,7 +214,7 @@ impl CallObserver for Printer {
         if self.silent {
             return;
         }
-        let decision = r.decision.map_or("failed", |d| d.as_str());
+        let decision = with_tier(r.decision.map_or("failed", |d| d.as_str()), r.tier.as_ref());
         let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
         println!("fetch {decision} {status} {}", r.url);
     }

@@ -126,6 +126,7 @@ use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
 use super::request::FetchRequest;
 use super::singleflight::Flights;
+use super::tier::{TierDecision, TierStatus};
 use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
 use crate::cache::{Decision, Entry};
@@ -236,6 +237,19 @@ impl Fetched {
         self.parsed.as_ref().map_or(&[], |p| &p.references)
     }
 
+    /// What the shared tier (a caching proxy on the way) did, when this
+    /// fetch went to the network and the response says. A response from
+    /// this cache (hit, stale) carries the tier's word from when it was
+    /// stored, which is not about this fetch.
+    pub fn tier(&self) -> Option<TierStatus> {
+        match self.decision() {
+            Decision::Miss | Decision::Revalidated | Decision::Refreshed | Decision::Bypass => {
+                TierStatus::from_headers(self.headers())
+            }
+            Decision::Hit | Decision::Stale => None,
+        }
+    }
+
     /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
     /// `Age` header.
     pub fn age(&self, now: SystemTime) -> Duration {
@@ -257,7 +271,7 @@ impl Fetcher {
         let file_root = root.map(FileRoot::new).transpose()?;
         Ok(Arc::new(Fetcher {
             store: Arc::new(Store::new(&config.cache)),
-            http: HttpClient::new(Arc::clone(&clock))?,
+            http: HttpClient::new(Arc::clone(&clock), &config.fetch)?,
             cookies: Cookies::new(&config.cookies),
             file_root,
             flights: Flights::default(),
@@ -422,6 +436,7 @@ impl CallFetcher {
             rtype: req.rtype,
             method: req.method.name(),
             decision: fetched.map(Fetched::decision),
+            tier: fetched.and_then(Fetched::tier),
             status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,
@@ -432,6 +447,9 @@ impl CallFetcher {
         if let Some(decision) = record.decision {
             self.fetcher.store.record(req.rtype, decision);
         }
+        if record.tier.as_ref().map(|t| t.decision) == Some(TierDecision::Hit) {
+            self.fetcher.store.record_tier_hit(req.rtype);
+        }
         tracing::info!(
             target: "vxb::fetch",
             call = self.call.get(),
@@ -439,6 +457,7 @@ impl CallFetcher {
             final_url = %record.final_url,
             rtype = %record.rtype,
             decision = record.decision.map_or("-", Decision::as_str),
+            tier = record.tier.as_ref().map_or("-", |t| t.decision.as_str()),
             status = record.status.unwrap_or(0),
             bytes = record.bytes,
             elapsed_ms = record.elapsed.as_secs_f64() * 1000.0,

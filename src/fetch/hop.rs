@@ -137,10 +137,10 @@ impl<'a> Ctx<'a> {
             directives.max_stale = Some(MaxStale::Limit(s));
         }
         // Spec §3: maxage/maxstale also go out as request Cache-Control, so a
-        // caching proxy on the way honours them; a forwarded Cache-Control
-        // already says what the client wants.
+        // caching proxy on the way honours them as this cache would; a
+        // forwarded Cache-Control already says what the client wants.
         if !headers.contains_key(CACHE_CONTROL)
-            && let Some(v) = directives.to_header()
+            && let Some(v) = directives.for_tier(f.config.cache.maxage).to_header()
         {
             headers.insert(CACHE_CONTROL, v);
         }

@@ -29,7 +29,9 @@ use url::Url;
 
 use super::error::{FetchError, causes, chain, io_cause};
 use super::location::{Scheme, resolve};
+use super::tier;
 use crate::clock::Clock;
+use crate::config::FetchConfig;
 
 /// The `User-Agent` vxb sends.
 pub const USER_AGENT: &str = concat!("vxb/", env!("CARGO_PKG_VERSION"));
@@ -143,8 +145,9 @@ pub fn redirect_target(
 }
 
 impl HttpClient {
-    /// A client whose request and response times come from `clock`.
-    pub fn new(clock: Arc<dyn Clock>) -> Result<HttpClient, FetchError> {
+    /// A client whose request and response times come from `clock`, going
+    /// through the proxies `fetch` names (`fetch.proxy`).
+    pub fn new(clock: Arc<dyn Clock>, fetch: &FetchConfig) -> Result<HttpClient, FetchError> {
         let setup = |cause: String| FetchError::Client { cause };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -155,7 +158,9 @@ impl HttpClient {
             .with_no_client_auth();
         // reqwest only speaks HTTP/1 here (no http2 feature).
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
+        let builder = tier::configure(reqwest::Client::builder(), fetch)
+            .map_err(|e| setup(format!("fetch.proxy: {}", chain(&e))))?;
+        let client = builder
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)

@@ -22,6 +22,7 @@
 //!   (modification time, size) stamp.
 //! - [`location`]: URL parsing and resolution (`xml:base` included), the
 //!   schemes fetched, and the http → `file:` refusal.
+//! - [`tier`]: the proxy (shared caching tier) a request goes through.
 //! - [`cookies`]: per-call or shared jars, with `cookies.remove`.
 //! - [`error`]: [`FetchError`] and its VoiceXML event name.
 
@@ -38,6 +39,7 @@ pub mod preload;
 pub mod record;
 pub mod request;
 mod singleflight;
+pub mod tier;
 
 pub use cookies::{CookieJar, Cookies};
 pub use error::FetchError;

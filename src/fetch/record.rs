@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use super::tier::TierStatus;
 use crate::cache::Decision;
 use crate::resource::ResourceType;
 
@@ -21,6 +22,9 @@ pub struct FetchRecord {
     /// The cache decision; `None` when the fetch failed before a response
     /// was had (timeout, connection, redirect loop…).
     pub decision: Option<Decision>,
+    /// What the shared tier (a caching proxy on the way) did, when the
+    /// fetch went to the network through one that said.
+    pub tier: Option<TierStatus>,
     /// The HTTP status of the final response (200 for `file:`), if any.
     pub status: Option<u16>,
     /// Body bytes delivered (from the origin or the cache).
@@ -43,6 +47,7 @@ fn millis<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::tier::TierDecision;
 
     #[test]
     fn serializes_for_the_report() {
@@ -51,7 +56,12 @@ mod tests {
             final_url: "http://h/b".into(),
             rtype: ResourceType::Audio,
             method: "GET",
-            decision: Some(Decision::Hit),
+            decision: Some(Decision::Miss),
+            tier: Some(TierStatus {
+                decision: TierDecision::Hit,
+                age: Some(Duration::from_secs(12)),
+                cache: Some("vxb-tier".into()),
+            }),
             status: Some(200),
             bytes: 10,
             elapsed: Duration::from_micros(1500),
@@ -61,7 +71,10 @@ mod tests {
         };
         let v = serde_json::to_value(&r).expect("serializes");
         assert_eq!(v["rtype"], "audio");
-        assert_eq!(v["decision"], "hit");
+        assert_eq!(v["decision"], "miss");
+        assert_eq!(v["tier"]["decision"], "hit");
+        assert_eq!(v["tier"]["age_s"], 12);
+        assert_eq!(v["tier"]["cache"], "vxb-tier");
         assert_eq!(v["elapsed_ms"], 1.5);
         assert_eq!(v["status"], 200);
         assert!(v["error"].is_null());

@@ -90,22 +90,7 @@ impl Upstream {
 /// Application roots (`context`) cannot be told from documents and share the
 /// document budget.
 pub fn resource_type(path: &str) -> ResourceType {
-    let name = path.rsplit('/').next().unwrap_or_default();
-    let Some((_, ext)) = name.rsplit_once('.') else {
-        return ResourceType::Document;
-    };
-    let is = |candidates: &[&str]| candidates.iter().any(|c| c.eq_ignore_ascii_case(ext));
-    if is(&["wav", "mp3", "au", "ulaw", "alaw", "ogg"]) {
-        ResourceType::Audio
-    } else if is(&["js", "mjs"]) {
-        ResourceType::Script
-    } else if is(&["grxml", "gram", "srgs"]) {
-        ResourceType::Grammar
-    } else if is(&["json", "xml"]) {
-        ResourceType::Data
-    } else {
-        ResourceType::Document
-    }
+    ResourceType::by_extension(path)
 }
 
 #[cfg(test)]

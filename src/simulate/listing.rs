@@ -191,7 +191,7 @@ const STATS_DECISIONS: [Decision; 6] = [
 pub fn stats_table(stats: &PerType<TypeStats>) -> String {
     let mut header: Vec<String> = ["TYPE", "ENTRIES", "BYTES/BUDGET"].map(String::from).into();
     header.extend(STATS_DECISIONS.map(|d| d.stat_name().to_uppercase()));
-    header.extend(["EVICTIONS", "HIT RATE"].map(String::from));
+    header.extend(["EVICTIONS", "HIT RATE", "TIER HITS"].map(String::from));
     let mut total = TypeStats::default();
     let mut body: Vec<Vec<String>> = stats
         .iter()
@@ -201,7 +201,7 @@ pub fn stats_table(stats: &PerType<TypeStats>) -> String {
         })
         .collect();
     body.push(stats_row("all", &total));
-    let mut right = [true; 11];
+    let mut right = [true; 12];
     right[0] = false;
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     table(&header, body, &right)
@@ -217,6 +217,7 @@ fn add(total: &mut TypeStats, s: &TypeStats) {
     }
     total.evictions += s.evictions;
     total.refused += s.refused;
+    total.tier_hits += s.tier_hits;
 }
 
 fn stats_row(name: &str, s: &TypeStats) -> Vec<String> {
@@ -225,10 +226,11 @@ fn stats_row(name: &str, s: &TypeStats) -> Vec<String> {
         s.entries.to_string(),
         format!("{}/{}", s.bytes, s.max_bytes),
     ];
-    // The header names the decisions in `Decision::ALL` order, hits first.
+    // The header names the decisions in this order, hits first.
     row.extend(STATS_DECISIONS.map(|d| s.decisions[d].to_string()));
     row.push(s.evictions.to_string());
     row.push(hit_rate(s).map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0)));
+    row.push(s.tier_hits.to_string());
     row
 }
 

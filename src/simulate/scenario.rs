@@ -50,7 +50,7 @@ use super::expect::{
 use crate::cache::Decision;
 use crate::call::Token;
 use crate::config::{
-    Config, ConfigError, HumanDuration, KeyPrefix, line_column, parse_strict_toml,
+    Config, ConfigError, HumanDuration, KeyPrefix, ProxySetting, line_column, parse_strict_toml,
 };
 use crate::serve::{ServeError, ServeOptions, load_rules};
 use crate::simulate::{Dialer, SimulateError, SimulationReport, simulate};
@@ -207,13 +207,19 @@ impl Scenario {
     /// given on the command line) if any, else the scenario's `config`, else
     /// the defaults. A relative `fetch.file_root` is taken relative to the
     /// configuration file; without one, `file:` URLs are confined to the
-    /// scenario's directory (spec §2).
+    /// scenario's directory (spec §2). With an `[origin]`, `proxy = "env"`
+    /// becomes `"none"`: the environment's proxy cannot reach an origin on
+    /// this process's loopback, and must not capture it (a proxy named in
+    /// the configuration is still used, as a tier in front of the origin).
     pub fn load_config(&self, over: Option<&Path>) -> Result<Config, ConfigError> {
         let file = over.or(self.config.as_deref());
         let mut config = match file {
             Some(f) => Config::load(f)?,
             None => Config::default(),
         };
+        if self.origin.is_some() && config.fetch.proxy == ProxySetting::Env {
+            config.fetch.proxy = ProxySetting::None;
+        }
         let base = file.and_then(Path::parent).unwrap_or(&self.dir);
         config.fetch.file_root = Some(match config.fetch.file_root.take() {
             Some(root) => base.join(root),

@@ -48,7 +48,7 @@ pub async fn world_on(
 }
 
 pub async fn world(files: &[(&str, &str)]) -> World {
-    world_with(files, "", Config::default()).await
+    world_with(files, "", Config::direct()).await
 }
 
 impl World {
