@@ -25,7 +25,7 @@ use vxb::cache::policy::{self, RequestDirectives, Reuse};
 use vxb::cache::store::{Store, Visibility};
 use vxb::clock::{Clock, ManualClock};
 use vxb::config::{CacheConfig, Config};
-use vxb::fetch::{BodyParser, FetchRequest, Fetcher, ParsedBody};
+use vxb::fetch::{BodyParser, FetchRequest, Fetcher, ParsedBody, Referrer};
 use vxb::interp::VxmlParser;
 use vxb::resource::ResourceType;
 
@@ -33,7 +33,7 @@ fn response() -> StoredResponse {
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=60".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
-    StoredResponse::new(200, headers, SystemTime::UNIX_EPOCH)
+    StoredResponse::new(http::StatusCode::OK, headers, SystemTime::UNIX_EPOCH)
 }
 
 fn url(i: usize) -> String {
@@ -117,7 +117,7 @@ fn policy_decide_stale(c: &mut Criterion) {
     );
     headers.insert(http::header::LAST_MODIFIED, date.parse().unwrap());
     headers.insert(http::header::CONTENT_TYPE, "audio/wav".parse().unwrap());
-    let stored = StoredResponse::new(200, headers, t0);
+    let stored = StoredResponse::new(http::StatusCode::OK, headers, t0);
     let cfg = CacheConfig::default();
     let request = http::HeaderMap::new();
     let req = RequestDirectives::voicexml(None, None);
@@ -153,7 +153,7 @@ fn warm_fetcher(
     let mut headers = http::HeaderMap::new();
     headers.insert(http::header::CACHE_CONTROL, "max-age=3600".parse().unwrap());
     headers.insert(http::header::ETAG, "\"v1\"".parse().unwrap());
-    let response = StoredResponse::new(200, headers, clock.now());
+    let response = StoredResponse::new(http::StatusCode::OK, headers, clock.now());
     let entry = Entry::new(url.as_str(), rtype, response, body);
     let _ = entry.parsed.set(Arc::new(parsed));
     fetcher.store().insert(entry, Visibility::Shared).unwrap();
@@ -174,7 +174,7 @@ fn fetcher_warm_hit(c: &mut Criterion) {
         ParsedBody::new(42u32),
     );
     let call = fetcher.call();
-    let req = FetchRequest::get(url, ResourceType::Document);
+    let req = FetchRequest::get(url, ResourceType::Document, Referrer::User);
     let fetch = || {
         let f = runtime.block_on(call.fetch(black_box(&req), None)).unwrap();
         // The record list would otherwise grow with every iteration.
@@ -182,7 +182,7 @@ fn fetcher_warm_hit(c: &mut Criterion) {
         f
     };
     let first = fetch();
-    assert_eq!(first.decision, Decision::Hit);
+    assert_eq!(first.decision(), Decision::Hit);
     assert_eq!(first.parsed_as::<u32>().as_deref(), Some(&42));
     c.bench_function("fetcher_warm_hit", |b| b.iter(fetch));
 }
@@ -197,7 +197,7 @@ fn document_parse_vs_parsed_hit(c: &mut Criterion) {
     let parsed = parser.parse(&url, &body).unwrap();
     let (fetcher, runtime) = warm_fetcher(&url, ResourceType::Document, body.clone(), parsed);
     let call = fetcher.call();
-    let req = FetchRequest::get(url.clone(), ResourceType::Document);
+    let req = FetchRequest::get(url.clone(), ResourceType::Document, Referrer::User);
     let hit = || {
         let f = runtime
             .block_on(call.fetch(black_box(&req), Some(&parser)))
@@ -207,7 +207,7 @@ fn document_parse_vs_parsed_hit(c: &mut Criterion) {
     };
     // Guards the premise: a hit, the parsed document, and no parse.
     let first = hit();
-    assert_eq!(first.decision, Decision::Hit);
+    assert_eq!(first.decision(), Decision::Hit);
     assert!(first.parsed_as::<vxb::vxml::Document>().is_some());
     assert_eq!(parser.parses(), 1, "only the set-up parsed");
 

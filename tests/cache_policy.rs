@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use vxb::cache::StoredResponse;
 use vxb::cache::headers::apply_meta;
 use vxb::cache::policy::{
@@ -42,8 +42,13 @@ fn h(pairs: &[(&str, &str)]) -> HeaderMap {
     map
 }
 
+/// A status number as a `StatusCode`.
+fn code(n: u16) -> StatusCode {
+    StatusCode::from_u16(n).expect("test status")
+}
+
 fn stored_at(status: u16, headers: HeaderMap, at: SystemTime) -> StoredResponse {
-    StoredResponse::new(status, headers, at)
+    StoredResponse::new(code(status), headers, at)
 }
 
 /// A 200 received at t0.
@@ -67,7 +72,15 @@ fn none() -> RequestDirectives {
 
 /// Storability of a 100-byte 200 to a plain GET for a document.
 fn store(pairs: &[(&str, &str)], c: &CacheConfig) -> Storability {
-    storability(&Method::GET, 200, &h(pairs), 100, &none(), c, Document)
+    storability(
+        &Method::GET,
+        StatusCode::OK,
+        &h(pairs),
+        100,
+        &none(),
+        c,
+        Document,
+    )
 }
 
 fn lifetime(r: &StoredResponse, c: &CacheConfig, t: ResourceType) -> Duration {
@@ -239,11 +252,19 @@ fn row_no_freshness_information_and_no_default_is_not_stored() {
     let c = audio_default(secs(180));
     let bare = h(&[]);
     assert_eq!(
-        storability(&Method::GET, 200, &bare, 100, &none(), &c, Audio),
+        storability(&Method::GET, StatusCode::OK, &bare, 100, &none(), &c, Audio),
         SHARED
     );
     assert_eq!(
-        storability(&Method::GET, 200, &bare, 100, &none(), &c, Document),
+        storability(
+            &Method::GET,
+            StatusCode::OK,
+            &bare,
+            100,
+            &none(),
+            &c,
+            Document
+        ),
         nothing
     );
 }
@@ -254,7 +275,7 @@ fn row_body_larger_than_max_entry_bytes_is_not_stored() {
     let limit = c.types[Document].max_entry_bytes;
     assert_eq!(limit, 500_000);
     let headers = h(&[("cache-control", "max-age=60")]);
-    let get = |len, t| storability(&Method::GET, 200, &headers, len, &none(), &c, t);
+    let get = |len, t| storability(&Method::GET, StatusCode::OK, &headers, len, &none(), &c, t);
     assert_eq!(
         get(limit, Document),
         SHARED,
@@ -279,26 +300,26 @@ fn row_post_is_never_stored_and_invalidates() {
     let headers = h(&[("cache-control", "public, max-age=600"), ETAG]);
     for m in [Method::POST, Method::HEAD, Method::PUT] {
         assert_eq!(
-            storability(&m, 200, &headers, 10, &none(), &cfg(), Document),
+            storability(&m, StatusCode::OK, &headers, 10, &none(), &cfg(), Document),
             not_stored(NotStored::Method(m.clone()))
         );
     }
     for status in [200, 201, 204, 303, 404, 500, 503] {
-        assert!(invalidates(&Method::POST, status), "POST {status}");
+        assert!(invalidates(&Method::POST, code(status)), "POST {status}");
     }
 }
 
 #[test]
 fn invalidation_by_unsafe_methods_follows_rfc9111_4_4() {
     for m in [Method::PUT, Method::DELETE, Method::PATCH] {
-        assert!(invalidates(&m, 200));
-        assert!(invalidates(&m, 302));
-        assert!(!invalidates(&m, 404));
-        assert!(!invalidates(&m, 500));
+        assert!(invalidates(&m, code(200)));
+        assert!(invalidates(&m, code(302)));
+        assert!(!invalidates(&m, code(404)));
+        assert!(!invalidates(&m, code(500)));
     }
     for m in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE] {
         for status in [200, 302, 404] {
-            assert!(!invalidates(&m, status), "{m} {status}");
+            assert!(!invalidates(&m, code(status)), "{m} {status}");
         }
     }
 }
@@ -308,7 +329,15 @@ fn storable_statuses() {
     let lm = date(t0() - secs(3600));
     let validator = h(&[("last-modified", &lm)]);
     let get = |status, headers: &HeaderMap| {
-        storability(&Method::GET, status, headers, 10, &none(), &cfg(), Document)
+        storability(
+            &Method::GET,
+            code(status),
+            headers,
+            10,
+            &none(),
+            &cfg(),
+            Document,
+        )
     };
     for status in [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501] {
         assert_eq!(get(status, &validator), SHARED, "{status}");
@@ -316,14 +345,14 @@ fn storable_statuses() {
     for status in [100, 206, 304, 400, 403, 500, 502, 503] {
         assert_eq!(
             get(status, &validator),
-            not_stored(NotStored::Status(status))
+            not_stored(NotStored::Status(code(status)))
         );
     }
     // Temporary redirects only with explicit freshness or public.
     for status in [302, 303, 307] {
         assert_eq!(
             get(status, &validator),
-            not_stored(NotStored::Status(status))
+            not_stored(NotStored::Status(code(status)))
         );
         let explicit = h(&[("cache-control", "max-age=60")]);
         assert_eq!(get(status, &explicit), SHARED, "{status} max-age");
@@ -344,7 +373,15 @@ fn vary_star_and_request_no_store_are_not_stored() {
     };
     let ok = h(&[("cache-control", "max-age=60")]);
     assert_eq!(
-        storability(&Method::GET, 200, &ok, 10, &req, &cfg(), Document),
+        storability(
+            &Method::GET,
+            StatusCode::OK,
+            &ok,
+            10,
+            &req,
+            &cfg(),
+            Document
+        ),
         not_stored(NotStored::RequestNoStore)
     );
 }
@@ -355,7 +392,10 @@ fn not_stored_reasons_read_well() {
     assert_eq!(shown(NotStored::NoStore), "Cache-Control: no-store");
     assert!(shown(NotStored::NoCacheConfiguredNoStore).contains("no_cache = \"no-store\""));
     assert!(shown(NotStored::NoFreshnessInformation).contains("default_max_age"));
-    assert_eq!(shown(NotStored::Status(206)), "status 206 is not stored");
+    assert_eq!(
+        shown(NotStored::Status(code(206))),
+        "status 206 is not stored"
+    );
     assert_eq!(
         shown(NotStored::Method(Method::POST)),
         "POST responses are never stored"
@@ -1102,7 +1142,7 @@ fn seed_003_worked_example() {
         (&wav3, none(), Audio),
     ] {
         assert_eq!(
-            storability(&Method::GET, 200, headers, 1000, &req, &c, t),
+            storability(&Method::GET, StatusCode::OK, headers, 1000, &req, &c, t),
             SHARED
         );
     }
@@ -1201,7 +1241,7 @@ fn seed_000_no_cache_with_etag_and_three_day_max_age() {
     assert_eq!(
         storability(
             &Method::GET,
-            200,
+            StatusCode::OK,
             &h(&headers),
             5000,
             &none(),
@@ -1820,7 +1860,7 @@ mod differential {
             let ours = Ours {
                 storability: storability(
                     &case.method,
-                    case.status,
+                    code(case.status),
                     &case.ours,
                     100,
                     &req(&case),

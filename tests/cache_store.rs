@@ -29,7 +29,11 @@ fn store(max_bytes: u64, max_entry_bytes: u64) -> Store {
 static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
 
 fn entry(rtype: ResourceType, url: &str, size: usize) -> Entry {
-    let response = StoredResponse::new(200, http::HeaderMap::new(), SystemTime::UNIX_EPOCH);
+    let response = StoredResponse::new(
+        http::StatusCode::OK,
+        http::HeaderMap::new(),
+        SystemTime::UNIX_EPOCH,
+    );
     Entry::new(url, rtype, response, Bytes::from_static(&ZEROS[..size]))
 }
 
@@ -396,9 +400,9 @@ fn statistics_count_decisions_per_type() {
             assert_eq!(stats[t].count(d), want, "{t} {d}");
         }
     }
-    assert_eq!(stats[DOC].hits, 3);
-    assert_eq!(stats[AUDIO].stale, 5);
-    assert_eq!(stats[SCRIPT].bypasses, 6);
+    assert_eq!(stats[DOC].count(Decision::Hit), 3);
+    assert_eq!(stats[AUDIO].count(Decision::Stale), 5);
+    assert_eq!(stats[SCRIPT].count(Decision::Bypass), 6);
 }
 
 #[test]

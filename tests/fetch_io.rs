@@ -16,8 +16,8 @@ use url::Url;
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{CookieConfig, CookieScope};
 use vxb::fetch::{
-    CookieJar, Cookies, FetchError, FileRoot, HttpClient, HttpRequest, HttpResponse, check_access,
-    effective_base, file, resolve,
+    CookieJar, Cookies, FetchError, FileRoot, HttpClient, HttpRequest, HttpResponse, Referrer,
+    check_access, effective_base, file, resolve,
 };
 use vxb::serve::Origin;
 
@@ -557,20 +557,20 @@ fn documents_from_http_cannot_read_file_urls_but_resolve_relative_ones() {
     // A relative reference in an http document stays http.
     let next = resolve(&http_doc, "next.vxml").expect("resolves");
     assert_eq!(next.as_str(), "http://127.0.0.1:8080/app/next.vxml");
-    assert!(check_access(Some(&http_doc), &next).is_ok());
+    assert!(check_access(&Referrer::Document(http_doc.clone()), &next).is_ok());
     // An absolute file: URL in it is refused.
     let local = resolve(&http_doc, "file:///etc/passwd").expect("resolves");
-    let e = check_access(Some(&http_doc), &local).expect_err("refused");
+    let e = check_access(&Referrer::Document(http_doc.clone()), &local).expect_err("refused");
     assert!(matches!(e, FetchError::FileFromHttp { .. }), "{e:?}");
     // xml:base pointing at file: does not help either.
     let base = effective_base(&http_doc, Some("file:///srv/")).expect("base");
     let via_base = resolve(&base, "a.vxml").expect("resolves");
     assert_eq!(via_base.as_str(), "file:///srv/a.vxml");
-    assert!(check_access(Some(&http_doc), &via_base).is_err());
+    assert!(check_access(&Referrer::Document(http_doc.clone()), &via_base).is_err());
     // A local document's relative references stay local and are allowed.
     let file_doc = Url::parse("file:///srv/app/main.vxml").expect("url");
     let sub = effective_base(&file_doc, Some("dialogs/")).expect("base");
     let target = resolve(&sub, "menu.vxml").expect("resolves");
     assert_eq!(target.as_str(), "file:///srv/app/dialogs/menu.vxml");
-    assert!(check_access(Some(&file_doc), &target).is_ok());
+    assert!(check_access(&Referrer::Document(file_doc.clone()), &target).is_ok());
 }

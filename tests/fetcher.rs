@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::StatusCode;
 use http::header::{HeaderValue, SET_COOKIE};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,7 +25,7 @@ use vxb::clock::{Clock, ManualClock};
 use vxb::config::{Config, CookieScope, MaxAgeMode};
 use vxb::fetch::{
     BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher, NotCached, ParseFailure,
-    ParsedBody,
+    ParsedBody, Referrer,
 };
 use vxb::resource::ResourceType::{self, Audio, Context, Data, Document, Script};
 use vxb::serve::Origin;
@@ -79,15 +80,18 @@ fn url(o: &Origin, path: &str) -> Url {
 }
 
 async fn get(call: &CallFetcher, url: &Url, rtype: ResourceType) -> Fetched {
-    call.fetch(&FetchRequest::get(url.clone(), rtype), None)
+    call.fetch(&FetchRequest::get(url.clone(), rtype, Referrer::User), None)
         .await
         .unwrap_or_else(|e| panic!("fetch {url}: {e}"))
 }
 
 async fn get_parsed(call: &CallFetcher, url: &Url, parser: &LineParser) -> Fetched {
-    call.fetch(&FetchRequest::get(url.clone(), Document), Some(parser))
-        .await
-        .unwrap_or_else(|e| panic!("fetch {url}: {e}"))
+    call.fetch(
+        &FetchRequest::get(url.clone(), Document, Referrer::User),
+        Some(parser),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("fetch {url}: {e}"))
 }
 
 fn stored_urls(f: &Fetcher) -> Vec<String> {
@@ -247,15 +251,15 @@ async fn a_first_fetch_is_a_miss_and_the_next_a_hit_with_the_parsed_form_kept() 
     let u = url(&o, "/a.txt");
 
     let first = get_parsed(&call, &u, &parser).await;
-    assert_eq!(first.decision, Decision::Miss);
+    assert_eq!(first.decision(), Decision::Miss);
     assert_eq!(first.status(), 200);
     assert_eq!(&first.body()[..], b"hello\nworld");
     assert_eq!(first.final_url, u);
-    assert!(first.not_cached.is_none());
+    assert!(first.not_cached().is_none());
 
     clock.advance(secs(59));
     let second = get_parsed(&call, &u, &parser).await;
-    assert_eq!(second.decision, Decision::Hit);
+    assert_eq!(second.decision(), Decision::Hit);
     assert!(
         Arc::ptr_eq(&first.entry, &second.entry),
         "a hit is the stored entry itself"
@@ -268,7 +272,10 @@ async fn a_first_fetch_is_a_miss_and_the_next_a_hit_with_the_parsed_form_kept() 
     assert_eq!(o.log().requests("/a.txt"), 1);
 
     let stats = f.store().stats()[Document];
-    assert_eq!((stats.misses, stats.hits), (1, 1));
+    assert_eq!(
+        (stats.count(Decision::Miss), stats.count(Decision::Hit)),
+        (1, 1)
+    );
     assert_eq!(stats.entries, 1);
 }
 
@@ -285,10 +292,10 @@ async fn a_stale_entry_is_revalidated_with_both_validators_and_its_age_reset() {
     let u = url(&o, "/a.txt");
 
     let first = get_parsed(&call, &u, &parser).await;
-    assert_eq!(first.decision, Decision::Miss);
+    assert_eq!(first.decision(), Decision::Miss);
     clock.advance(secs(15));
     let second = get_parsed(&call, &u, &parser).await;
-    assert_eq!(second.decision, Decision::Revalidated);
+    assert_eq!(second.decision(), Decision::Revalidated);
     assert_eq!(&second.body()[..], b"v1");
     assert_eq!(parser.calls(), 1, "a 304 keeps the parsed form");
 
@@ -312,9 +319,9 @@ async fn a_stale_entry_is_revalidated_with_both_validators_and_its_age_reset() {
 
     // The 304 reset the age: fresh for another 10 s.
     clock.advance(secs(9));
-    assert_eq!(get(&call, &u, Document).await.decision, Decision::Hit);
+    assert_eq!(get(&call, &u, Document).await.decision(), Decision::Hit);
     assert_eq!(o.log().requests("/a.txt"), 2);
-    assert_eq!(f.store().stats()[Document].revalidated, 1);
+    assert_eq!(f.store().stats()[Document].count(Decision::Revalidated), 1);
 }
 
 #[tokio::test]
@@ -330,13 +337,13 @@ async fn a_file_changed_on_the_origin_is_refreshed() {
     let u = url(&o, "/a.txt");
 
     assert_eq!(
-        get_parsed(&call, &u, &parser).await.decision,
+        get_parsed(&call, &u, &parser).await.decision(),
         Decision::Miss
     );
     write(dir.path(), "a.txt", "brand new");
     clock.advance(secs(15));
     let refreshed = get_parsed(&call, &u, &parser).await;
-    assert_eq!(refreshed.decision, Decision::Refreshed);
+    assert_eq!(refreshed.decision(), Decision::Refreshed);
     assert_eq!(&refreshed.body()[..], b"brand new");
     assert_eq!(
         refreshed.parsed_as::<Lines>().as_deref(),
@@ -365,17 +372,17 @@ async fn maxstale_serves_a_stale_copy_without_asking_the_origin() {
     get(&call, &u, Audio).await;
     clock.advance(secs(15));
 
-    let req = FetchRequest::get(u.clone(), Audio).max_stale(secs(10));
+    let req = FetchRequest::get(u.clone(), Audio, Referrer::User).max_stale(secs(10));
     let stale = call.fetch(&req, None).await.expect("stale");
-    assert_eq!(stale.decision, Decision::Stale);
+    assert_eq!(stale.decision(), Decision::Stale);
     assert_eq!(o.log().requests("/a.wav"), 1, "served without asking");
 
     // Stale by 5 s, and this request accepts only 2: revalidate.
-    let req = FetchRequest::get(u.clone(), Audio).max_stale(secs(2));
+    let req = FetchRequest::get(u.clone(), Audio, Referrer::User).max_stale(secs(2));
     let r = call.fetch(&req, None).await.expect("revalidated");
-    assert_eq!(r.decision, Decision::Revalidated);
+    assert_eq!(r.decision(), Decision::Revalidated);
     assert_eq!(o.log().requests("/a.wav"), 2);
-    assert_eq!(f.store().stats()[Audio].stale, 1);
+    assert_eq!(f.store().stats()[Audio].count(Decision::Stale), 1);
 }
 
 #[tokio::test]
@@ -391,13 +398,16 @@ async fn stale_if_error_serves_a_stale_copy_while_the_origin_is_down() {
 
     clock.advance(secs(15));
     let stale = get(&call, &u, Document).await;
-    assert_eq!(stale.decision, Decision::Stale);
+    assert_eq!(stale.decision(), Decision::Stale);
     assert_eq!(&stale.body()[..], b"kept");
 
     // 80 s past expiry is beyond stale_if_error: the failure shows.
     clock.advance(secs(75));
     let e = call
-        .fetch(&FetchRequest::get(u.clone(), Document), None)
+        .fetch(
+            &FetchRequest::get(u.clone(), Document, Referrer::User),
+            None,
+        )
         .await
         .expect_err("origin down, copy too stale");
     assert!(
@@ -421,12 +431,12 @@ async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
     let f = fetcher_with(config, &clock);
     let call = f.call();
     assert_eq!(
-        get(&call, &server.base, Data).await.decision,
+        get(&call, &server.base, Data).await.decision(),
         Decision::Miss
     );
     clock.advance(secs(15));
     let stale = get(&call, &server.base, Data).await;
-    assert_eq!(stale.decision, Decision::Stale);
+    assert_eq!(stale.decision(), Decision::Stale);
     assert_eq!(&stale.body()[..], b"hello");
     assert_eq!(server.requests(), 2, "the origin was asked, and failed");
 
@@ -436,7 +446,7 @@ async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
     let call = f.call();
     get(&call, &server.base, Data).await;
     clock.advance(secs(15));
-    let req = FetchRequest::get(server.base.clone(), Data);
+    let req = FetchRequest::get(server.base.clone(), Data, Referrer::User);
     let e = call.fetch(&req, None).await.expect_err("500");
     assert_eq!(e.event(), "error.badfetch.http.500");
     // …and a response for the proxy, not stored over the good copy.
@@ -445,8 +455,11 @@ async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
         .await
         .expect("a 500 response");
     assert_eq!(r.status(), 500);
-    assert_eq!(r.decision, Decision::Bypass);
-    assert_eq!(r.not_cached, Some(NotCached::ErrorStatus(500)));
+    assert_eq!(r.decision(), Decision::Bypass);
+    assert_eq!(
+        r.not_cached(),
+        Some(&NotCached::ErrorStatus(StatusCode::INTERNAL_SERVER_ERROR))
+    );
     let held = f.store().entries();
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].entry.response.status, 200);
@@ -464,13 +477,13 @@ async fn no_store_is_a_bypass_every_time() {
     let u = url(&o, "/a.txt");
     for _ in 0..2 {
         let r = get(&call, &u, Document).await;
-        assert_eq!(r.decision, Decision::Bypass);
-        assert_eq!(r.not_cached, Some(NotCached::Policy(NotStored::NoStore)));
+        assert_eq!(r.decision(), Decision::Bypass);
+        assert_eq!(r.not_cached(), Some(&NotCached::Policy(NotStored::NoStore)));
         assert_eq!(&r.body()[..], b"x");
     }
     assert_eq!(o.log().requests("/a.txt"), 2);
     assert!(f.store().entries().is_empty());
-    assert_eq!(f.store().stats()[Document].bypasses, 2);
+    assert_eq!(f.store().stats()[Document].count(Decision::Bypass), 2);
 }
 
 #[tokio::test]
@@ -479,10 +492,10 @@ async fn a_response_without_freshness_information_is_a_bypass() {
     let (_dir, o, _clock, f) = world(&[("a.txt", "x")], rules, Config::direct()).await;
     let call = f.call();
     let r = get(&call, &url(&o, "/a.txt"), Document).await;
-    assert_eq!(r.decision, Decision::Bypass);
+    assert_eq!(r.decision(), Decision::Bypass);
     assert_eq!(
-        r.not_cached,
-        Some(NotCached::Policy(NotStored::NoFreshnessInformation))
+        r.not_cached(),
+        Some(&NotCached::Policy(NotStored::NoFreshnessInformation))
     );
     assert!(f.store().entries().is_empty());
 }
@@ -496,18 +509,18 @@ async fn a_body_over_max_entry_bytes_is_delivered_but_not_stored() {
     let u = url(&o, "/big.wav");
     for _ in 0..2 {
         let r = get(&call, &u, Audio).await;
-        assert_eq!(r.decision, Decision::Bypass, "the fetch still succeeds");
+        assert_eq!(r.decision(), Decision::Bypass, "the fetch still succeeds");
         assert_eq!(r.body().len(), 2000);
         assert!(
             matches!(
-                r.not_cached,
-                Some(NotCached::Policy(NotStored::TooLarge {
+                r.not_cached(),
+                Some(&NotCached::Policy(NotStored::TooLarge {
                     size: 2000,
                     limit: 1000
                 }))
             ),
             "{:?}",
-            r.not_cached
+            r.not_cached()
         );
     }
     assert_eq!(o.log().requests("/big.wav"), 2);
@@ -519,22 +532,23 @@ async fn a_post_is_a_bypass_and_invalidates_the_stored_copy() {
     let (_dir, o, _clock, f) = world(&[("form.txt", "thanks")], FRESH_60, Config::direct()).await;
     let call = f.call();
     let u = url(&o, "/form.txt");
-    assert_eq!(get(&call, &u, Document).await.decision, Decision::Miss);
-    assert_eq!(get(&call, &u, Data).await.decision, Decision::Miss);
+    assert_eq!(get(&call, &u, Document).await.decision(), Decision::Miss);
+    assert_eq!(get(&call, &u, Data).await.decision(), Decision::Miss);
     assert_eq!(f.store().entries().len(), 2);
 
     let post = FetchRequest::post(
         u.clone(),
         Document,
+        Referrer::User,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
         Bytes::from("city=chicago"),
     );
     let r = call.fetch(&post, None).await.expect("post");
-    assert_eq!(r.decision, Decision::Bypass);
+    assert_eq!(r.decision(), Decision::Bypass);
     assert_eq!(&r.body()[..], b"thanks");
     assert!(f.store().entries().is_empty(), "every type's copy is gone");
 
-    assert_eq!(get(&call, &u, Document).await.decision, Decision::Miss);
+    assert_eq!(get(&call, &u, Document).await.decision(), Decision::Miss);
     let methods: Vec<String> = o
         .log()
         .for_path("/form.txt")
@@ -542,7 +556,7 @@ async fn a_post_is_a_bypass_and_invalidates_the_stored_copy() {
         .map(|r| r.method.to_string())
         .collect();
     assert_eq!(methods, ["GET", "GET", "POST", "GET"]);
-    assert_eq!(f.store().stats()[Document].bypasses, 1);
+    assert_eq!(f.store().stats()[Document].count(Decision::Bypass), 1);
 }
 
 #[tokio::test]
@@ -559,7 +573,7 @@ async fn request_maxage_and_maxstale_go_out_as_cache_control() {
         config.cache.maxage = mode;
         let f = fetcher_with(config, &clock());
         let call = f.call();
-        let req = FetchRequest::get(server.base.clone(), Audio)
+        let req = FetchRequest::get(server.base.clone(), Audio, Referrer::User)
             .max_age(secs(30))
             .max_stale(secs(5));
         call.fetch(&req, None).await.expect("fetch");
@@ -619,15 +633,16 @@ last_modified = false
     async fn call_once(f: &Arc<Fetcher>, o: &Origin, parser: &LineParser) -> Vec<Decision> {
         let call = f.call();
         let doc = get_parsed(&call, &url(o, "/app.txt"), parser).await;
-        let mut decisions = vec![doc.decision];
+        let mut decisions = vec![doc.decision()];
         for (rtype, audio) in doc.references() {
             assert_eq!(*rtype, Audio);
-            let mut req = FetchRequest::get(Url::parse(audio).expect("resolved"), Audio);
+            let mut req =
+                FetchRequest::get(Url::parse(audio).expect("resolved"), Audio, Referrer::User);
             if audio.ends_with("/1.wav") {
                 req = req.max_age(secs(120));
             }
             let r = call.fetch(&req, None).await.expect("audio");
-            decisions.push(r.decision);
+            decisions.push(r.decision());
         }
         decisions
     }
@@ -685,7 +700,7 @@ async fn seed_000_no_cache_with_an_etag_revalidates_every_use() {
         for _ in 0..3 {
             let r = get(&call, &u, Audio).await;
             assert_eq!(&r.body()[..], b"RIFF-audio");
-            v.push(r.decision);
+            v.push(r.decision());
         }
         v
     };
@@ -717,7 +732,7 @@ async fn meta_http_equiv_decides_storability_and_still_wins_after_a_304() {
     let call = f.call();
     let u = url(&o, "/a.txt");
     let first = get_parsed(&call, &u, &parser).await;
-    assert_eq!(first.decision, Decision::Miss);
+    assert_eq!(first.decision(), Decision::Miss);
     assert_eq!(
         first
             .headers()
@@ -725,18 +740,28 @@ async fn meta_http_equiv_decides_storability_and_still_wins_after_a_304() {
             .map(HeaderValue::as_bytes),
         Some(&b"max-age=60"[..])
     );
-    assert_eq!(get_parsed(&call, &u, &parser).await.decision, Decision::Hit);
+    assert_eq!(
+        get_parsed(&call, &u, &parser).await.decision(),
+        Decision::Hit
+    );
 
     clock.advance(secs(70));
     let r = get_parsed(&call, &u, &parser).await;
-    assert_eq!(r.decision, Decision::Revalidated, "the 304 said no-cache…");
+    assert_eq!(
+        r.decision(),
+        Decision::Revalidated,
+        "the 304 said no-cache…"
+    );
     assert_eq!(
         r.headers().get("cache-control").map(HeaderValue::as_bytes),
         Some(&b"max-age=60"[..]),
         "…and the meta still wins"
     );
     clock.advance(secs(30));
-    assert_eq!(get_parsed(&call, &u, &parser).await.decision, Decision::Hit);
+    assert_eq!(
+        get_parsed(&call, &u, &parser).await.decision(),
+        Decision::Hit
+    );
     assert_eq!(o.log().requests("/a.txt"), 2);
 
     // Without the parser the same answer carries no freshness of its own
@@ -745,7 +770,7 @@ async fn meta_http_equiv_decides_storability_and_still_wins_after_a_304() {
     let call = other.call();
     get(&call, &u, Document).await;
     assert_eq!(
-        get(&call, &u, Document).await.decision,
+        get(&call, &u, Document).await.decision(),
         Decision::Revalidated
     );
 }
@@ -764,7 +789,7 @@ async fn a_hundred_calls_on_one_missing_url_reach_the_origin_once() {
             tokio::spawn(async move {
                 let call = f.call();
                 let r = get_parsed(&call, &u, &parser).await;
-                (r.decision, r.parsed_as::<Lines>().map(|l| l.0.clone()))
+                (r.decision(), r.parsed_as::<Lines>().map(|l| l.0.clone()))
             })
         })
         .collect();
@@ -784,7 +809,11 @@ async fn a_hundred_calls_on_one_missing_url_reach_the_origin_once() {
     let hits = decisions.iter().filter(|d| **d == Decision::Hit).count();
     assert_eq!((misses, hits), (1, 99));
     let stats = f.store().stats()[Document];
-    assert_eq!((stats.misses, stats.hits), (1, 99), "stats agree");
+    assert_eq!(
+        (stats.count(Decision::Miss), stats.count(Decision::Hit)),
+        (1, 99),
+        "stats agree"
+    );
     assert_eq!(f.in_flight(), 0);
 }
 
@@ -799,7 +828,7 @@ async fn a_hundred_calls_on_one_stale_url_revalidate_once() {
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let (f, u) = (Arc::clone(&f), u.clone());
-            tokio::spawn(async move { get(&f.call(), &u, Script).await.decision })
+            tokio::spawn(async move { get(&f.call(), &u, Script).await.decision() })
         })
         .collect();
     let mut decisions = Vec::new();
@@ -818,7 +847,14 @@ async fn a_hundred_calls_on_one_stale_url_revalidate_once() {
         99
     );
     let stats = f.store().stats()[Script];
-    assert_eq!((stats.misses, stats.revalidated, stats.hits), (1, 1, 99));
+    assert_eq!(
+        (
+            stats.count(Decision::Miss),
+            stats.count(Decision::Revalidated),
+            stats.count(Decision::Hit)
+        ),
+        (1, 1, 99)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -835,7 +871,7 @@ async fn a_cancelled_leader_does_not_wedge_its_followers() {
     let followers: Vec<_> = (0..5)
         .map(|_| {
             let (f, u) = (Arc::clone(&f), u.clone());
-            tokio::spawn(async move { get(&f.call(), &u, Document).await.decision })
+            tokio::spawn(async move { get(&f.call(), &u, Document).await.decision() })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -876,7 +912,7 @@ async fn followers_never_reuse_a_private_answer() {
             let (f, u) = (Arc::clone(&f), u.clone());
             tokio::spawn(async move {
                 let call = f.call();
-                let d = get(&call, &u, Document).await.decision;
+                let d = get(&call, &u, Document).await.decision();
                 (d, call) // keep the call alive until every task is done
             })
         })
@@ -1006,7 +1042,7 @@ async fn preload_fills_the_cache_with_documents_their_root_and_scripts() {
     let doc = get_parsed(&call, &url(&o, "/welcome.txt"), &parser).await;
     let root = call
         .fetch(
-            &FetchRequest::get(url(&o, "/app/root.txt"), Context),
+            &FetchRequest::get(url(&o, "/app/root.txt"), Context, Referrer::User),
             Some(&parser),
         )
         .await
@@ -1014,7 +1050,7 @@ async fn preload_fills_the_cache_with_documents_their_root_and_scripts() {
     let s1 = get(&call, &url(&o, "/s1.js"), Script).await;
     let s2 = get(&call, &url(&o, "/s2.js"), Script).await;
     for r in [&doc, &root, &s1, &s2] {
-        assert_eq!(r.decision, Decision::Hit, "{}", r.url);
+        assert_eq!(r.decision(), Decision::Hit, "{}", r.url);
     }
     assert_eq!(o.log().total(), before, "the origin heard nothing");
     assert_eq!(parser.calls(), 2, "and nothing was parsed again");
@@ -1033,7 +1069,7 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
     let parser = LineParser::default();
     let call = f.call();
     let u = url(&o, "/a.txt");
-    let req = FetchRequest::get(u.clone(), Document);
+    let req = FetchRequest::get(u.clone(), Document, Referrer::User);
     let e = call.fetch(&req, Some(&parser)).await.expect_err("bad body");
     assert_eq!(e.event(), "error.badfetch");
     assert_eq!(
@@ -1050,7 +1086,7 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
 
     write(dir.path(), "a.txt", "fine\n");
     let r = call.fetch(&req, Some(&parser)).await.expect("fixed");
-    assert_eq!(r.decision, Decision::Miss);
+    assert_eq!(r.decision(), Decision::Miss);
 }
 
 #[tokio::test]
@@ -1059,7 +1095,8 @@ async fn a_timeout_fails_stores_nothing_and_the_next_fetch_works() {
     let (_dir, o, _clock, f) = world(&[("slow.txt", "late")], &rules, Config::direct()).await;
     let call = f.call();
     let u = url(&o, "/slow.txt");
-    let req = FetchRequest::get(u.clone(), Document).timeout(Duration::from_millis(200));
+    let req =
+        FetchRequest::get(u.clone(), Document, Referrer::User).timeout(Duration::from_millis(200));
     let e = call.fetch(&req, None).await.expect_err("too slow");
     assert_eq!(
         e,
@@ -1073,7 +1110,7 @@ async fn a_timeout_fails_stores_nothing_and_the_next_fetch_works() {
         .fetch(&req.clone().timeout(secs(5)), None)
         .await
         .expect("patient");
-    assert_eq!(r.decision, Decision::Miss);
+    assert_eq!(r.decision(), Decision::Miss);
     assert_eq!(stored_urls(&f), [u.to_string()]);
 }
 
@@ -1100,13 +1137,19 @@ async fn broken_answers_fail_store_nothing_and_do_not_poison_the_next_fetch() {
         let server = Scripted::start(vec![broken, Reply::Send(OK_FRESH_60)]).await;
         let f = fetcher(&clock());
         let call = f.call();
-        let req = FetchRequest::get(server.base.clone(), Data);
+        let req = FetchRequest::get(server.base.clone(), Data, Referrer::User);
         let e = call.fetch(&req, None).await.expect_err("broken answer");
         assert!(check(&e), "{e:?}");
         assert!(f.store().entries().is_empty(), "{e}: nothing stored");
         let r = call.fetch(&req, None).await.expect("the next fetch works");
-        assert_eq!((r.decision, &r.body()[..]), (Decision::Miss, &b"hello"[..]));
-        assert_eq!(get(&call, &server.base, Data).await.decision, Decision::Hit);
+        assert_eq!(
+            (r.decision(), &r.body()[..]),
+            (Decision::Miss, &b"hello"[..])
+        );
+        assert_eq!(
+            get(&call, &server.base, Data).await.decision(),
+            Decision::Hit
+        );
         assert_eq!(server.requests(), 2);
     }
 }
@@ -1117,7 +1160,7 @@ async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
         "[[rule]]\npath = \"/gone.txt\"\nheaders = { \"Cache-Control\" = \"max-age=60\" }\n";
     let (_dir, o, _clock, f) = world(&[], rules, Config::direct()).await;
     let call = f.call();
-    let req = FetchRequest::get(url(&o, "/gone.txt"), Document);
+    let req = FetchRequest::get(url(&o, "/gone.txt"), Document, Referrer::User);
     let e = call.fetch(&req, None).await.expect_err("404");
     assert_eq!(e.event(), "error.badfetch.http.404");
     let r = f
@@ -1126,7 +1169,10 @@ async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
         .await
         .expect("a 404 answer");
     assert_eq!(r.status(), 404);
-    assert_eq!(r.not_cached, Some(NotCached::ErrorStatus(404)));
+    assert_eq!(
+        r.not_cached(),
+        Some(&NotCached::ErrorStatus(StatusCode::NOT_FOUND))
+    );
     assert!(f.store().entries().is_empty(), "not even with max-age");
     assert_eq!(o.log().requests("/gone.txt"), 2);
     let record = &call.records()[0];
@@ -1162,9 +1208,9 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "k=v" }
     for path in ["/p.txt", "/c.txt"] {
         let u = url(&o, path);
         let a = f.call();
-        assert_eq!(get(&a, &u, Document).await.decision, Decision::Miss);
+        assert_eq!(get(&a, &u, Document).await.decision(), Decision::Miss);
         assert_eq!(
-            get(&a, &u, Document).await.decision,
+            get(&a, &u, Document).await.decision(),
             Decision::Hit,
             "{path}"
         );
@@ -1174,7 +1220,7 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "k=v" }
 
         let b = f.call();
         assert_eq!(
-            get(&b, &u, Document).await.decision,
+            get(&b, &u, Document).await.decision(),
             Decision::Miss,
             "{path}: another call never sees it"
         );
@@ -1207,15 +1253,15 @@ async fn redirects_are_followed_and_a_cached_redirect_is_not_asked_again() {
         url(&o, "/new.txt#part"),
         "the redirect's fragment"
     );
-    assert_eq!(r.decision, Decision::Miss);
+    assert_eq!(r.decision(), Decision::Miss);
     assert_eq!(r.redirects.len(), 1);
     assert_eq!(
         (r.redirects[0].status, r.redirects[0].decision),
-        (301, Decision::Miss)
+        (StatusCode::MOVED_PERMANENTLY, Decision::Miss)
     );
 
     let again = get(&call, &old, Document).await;
-    assert_eq!(again.decision, Decision::Hit);
+    assert_eq!(again.decision(), Decision::Hit);
     assert_eq!(again.redirects[0].decision, Decision::Hit);
     assert_eq!(
         o.log().requests("/old.txt"),
@@ -1227,7 +1273,7 @@ async fn redirects_are_followed_and_a_cached_redirect_is_not_asked_again() {
     let temp = url(&o, "/temp.txt");
     for _ in 0..2 {
         let r = get(&call, &temp, Document).await;
-        assert_eq!(r.decision, Decision::Hit, "the target is stored");
+        assert_eq!(r.decision(), Decision::Hit, "the target is stored");
         assert_eq!(r.redirects[0].decision, Decision::Bypass);
     }
     assert_eq!(
@@ -1257,7 +1303,10 @@ headers = { Location = "a.txt" }
     let u = url(&o, "/a.txt");
     let e = f
         .call()
-        .fetch(&FetchRequest::get(u.clone(), Document), None)
+        .fetch(
+            &FetchRequest::get(u.clone(), Document, Referrer::User),
+            None,
+        )
         .await
         .expect_err("loop");
     assert_eq!(
@@ -1280,13 +1329,14 @@ async fn a_303_after_a_post_continues_as_a_get() {
     let post = FetchRequest::post(
         url(&o, "/submit"),
         Document,
+        Referrer::User,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
         Bytes::from("a=1"),
     );
     let r = call.fetch(&post, None).await.expect("post");
     assert_eq!(&r.body()[..], b"thanks");
     assert_eq!(
-        r.decision,
+        r.decision(),
         Decision::Miss,
         "the GET of the target is cached"
     );
@@ -1318,17 +1368,20 @@ async fn file_urls_are_reused_by_stamp_and_a_change_is_noticed() {
     let u = Url::from_file_path(root.path().join("app/main.txt")).expect("file URL");
 
     let first = get_parsed(&call, &u, &parser).await;
-    assert_eq!((first.decision, first.status()), (Decision::Miss, 200));
+    assert_eq!(
+        (first.decision(), first.status()),
+        (Decision::Miss, StatusCode::OK)
+    );
     assert_eq!(&first.body()[..], b"first");
     // maxage does not apply to files: unchanged means reused.
-    let req = FetchRequest::get(u.clone(), Document).max_age(Duration::ZERO);
+    let req = FetchRequest::get(u.clone(), Document, Referrer::User).max_age(Duration::ZERO);
     let second = call.fetch(&req, Some(&parser)).await.expect("hit");
-    assert_eq!(second.decision, Decision::Hit);
+    assert_eq!(second.decision(), Decision::Hit);
     assert_eq!(parser.calls(), 1, "the parsed form is reused");
 
     write(root.path(), "app/main.txt", "second, longer");
     let third = get_parsed(&call, &u, &parser).await;
-    assert_eq!(third.decision, Decision::Refreshed);
+    assert_eq!(third.decision(), Decision::Refreshed);
     assert_eq!(
         third.parsed_as::<Lines>().as_deref(),
         Some(&Lines(vec!["second, longer".into()]))
@@ -1344,14 +1397,17 @@ async fn file_urls_are_confined_and_never_read_from_http_documents() {
     let call = f.call();
     let secret = Url::from_file_path(outside.path().join("secret.txt")).expect("url");
     let e = call
-        .fetch(&FetchRequest::get(secret, Document), None)
+        .fetch(&FetchRequest::get(secret, Document, Referrer::User), None)
         .await
         .expect_err("outside the root");
     assert!(matches!(e, FetchError::OutsideRoot { .. }), "{e:?}");
 
     let inside = Url::from_file_path(root.path().join("inside.txt")).expect("url");
-    let from_http = FetchRequest::get(inside.clone(), Document)
-        .referrer(Url::parse("http://127.0.0.1:1/app.vxml").expect("url"));
+    let from_http = FetchRequest::get(
+        inside.clone(),
+        Document,
+        Referrer::Document(Url::parse("http://127.0.0.1:1/app.vxml").expect("url")),
+    );
     let e = call.fetch(&from_http, None).await.expect_err("http → file");
     assert!(matches!(e, FetchError::FileFromHttp { .. }), "{e:?}");
 
@@ -1362,12 +1418,15 @@ async fn file_urls_are_confined_and_never_read_from_http_documents() {
     );
     let o = origin(dir.path(), &rules).await;
     let e = call
-        .fetch(&FetchRequest::get(url(&o, "/jump"), Document), None)
+        .fetch(
+            &FetchRequest::get(url(&o, "/jump"), Document, Referrer::User),
+            None,
+        )
         .await
         .expect_err("redirect to file:");
     assert!(matches!(e, FetchError::FileFromHttp { .. }), "{e:?}");
 
-    let from_file = FetchRequest::get(inside.clone(), Document).referrer(inside.clone());
+    let from_file = FetchRequest::get(inside.clone(), Document, Referrer::Document(inside.clone()));
     assert_eq!(
         call.fetch(&from_file, None).await.expect("local").body(),
         &Bytes::from("ok")
@@ -1377,7 +1436,7 @@ async fn file_urls_are_confined_and_never_read_from_http_documents() {
     let rootless = fetcher(&clock());
     let e = rootless
         .call()
-        .fetch(&FetchRequest::get(inside, Document), None)
+        .fetch(&FetchRequest::get(inside, Document, Referrer::User), None)
         .await
         .expect_err("no root");
     assert!(matches!(e, FetchError::NoFileRoot { .. }), "{e:?}");
@@ -1393,7 +1452,7 @@ async fn every_fetch_leaves_one_record() {
     let u = url(&o, "/a.txt");
     get(&call, &u, Document).await;
     get(&call, &u, Document).await;
-    let missing = FetchRequest::get(url(&o, "/nope.txt"), Audio);
+    let missing = FetchRequest::get(url(&o, "/nope.txt"), Audio, Referrer::User);
     call.fetch(&missing, None).await.expect_err("404");
     let records = call.take_records();
     assert!(call.records().is_empty());
@@ -1420,7 +1479,7 @@ async fn set_cookie_headers_of_a_proxied_request_are_passed_on_not_kept() {
     let (_dir, o, _clock, f) = world(&[("login.txt", "in")], SET_SID, Config::direct()).await;
     let proxied = f.proxy_call();
     assert!(proxied.jar().is_none());
-    let mut req = FetchRequest::get(url(&o, "/login.txt"), Data);
+    let mut req = FetchRequest::get(url(&o, "/login.txt"), Data, Referrer::User);
     req.headers
         .insert("cookie", HeaderValue::from_static("client=1"));
     let r = proxied.fetch_response(&req, None).await.expect("proxied");

@@ -23,6 +23,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use tempfile::TempDir;
 use url::Url;
+use vxb::cache::Decision;
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{Config, MaxAgeMode};
 use vxb::fetch::{Fetcher, HttpClient, HttpRequest, HttpResponse};
@@ -668,7 +669,7 @@ async fn the_resource_type_follows_the_extension() {
         ResourceType::Data,
     ] {
         assert_eq!(stats[rtype].entries, 1, "{rtype}");
-        assert_eq!(stats[rtype].misses, 1, "{rtype}");
+        assert_eq!(stats[rtype].count(Decision::Miss), 1, "{rtype}");
     }
     assert_eq!(stats[ResourceType::Context].entries, 0);
 }

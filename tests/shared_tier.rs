@@ -15,7 +15,7 @@ use url::Url;
 use vxb::clock::SystemClock;
 use vxb::config::{Config, MaxAgeMode, ProxyList, ProxySetting};
 use vxb::fetch::tier::TierDecision;
-use vxb::fetch::{FetchRequest, Fetched, Fetcher};
+use vxb::fetch::{FetchRequest, Fetched, Fetcher, Referrer};
 use vxb::fleet::{Squid, SquidConfig, SquidError};
 use vxb::resource::ResourceType::Document;
 use vxb::serve::Origin;
@@ -60,7 +60,7 @@ async fn fetch(browser: &Arc<Fetcher>, req: FetchRequest) -> Fetched {
 }
 
 fn get(url: &Url) -> FetchRequest {
-    FetchRequest::get(url.clone(), Document)
+    FetchRequest::get(url.clone(), Document, Referrer::User)
 }
 
 /// An origin serving `/page.vxml` with the response headers `headers`
@@ -104,8 +104,8 @@ async fn a_second_browsers_miss_reaches_no_origin() {
     );
     let first = fetch(&a, get(&url)).await;
     let second = fetch(&b, get(&url)).await;
-    assert_eq!(first.decision.as_str(), "miss");
-    assert_eq!(second.decision.as_str(), "miss", "b's own cache was cold");
+    assert_eq!(first.decision().as_str(), "miss");
+    assert_eq!(second.decision().as_str(), "miss", "b's own cache was cold");
     assert_eq!(second.body(), first.body());
     assert_eq!(o.log().requests("/page.vxml"), 1, "the tier answered b");
     // Each fetch says what the tier did; b's record and statistics too.
@@ -114,7 +114,7 @@ async fn a_second_browsers_miss_reaches_no_origin() {
     assert_eq!(tier_of(&second), Some(TierDecision::Hit));
     let call = b.call();
     let third = call.fetch(&get(&url), None).await.expect("fetch");
-    assert_eq!(third.decision.as_str(), "hit", "b's own cache now");
+    assert_eq!(third.decision().as_str(), "hit", "b's own cache now");
     assert_eq!(tier_of(&third), None, "the tier was not asked");
     assert_eq!(b.store().stats()[Document].tier_hits, 1);
     assert_eq!(a.store().stats()[Document].tier_hits, 0);

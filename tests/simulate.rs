@@ -19,7 +19,9 @@ use vxb::cache::{Decision, Entry, StoredResponse};
 use vxb::call::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord, Token};
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{CacheConfig, Config};
-use vxb::fetch::{BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody};
+use vxb::fetch::{
+    BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody, Referrer,
+};
 use vxb::resource::ResourceType;
 use vxb::simulate::expect::{
     DecisionExpectation, EndExpectation, Expectation, Expectations, FetchExpectation, Outcome,
@@ -966,7 +968,7 @@ fn store_003(t0: SystemTime) -> (Store, CacheConfig) {
         Entry::new(
             url,
             rtype,
-            StoredResponse::new(200, h, t0),
+            StoredResponse::new(http::StatusCode::OK, h, t0),
             Bytes::from(vec![0u8; size]),
         )
     };
@@ -1462,7 +1464,7 @@ impl Dialer for FetchingDialer {
             start_url: url.to_string(),
             ..CallReport::default()
         };
-        let req = FetchRequest::get(url.clone(), ResourceType::Document);
+        let req = FetchRequest::get(url.clone(), ResourceType::Document, Referrer::User);
         let doc = match call.fetch(&req, Some(&VxmlParser)).await {
             Ok(doc) => doc,
             Err(e) => {
@@ -1481,7 +1483,7 @@ impl Dialer for FetchingDialer {
                 .final_url
                 .join(audio.attribute("src").expect("src"))
                 .expect("url");
-            let mut req = FetchRequest::get(src.clone(), ResourceType::Audio);
+            let mut req = FetchRequest::get(src.clone(), ResourceType::Audio, Referrer::User);
             if let Some(maxage) = audio.attribute("maxage") {
                 req = req.max_age(secs(maxage.parse().expect("seconds")));
             }

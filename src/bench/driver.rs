@@ -30,7 +30,9 @@ use url::Url;
 use super::BenchError;
 use super::app::CallPlan;
 use crate::call::{CallEnd, CallReport};
-use crate::fetch::{BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody};
+use crate::fetch::{
+    BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody, Referrer,
+};
 use crate::resource::ResourceType;
 
 /// Runs simulated calls for the sweep.
@@ -109,7 +111,7 @@ impl CallDriver for FetchDriver {
             let call = fetcher.call();
             let mut error = None;
             for (rtype, url) in plan.fetches {
-                let request = FetchRequest::get(url, rtype);
+                let request = FetchRequest::get(url, rtype, Referrer::User);
                 // A failed fetch is error.badfetch for the interpreter, and
                 // the benchmark application catches none: the call ends.
                 if let Err(e) = call.fetch(&request, parser_for(rtype)).await {

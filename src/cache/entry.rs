@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::HeaderMap;
 use http::header::HeaderName;
+use http::{HeaderMap, StatusCode};
 
 use super::headers::CachingHeaders;
 use crate::resource::ResourceType;
@@ -21,7 +21,7 @@ pub type Parsed = Arc<dyn Any + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct StoredResponse {
     /// The HTTP status of the stored response (200 for a `file:` URL).
-    pub status: u16,
+    pub status: StatusCode,
     /// The response headers, with any `<meta http-equiv>` of the document
     /// merged over them (spec §3, precedence 2).
     pub headers: HeaderMap,
@@ -42,7 +42,7 @@ pub struct StoredResponse {
 impl StoredResponse {
     /// A response received at `at` (request and response time alike), with no
     /// `Vary` key and no `<meta http-equiv>` headers.
-    pub fn new(status: u16, headers: HeaderMap, at: SystemTime) -> StoredResponse {
+    pub fn new(status: StatusCode, headers: HeaderMap, at: SystemTime) -> StoredResponse {
         StoredResponse {
             status,
             headers,

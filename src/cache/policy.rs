@@ -15,8 +15,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use http::Method;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
 
 use super::entry::StoredResponse;
 use super::headers::{
@@ -29,13 +29,28 @@ use crate::resource::ResourceType;
 /// `default_max_age`) lifetime: RFC 9110 §15.1's "heuristically cacheable"
 /// codes, without 206 because vxb never sends range requests and cannot
 /// combine partial content.
-pub const HEURISTICALLY_CACHEABLE: [u16; 11] =
-    [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501];
+pub const HEURISTICALLY_CACHEABLE: [StatusCode; 11] = [
+    StatusCode::OK,
+    StatusCode::NON_AUTHORITATIVE_INFORMATION,
+    StatusCode::NO_CONTENT,
+    StatusCode::MULTIPLE_CHOICES,
+    StatusCode::MOVED_PERMANENTLY,
+    StatusCode::PERMANENT_REDIRECT,
+    StatusCode::NOT_FOUND,
+    StatusCode::METHOD_NOT_ALLOWED,
+    StatusCode::GONE,
+    StatusCode::URI_TOO_LONG,
+    StatusCode::NOT_IMPLEMENTED,
+];
 
 /// Further statuses that are stored only with explicit freshness (`max-age`,
 /// `Expires`) or `public` (RFC 9111 §3). Every other status (206, 304, 5xx but
 /// 501, …) is not understood by this cache and never stored.
-pub const STORABLE_WITH_EXPLICIT_FRESHNESS: [u16; 3] = [302, 303, 307];
+pub const STORABLE_WITH_EXPLICIT_FRESHNESS: [StatusCode; 3] = [
+    StatusCode::FOUND,
+    StatusCode::SEE_OTHER,
+    StatusCode::TEMPORARY_REDIRECT,
+];
 
 /// A request's `max-stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,7 +214,7 @@ pub enum NotStored {
     /// `default_max_age` is 0: it could never be reused or revalidated.
     NoFreshnessInformation,
     /// A status this cache does not store (see [`HEURISTICALLY_CACHEABLE`]).
-    Status(u16),
+    Status(StatusCode),
     /// Anything but GET (a POST from `<submit>`, notably).
     Method(Method),
     /// The body exceeds the type's `max_entry_bytes`.
@@ -220,7 +235,7 @@ impl fmt::Display for NotStored {
             NotStored::NoFreshnessInformation => {
                 f.write_str("no max-age, Expires, Last-Modified or ETag, and default_max_age is 0")
             }
-            NotStored::Status(s) => write!(f, "status {s} is not stored"),
+            NotStored::Status(s) => write!(f, "status {} is not stored", s.as_u16()),
             NotStored::Method(m) => write!(f, "{m} responses are never stored"),
             NotStored::TooLarge { size, limit } => {
                 write!(f, "{size} bytes is over max_entry_bytes ({limit})")
@@ -252,7 +267,7 @@ pub enum Storability {
 /// stored as stale, and a request `maxage`/`maxstale` can still reuse it.
 pub fn storability(
     method: &Method,
-    status: u16,
+    status: StatusCode,
     headers: &HeaderMap,
     body_len: u64,
     req: &RequestDirectives,
@@ -676,10 +691,10 @@ pub fn stale_if_error_allows(
 /// (spec §3: a `<submit method="post">` invalidates, whatever the answer);
 /// any other unsafe method when the answer is not an error (2xx or 3xx,
 /// RFC 9111 §4.4). GET, HEAD, OPTIONS and TRACE never do.
-pub fn invalidates(method: &Method, status: u16) -> bool {
+pub fn invalidates(method: &Method, status: StatusCode) -> bool {
     if *method == Method::POST {
         return true;
     }
     let safe = [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(method);
-    !safe && (200..400).contains(&status)
+    !safe && (status.is_success() || status.is_redirection())
 }

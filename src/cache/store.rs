@@ -9,29 +9,37 @@
 //! - **One shard per resource type**, each behind its own mutex. Audio traffic
 //!   never waits for the document lock, and a type's budget is only touched
 //!   under its own lock, so one type cannot evict another's entries.
-//! - Inside a shard, **one recency list** orders every entry, shared and
-//!   private alike (private entries hold memory too, so they compete for the
-//!   same budget). Two maps find a node: `shared` by URL, `private` by call
-//!   then URL. Both are keyed by `Arc<str>` so a lookup by `&str` neither
+//! - Inside a shard, **one [`lru::LruCache`]** orders every entry, shared
+//!   and private alike (private entries hold memory too, so they compete for
+//!   the same budget), keyed by visibility and URL. It is unbounded by count:
+//!   the byte budget kept beside it decides what is evicted. A lookup by
+//!   `(visibility, &str)` borrows the key ([`KeyView`]), so it neither
 //!   allocates nor copies; a hit is a hash lookup, a relink and an `Arc`
-//!   clone, whatever the body size.
+//!   clone, whatever the body size. Beside it, an index of each call's
+//!   private URLs lets a call without any skip the overlay, and ends a call
+//!   without scanning the shard.
 //! - **Decision counters** are atomics outside the lock (the fetcher records
 //!   them after the lock is long released); entry, byte and eviction counts
 //!   live inside it, where they are exact.
 //! - Entries leaving the store (replaced, evicted, removed) are dropped
 //!   **after** the lock is released: freeing a large body is not done while
 //!   other calls wait.
+//!
+//! The LRU order was a hand-written slab list until it was replaced by the
+//! `lru` crate, which the design names.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::cache::{Decision, Entry};
+use lru::LruCache;
+
+use crate::cache::{Decision, Entry, PerDecision};
 use crate::config::CacheConfig;
 use crate::resource::{PerType, ResourceType};
-
-use recency::{NodeId, Recency};
 
 /// Identifies one call, for the private overlay. Allocated by
 /// [`Store::new_call`]; unique for the life of the process, so an id can never
@@ -107,13 +115,11 @@ pub struct TypeStats {
     pub private_entries: u64,
     /// Bytes held (the sum of the held entries' [`Entry::size`]).
     pub bytes: u64,
-    pub hits: u64,
-    pub misses: u64,
-    pub revalidated: u64,
-    pub refreshed: u64,
-    /// Served stale (under `maxstale` or `stale_if_error`).
-    pub stale: u64,
-    pub bypasses: u64,
+    /// How many fetches ended with each decision (`stale`: served stale,
+    /// under `maxstale` or `stale_if_error`). Reported as `hits`, `misses`,
+    /// `revalidated`, `refreshed`, `stale`, `bypasses`.
+    #[serde(flatten)]
+    pub decisions: PerDecision<u64>,
     /// Entries evicted to make room (not counting replacements and removals).
     pub evictions: u64,
     /// Inserts refused (see [`Rejected`]).
@@ -126,14 +132,7 @@ pub struct TypeStats {
 impl TypeStats {
     /// How many fetches of this type ended with `decision`.
     pub fn count(&self, decision: Decision) -> u64 {
-        match decision {
-            Decision::Hit => self.hits,
-            Decision::Miss => self.misses,
-            Decision::Revalidated => self.revalidated,
-            Decision::Refreshed => self.refreshed,
-            Decision::Stale => self.stale,
-            Decision::Bypass => self.bypasses,
-        }
+        self.decisions[decision]
     }
 }
 
@@ -176,17 +175,12 @@ impl Store {
     /// Whether the entry may be *used* is the policy's business; record the
     /// outcome with [`Store::record`].
     pub fn get(&self, rtype: ResourceType, url: &str, call: CallId) -> Option<Arc<Entry>> {
-        let mut st = self.shards[rtype].lock();
-        let id = st.find(url, call)?;
-        st.recency.touch(id);
-        st.recency.get(id).map(|held| Arc::clone(&held.entry))
+        self.shards[rtype].lock().get(url, call)
     }
 
     /// Like [`Store::get`], without changing the LRU order.
     pub fn peek(&self, rtype: ResourceType, url: &str, call: CallId) -> Option<Arc<Entry>> {
-        let st = self.shards[rtype].lock();
-        let id = st.find(url, call)?;
-        st.recency.get(id).map(|held| Arc::clone(&held.entry))
+        self.shards[rtype].lock().peek(url, call)
     }
 
     /// Stores `entry` under `(entry.rtype, entry.url)` for `vis`, replacing
@@ -263,28 +257,14 @@ impl Store {
     pub fn end_call(&self, call: CallId) -> usize {
         let mut leaving = Vec::new();
         for t in ResourceType::ALL {
-            let mut st = self.shards[t].lock();
-            if let Some(map) = st.private.remove(&call) {
-                for id in map.into_values() {
-                    leaving.extend(st.take_node(id));
-                }
-            }
+            self.shards[t].lock().end_call(call, &mut leaving);
         }
         leaving.len()
     }
 
     /// Counts one fetch of type `rtype` that ended with `decision`.
     pub fn record(&self, rtype: ResourceType, decision: Decision) {
-        let c = &self.shards[rtype].counters;
-        let counter = match decision {
-            Decision::Hit => &c.hits,
-            Decision::Miss => &c.misses,
-            Decision::Revalidated => &c.revalidated,
-            Decision::Refreshed => &c.refreshed,
-            Decision::Stale => &c.stale,
-            Decision::Bypass => &c.bypasses,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.shards[rtype].counters.decisions[decision].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a fetch this cache could not serve that the shared tier (a
@@ -306,15 +286,10 @@ impl Store {
             let st = shard.lock();
             TypeStats {
                 max_bytes: shard.max_bytes,
-                entries: st.recency.len() as u64,
-                private_entries: st.private.values().map(|m| m.len() as u64).sum(),
+                entries: st.lru.len() as u64,
+                private_entries: st.private_entries(),
                 bytes: st.bytes,
-                hits: load(&c.hits),
-                misses: load(&c.misses),
-                revalidated: load(&c.revalidated),
-                refreshed: load(&c.refreshed),
-                stale: load(&c.stale),
-                bypasses: load(&c.bypasses),
+                decisions: PerDecision::from_fn(|d| load(&c.decisions[d])),
                 evictions: st.evictions,
                 refused: load(&c.refused),
                 tier_hits: load(&c.tier_hits),
@@ -328,9 +303,9 @@ impl Store {
         let mut out = Vec::new();
         for t in ResourceType::ALL {
             let st = self.shards[t].lock();
-            out.extend(st.recency.iter().map(|held| ListedEntry {
-                visibility: held.vis,
-                entry: Arc::clone(&held.entry),
+            out.extend(st.lru.iter().map(|(key, entry)| ListedEntry {
+                visibility: key.vis,
+                entry: Arc::clone(entry),
             }));
         }
         out
@@ -396,350 +371,218 @@ impl Shard {
 /// Decision counters of one type, bumped without taking the lock.
 #[derive(Debug, Default)]
 struct Counters {
-    hits: AtomicU64,
-    misses: AtomicU64,
-    revalidated: AtomicU64,
-    refreshed: AtomicU64,
-    stale: AtomicU64,
-    bypasses: AtomicU64,
+    decisions: PerDecision<AtomicU64>,
     refused: AtomicU64,
     tier_hits: AtomicU64,
 }
 
-/// What a recency node holds.
-#[derive(Debug)]
-struct Held {
-    entry: Arc<Entry>,
+/// The LRU key: who sees the entry, and its URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Key {
     vis: Visibility,
+    url: Arc<str>,
+}
+
+/// A key seen as its parts, so that the LRU is searched by
+/// `(Visibility, &str)` without making a [`Key`] (no `Arc` allocated on a
+/// hit). `Key` and `(Visibility, &str)` hash and compare through it alike.
+trait KeyView {
+    fn parts(&self) -> (Visibility, &str);
+}
+
+impl KeyView for Key {
+    fn parts(&self) -> (Visibility, &str) {
+        (self.vis, &self.url)
+    }
+}
+
+impl KeyView for (Visibility, &str) {
+    fn parts(&self) -> (Visibility, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl Hash for dyn KeyView + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyView + '_ {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The same hash as the view's, as `Borrow` requires.
+        (self as &dyn KeyView).hash(state);
+    }
+}
+
+impl<'a> Borrow<dyn KeyView + 'a> for Key {
+    fn borrow(&self) -> &(dyn KeyView + 'a) {
+        self
+    }
 }
 
 /// One type's entries, guarded by the shard's lock.
 ///
-/// Invariants: every node of `recency` is in exactly one of the maps, under
-/// its entry's URL (in `private[call]` for `Visibility::Call(call)`); no map
-/// of `private` is empty; `bytes` is the sum of the nodes' sizes.
-#[derive(Debug, Default)]
+/// Invariants: `private[call]` holds exactly the URLs of the LRU's
+/// `Visibility::Call(call)` keys, and no set of it is empty; `bytes` is the
+/// sum of the entries' sizes.
+#[derive(Debug)]
 struct ShardState {
     bytes: u64,
     evictions: u64,
-    recency: Recency<Held>,
-    shared: HashMap<Arc<str>, NodeId>,
-    private: HashMap<CallId, HashMap<Arc<str>, NodeId>>,
+    /// Every entry of the type, most recently used first. Unbounded by
+    /// count: the shard's byte budget evicts.
+    lru: LruCache<Key, Arc<Entry>>,
+    /// Each call's private URLs.
+    private: HashMap<CallId, HashSet<Arc<str>>>,
+}
+
+impl Default for ShardState {
+    fn default() -> Self {
+        ShardState {
+            bytes: 0,
+            evictions: 0,
+            lru: LruCache::unbounded(),
+            private: HashMap::new(),
+        }
+    }
 }
 
 impl ShardState {
-    /// `call`'s view of `url`: its private entry first, then the shared one.
-    fn find(&self, url: &str, call: CallId) -> Option<NodeId> {
+    /// Who `call` sees `url` as: its private entry if it has one, else the
+    /// shared one.
+    fn visibility(&self, url: &str, call: CallId) -> Visibility {
         // Most calls have no private entries: skip hashing the call id then.
         if !self.private.is_empty()
-            && let Some(id) = self.private.get(&call).and_then(|m| m.get(url))
+            && self
+                .private
+                .get(&call)
+                .is_some_and(|urls| urls.contains(url))
         {
-            return Some(*id);
+            Visibility::Call(call)
+        } else {
+            Visibility::Shared
         }
-        self.shared.get(url).copied()
     }
 
-    /// Links `entry` in as most recently used. The key must be free.
+    /// `call`'s view of `url`, marked most recently used.
+    fn get(&mut self, url: &str, call: CallId) -> Option<Arc<Entry>> {
+        let view: &dyn KeyView = &(self.visibility(url, call), url);
+        self.lru.get(view).map(Arc::clone)
+    }
+
+    /// `call`'s view of `url`, the order left alone.
+    fn peek(&self, url: &str, call: CallId) -> Option<Arc<Entry>> {
+        let view: &dyn KeyView = &(self.visibility(url, call), url);
+        self.lru.peek(view).map(Arc::clone)
+    }
+
+    /// Adds `entry` as most recently used. The key must be free.
     fn add(&mut self, entry: Arc<Entry>, vis: Visibility) {
         let url = Arc::clone(&entry.url);
         self.bytes += entry.size();
-        let id = self.recency.push_front(Held { entry, vis });
-        match vis {
-            Visibility::Shared => self.shared.insert(url, id),
-            Visibility::Call(call) => self.private.entry(call).or_default().insert(url, id),
-        };
+        if let Visibility::Call(call) = vis {
+            self.private
+                .entry(call)
+                .or_default()
+                .insert(Arc::clone(&url));
+        }
+        self.lru.put(Key { vis, url }, entry);
     }
 
-    /// Unlinks a node whose map slot is already gone, and un-counts its bytes.
-    fn take_node(&mut self, id: NodeId) -> Option<Arc<Entry>> {
-        let held = self.recency.remove(id)?;
-        self.bytes -= held.entry.size();
-        Some(held.entry)
+    /// Drops `url` from `call`'s index.
+    fn unindex(&mut self, call: CallId, url: &str) {
+        if let Some(urls) = self.private.get_mut(&call) {
+            urls.remove(url);
+            if urls.is_empty() {
+                self.private.remove(&call);
+            }
+        }
     }
 
     /// Removes what `vis` holds under `url`.
     fn remove_key(&mut self, vis: Visibility, url: &str) -> Option<Arc<Entry>> {
-        let id = match vis {
-            Visibility::Shared => self.shared.remove(url)?,
-            Visibility::Call(call) => {
-                let map = self.private.get_mut(&call)?;
-                let id = map.remove(url)?;
-                if map.is_empty() {
-                    self.private.remove(&call);
-                }
-                id
-            }
-        };
-        self.take_node(id)
+        let view: &dyn KeyView = &(vis, url);
+        let entry = self.lru.pop(view)?;
+        self.bytes -= entry.size();
+        if let Visibility::Call(call) = vis {
+            self.unindex(call, url);
+        }
+        Some(entry)
     }
 
-    /// Removes `url` from the shared map and from every call's overlay.
+    /// Removes `url` from the shared entries and from every call's overlay.
     fn remove_everywhere(&mut self, url: &str, leaving: &mut Vec<Arc<Entry>>) {
         leaving.extend(self.remove_key(Visibility::Shared, url));
-        let mut ids = Vec::new();
-        self.private.retain(|_, map| {
-            ids.extend(map.remove(url));
-            !map.is_empty()
-        });
-        for id in ids {
-            leaving.extend(self.take_node(id));
+        let calls: Vec<CallId> = self
+            .private
+            .iter()
+            .filter(|(_, urls)| urls.contains(url))
+            .map(|(call, _)| *call)
+            .collect();
+        for call in calls {
+            leaving.extend(self.remove_key(Visibility::Call(call), url));
+        }
+    }
+
+    /// Removes every private entry of `call`.
+    fn end_call(&mut self, call: CallId, leaving: &mut Vec<Arc<Entry>>) {
+        for url in self.private.remove(&call).into_iter().flatten() {
+            let view: &dyn KeyView = &(Visibility::Call(call), &*url);
+            if let Some(entry) = self.lru.pop(view) {
+                self.bytes -= entry.size();
+                leaving.push(entry);
+            }
         }
     }
 
     /// Removes the least recently used entry.
     fn evict_lru(&mut self) -> Option<Arc<Entry>> {
-        let held = self.recency.get(self.recency.back()?)?;
-        let (vis, url) = (held.vis, Arc::clone(&held.entry.url));
-        self.remove_key(vis, &url)
+        let (key, entry) = self.lru.pop_lru()?;
+        self.bytes -= entry.size();
+        if let Visibility::Call(call) = key.vis {
+            self.unindex(call, &key.url);
+        }
+        Some(entry)
+    }
+
+    fn private_entries(&self) -> u64 {
+        self.private.values().map(|urls| urls.len() as u64).sum()
     }
 
     /// Checks every invariant of the shard; for tests.
     #[cfg(test)]
     fn audit(&self) {
         let mut bytes = 0;
-        let mut n = 0;
-        for held in self.recency.iter() {
-            bytes += held.entry.size();
-            n += 1;
-            let id = match held.vis {
-                Visibility::Shared => self.shared.get(&*held.entry.url),
-                Visibility::Call(c) => self.private.get(&c).and_then(|m| m.get(&*held.entry.url)),
-            };
-            let id = id.copied().expect("every node is in its map");
-            assert!(Arc::ptr_eq(
-                &self.recency.get(id).expect("live node").entry,
-                &held.entry
-            ));
+        let mut private = 0;
+        for (key, entry) in self.lru.iter() {
+            bytes += entry.size();
+            assert_eq!(key.url, entry.url, "keyed by its own URL");
+            if let Visibility::Call(call) = key.vis {
+                private += 1;
+                assert!(
+                    self.private
+                        .get(&call)
+                        .is_some_and(|urls| urls.contains(&key.url)),
+                    "every private entry is indexed"
+                );
+            }
         }
-        assert_eq!(n, self.recency.len());
-        let mapped: usize =
-            self.shared.len() + self.private.values().map(HashMap::len).sum::<usize>();
-        assert_eq!(mapped, n, "every map slot is a node");
-        assert!(self.private.values().all(|m| !m.is_empty()));
+        assert_eq!(
+            private,
+            self.private_entries(),
+            "every index slot is an entry"
+        );
+        assert!(self.private.values().all(|urls| !urls.is_empty()));
         assert_eq!(bytes, self.bytes);
-        self.recency.audit();
-    }
-}
-
-/// An LRU order without allocation on use: a doubly linked list whose nodes
-/// live in a slab (`Vec`), addressed by index. Touching a node relinks two
-/// indices; freed slots are reused.
-mod recency {
-    /// A node's address in its list. Only meaningful for the list that
-    /// issued it, and only until the node is removed.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub(super) struct NodeId(usize);
-
-    #[derive(Debug)]
-    enum Node<T> {
-        Used {
-            value: T,
-            /// Towards the most recent end.
-            prev: Option<usize>,
-            /// Towards the least recent end.
-            next: Option<usize>,
-        },
-        Free,
-    }
-
-    #[derive(Debug)]
-    pub(super) struct Recency<T> {
-        nodes: Vec<Node<T>>,
-        free: Vec<usize>,
-        /// Most recently used.
-        head: Option<usize>,
-        /// Least recently used.
-        tail: Option<usize>,
-        len: usize,
-    }
-
-    impl<T> Default for Recency<T> {
-        fn default() -> Self {
-            Recency {
-                nodes: Vec::new(),
-                free: Vec::new(),
-                head: None,
-                tail: None,
-                len: 0,
-            }
-        }
-    }
-
-    impl<T> Recency<T> {
-        pub(super) fn len(&self) -> usize {
-            self.len
-        }
-
-        /// Adds `value` as the most recent.
-        pub(super) fn push_front(&mut self, value: T) -> NodeId {
-            let node = Node::Used {
-                value,
-                prev: None,
-                next: self.head,
-            };
-            let i = match self.free.pop() {
-                Some(i) => {
-                    self.nodes[i] = node;
-                    i
-                }
-                None => {
-                    self.nodes.push(node);
-                    self.nodes.len() - 1
-                }
-            };
-            match self.head {
-                Some(h) => self.set_prev(h, Some(i)),
-                None => self.tail = Some(i),
-            }
-            self.head = Some(i);
-            self.len += 1;
-            NodeId(i)
-        }
-
-        pub(super) fn get(&self, id: NodeId) -> Option<&T> {
-            match self.nodes.get(id.0) {
-                Some(Node::Used { value, .. }) => Some(value),
-                _ => None,
-            }
-        }
-
-        /// The least recently used node.
-        pub(super) fn back(&self) -> Option<NodeId> {
-            self.tail.map(NodeId)
-        }
-
-        /// Makes `id` the most recent.
-        pub(super) fn touch(&mut self, id: NodeId) {
-            if self.head == Some(id.0) || self.get(id).is_none() {
-                return;
-            }
-            self.unlink(id.0);
-            let old_head = self.head;
-            if let Some(Node::Used { prev, next, .. }) = self.nodes.get_mut(id.0) {
-                *prev = None;
-                *next = old_head;
-            }
-            match old_head {
-                Some(h) => self.set_prev(h, Some(id.0)),
-                None => self.tail = Some(id.0),
-            }
-            self.head = Some(id.0);
-        }
-
-        pub(super) fn remove(&mut self, id: NodeId) -> Option<T> {
-            self.get(id)?;
-            self.unlink(id.0);
-            let node = std::mem::replace(self.nodes.get_mut(id.0)?, Node::Free);
-            self.free.push(id.0);
-            self.len -= 1;
-            match node {
-                Node::Used { value, .. } => Some(value),
-                Node::Free => None,
-            }
-        }
-
-        /// Most recent first.
-        pub(super) fn iter(&self) -> impl Iterator<Item = &T> {
-            let mut at = self.head;
-            std::iter::from_fn(move || {
-                let Some(Node::Used { value, next, .. }) = self.nodes.get(at?) else {
-                    return None;
-                };
-                at = *next;
-                Some(value)
-            })
-        }
-
-        /// Joins `i`'s neighbours to each other (leaves `i`'s own links stale).
-        fn unlink(&mut self, i: usize) {
-            let Some(&Node::Used { prev, next, .. }) = self.nodes.get(i) else {
-                return;
-            };
-            match prev {
-                Some(p) => self.set_next(p, next),
-                None => self.head = next,
-            }
-            match next {
-                Some(n) => self.set_prev(n, prev),
-                None => self.tail = prev,
-            }
-        }
-
-        fn set_prev(&mut self, i: usize, to: Option<usize>) {
-            if let Some(Node::Used { prev, .. }) = self.nodes.get_mut(i) {
-                *prev = to;
-            }
-        }
-
-        fn set_next(&mut self, i: usize, to: Option<usize>) {
-            if let Some(Node::Used { next, .. }) = self.nodes.get_mut(i) {
-                *next = to;
-            }
-        }
-
-        /// Checks the links both ways and the free list; for tests.
-        #[cfg(test)]
-        pub(super) fn audit(&self) {
-            let mut forward = Vec::new();
-            let mut at = self.head;
-            let mut prev = None;
-            while let Some(i) = at {
-                let Some(Node::Used { prev: p, next, .. }) = self.nodes.get(i) else {
-                    panic!("link to a free slot {i}");
-                };
-                assert_eq!(*p, prev, "back link of {i}");
-                forward.push(i);
-                assert!(forward.len() <= self.nodes.len(), "cycle");
-                prev = Some(i);
-                at = *next;
-            }
-            assert_eq!(self.tail, prev);
-            assert_eq!(forward.len(), self.len);
-            assert_eq!(self.len + self.free.len(), self.nodes.len());
-            for &f in &self.free {
-                assert!(matches!(self.nodes[f], Node::Free));
-            }
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        fn order(r: &Recency<u32>) -> Vec<u32> {
-            r.iter().copied().collect()
-        }
-
-        #[test]
-        fn push_touch_remove_keep_order_and_reuse_slots() {
-            let mut r = Recency::default();
-            let a = r.push_front(1);
-            let b = r.push_front(2);
-            let c = r.push_front(3);
-            assert_eq!(order(&r), [3, 2, 1]);
-            assert_eq!(r.back(), Some(a));
-            r.touch(a);
-            assert_eq!(order(&r), [1, 3, 2]);
-            assert_eq!(r.back(), Some(b));
-            r.touch(b);
-            r.touch(b); // touching the head is a no-op
-            assert_eq!(order(&r), [2, 1, 3]);
-            assert_eq!(r.remove(a), Some(1));
-            assert_eq!(r.remove(a), None, "a removed id is dead");
-            assert_eq!(r.get(a), None);
-            r.touch(a); // and touching it changes nothing
-            assert_eq!(order(&r), [2, 3]);
-            r.audit();
-            let d = r.push_front(4);
-            assert_eq!(d, a, "the freed slot is reused");
-            assert_eq!(order(&r), [4, 2, 3]);
-            assert_eq!(r.remove(c), Some(3));
-            assert_eq!(r.remove(d), Some(4));
-            assert_eq!(r.remove(b), Some(2));
-            assert_eq!(r.len(), 0);
-            assert_eq!(r.back(), None);
-            r.audit();
-        }
     }
 }
 
@@ -762,7 +605,11 @@ mod tests {
     }
 
     fn entry(rtype: ResourceType, url: &str, size: usize) -> Entry {
-        let response = StoredResponse::new(200, http::HeaderMap::new(), SystemTime::UNIX_EPOCH);
+        let response = StoredResponse::new(
+            http::StatusCode::OK,
+            http::HeaderMap::new(),
+            SystemTime::UNIX_EPOCH,
+        );
         Entry::new(url, rtype, response, Bytes::from(vec![b'x'; size]))
     }
 
@@ -774,8 +621,8 @@ mod tests {
 
     /// The public-API workout lives in `tests/cache_store.rs`; this one also
     /// checks what only the inside can see: after every operation, the maps
-    /// and the recency list agree, no overlay map is left empty, and the
-    /// links hold both ways.
+    /// and the LRU agree, no overlay set is left empty, and the bytes add
+    /// up.
     #[test]
     fn concurrent_mixed_operations_keep_every_invariant() {
         let s = Arc::new(store(4000, 1500));

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use http::StatusCode;
 use http::header::{self, HeaderName};
 use url::Url;
 
@@ -19,7 +18,7 @@ use crate::cache::policy::{self, RequestDirectives};
 use crate::clock::SystemClock;
 use crate::config::{Config, parse_duration};
 use crate::fetch::tier::with_tier;
-use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, location};
+use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, Referrer, location};
 use crate::resource::ResourceType;
 
 /// The arguments of `vxb fetch`.
@@ -131,7 +130,7 @@ pub(crate) fn runtime(cmd: &str) -> Option<tokio::runtime::Runtime> {
 
 async fn repeat(fetcher: &Arc<Fetcher>, args: &FetchArgs, url: Url) -> u8 {
     let call = fetcher.call();
-    let mut req = FetchRequest::get(url, args.rtype);
+    let mut req = FetchRequest::get(url, args.rtype, Referrer::User);
     req.max_age = args.maxage;
     req.max_stale = args.maxstale;
     for n in 1..=args.repeat {
@@ -157,9 +156,8 @@ async fn repeat(fetcher: &Arc<Fetcher>, args: &FetchArgs, url: Url) -> u8 {
         }
         // Shown like any answer, but a 4xx/5xx is a failed fetch (it throws
         // error.badfetch.http.NNN in a call).
-        if let Some(status) = StatusCode::from_u16(fetched.status())
-            .ok()
-            .filter(|s| s.is_client_error() || s.is_server_error())
+        if let Some(status) =
+            Some(fetched.status()).filter(|s| s.is_client_error() || s.is_server_error())
         {
             eprintln!(
                 "vxb fetch: {}",
@@ -196,14 +194,20 @@ pub fn describe(
     let _ = writeln!(
         out,
         "#{n} {} {} {} bytes {:.1} ms {}",
-        with_tier(f.decision.as_str(), f.tier().as_ref()),
-        f.status(),
+        with_tier(f.decision().as_str(), f.tier().as_ref()),
+        f.status().as_u16(),
         f.body().len(),
         elapsed.as_secs_f64() * 1000.0,
         f.final_url
     );
     for r in &f.redirects {
-        let _ = writeln!(out, "    redirect: {} {} ({})", r.status, r.url, r.decision);
+        let _ = writeln!(
+            out,
+            "    redirect: {} {} ({})",
+            r.status.as_u16(),
+            r.url,
+            r.decision
+        );
     }
     if let Some((modified, len)) = f.entry.file_stamp {
         let _ = writeln!(
@@ -225,11 +229,11 @@ pub fn describe(
         if f.headers().contains_key(header::SET_COOKIE) {
             let _ = writeln!(out, "    Set-Cookie: present");
         }
-        if f.not_cached.is_none() {
+        if f.not_cached().is_none() {
             freshness(&mut out, f, fetcher, req);
         }
     }
-    if let Some(why) = &f.not_cached {
+    if let Some(why) = f.not_cached() {
         let _ = writeln!(out, "    not stored: {why}");
     }
     out

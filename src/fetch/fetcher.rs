@@ -121,6 +121,7 @@ use super::error::FetchError;
 use super::file::FileRoot;
 use super::hop::{Ctx, FlightKey, Landing};
 use super::http::HttpClient;
+use super::outcome::Outcome;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
 use super::request::FetchRequest;
@@ -158,8 +159,8 @@ pub enum NotCached {
     #[error("{0}")]
     Refused(Rejected),
     /// 4xx and 5xx answers are not stored.
-    #[error("error status {0} is not stored")]
-    ErrorStatus(u16),
+    #[error("error status {} is not stored", .0.as_u16())]
+    ErrorStatus(StatusCode),
     /// The request said `only-if-cached` and nothing stored could serve it:
     /// the answer is a 504 made here, the origin was not asked.
     #[error("only-if-cached, and no usable stored response")]
@@ -176,8 +177,9 @@ pub struct Fetched {
     /// redirect named its own (RFC 9110 §10.2.2).
     pub final_url: Url,
     pub rtype: ResourceType,
-    /// The cache decision for the final response.
-    pub decision: Decision,
+    /// What the cache did for the final response: its decision, and why it
+    /// was not stored if it was not.
+    pub outcome: Outcome,
     /// The final response: status, headers (with `<meta http-equiv>`
     /// merged), times, body. The very entry the cache holds unless the
     /// decision is bypass.
@@ -185,8 +187,6 @@ pub struct Fetched {
     /// The parser's form of the body, with its references and metas (from
     /// the cache on a hit).
     pub parsed: Option<Arc<ParsedBody>>,
-    /// Why the response was not stored, for a bypass.
-    pub not_cached: Option<NotCached>,
     /// The redirects followed, in order.
     pub redirects: Vec<Redirect>,
 }
@@ -196,14 +196,24 @@ pub struct Fetched {
 pub struct Redirect {
     /// The URL that answered with the redirect.
     pub url: Url,
-    pub status: u16,
+    pub status: StatusCode,
     /// Whether the redirect itself came from the cache.
     pub decision: Decision,
 }
 
 impl Fetched {
+    /// The cache decision for the final response.
+    pub fn decision(&self) -> Decision {
+        self.outcome.decision()
+    }
+
+    /// Why the final response was not stored, if it was not.
+    pub fn not_cached(&self) -> Option<&NotCached> {
+        self.outcome.not_cached()
+    }
+
     /// The final HTTP status (200 for `file:`).
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.entry.response.status
     }
 
@@ -232,7 +242,7 @@ impl Fetched {
     /// this cache (hit, stale) carries the tier's word from when it was
     /// stored, which is not about this fetch.
     pub fn tier(&self) -> Option<TierStatus> {
-        match self.decision {
+        match self.decision() {
             Decision::Miss | Decision::Revalidated | Decision::Refreshed | Decision::Bypass => {
                 TierStatus::from_headers(self.headers())
             }
@@ -406,10 +416,11 @@ impl CallFetcher {
         // A 4xx/5xx on the VoiceXML path is a failure, but its record still
         // says what the cache did with it.
         let result = match result {
-            Ok(f) if statuses_are_errors && f.status() >= 400 => {
-                let status =
-                    StatusCode::from_u16(f.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let e = FetchError::status(&f.final_url, status);
+            Ok(f)
+                if statuses_are_errors
+                    && (f.status().is_client_error() || f.status().is_server_error()) =>
+            {
+                let e = FetchError::status(&f.final_url, f.status());
                 Err((Some(f), e))
             }
             Ok(f) => Ok(f),
@@ -424,9 +435,9 @@ impl CallFetcher {
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
             method: req.method.name(),
-            decision: fetched.map(|f| f.decision),
+            decision: fetched.map(Fetched::decision),
             tier: fetched.and_then(Fetched::tier),
-            status: fetched.map(Fetched::status),
+            status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,
             redirects: fetched.map_or(0, |f| f.redirects.len() as u32),

@@ -22,13 +22,14 @@ use super::fetcher::{CallFetcher, Fetched, Fetcher, NotCached, Redirect};
 use super::file::{self, FileBody};
 use super::http::{HttpRequest, HttpResponse, redirect_target};
 use super::location::{self, Scheme};
+use super::outcome::{Forward, Kept, Outcome};
 use super::parse::{BodyParser, ParsedBody};
-use super::request::{FetchMethod, FetchRequest};
+use super::request::{FetchMethod, FetchRequest, Referrer};
 use super::singleflight::Join;
 use crate::cache::headers;
 use crate::cache::policy::{self, MaxStale, NotStored, RequestDirectives, Reuse, Storability};
 use crate::cache::store::{CallId, Visibility};
-use crate::cache::{Decision, Entry, Parsed, StoredResponse};
+use crate::cache::{Entry, Parsed, StoredResponse};
 use crate::resource::ResourceType;
 
 /// What a single flight is keyed by: the cache key.
@@ -47,16 +48,11 @@ pub(super) enum Landing {
     Failed(FetchError),
 }
 
-/// One hop's outcome.
+/// One hop: the response served and what the cache did.
 struct Hop {
     entry: Arc<Entry>,
-    decision: Decision,
+    outcome: Outcome,
     parsed: Option<Arc<ParsedBody>>,
-    not_cached: Option<NotCached>,
-    /// Stored for every call: a single flight may hand it to followers.
-    shared: bool,
-    /// Served stale because the origin failed like this.
-    failed: Option<FetchError>,
 }
 
 /// A request sent with a body as it is (a POST, or a forwarded method).
@@ -172,7 +168,7 @@ impl<'a> Ctx<'a> {
         let mut referrer = req.referrer.clone();
         let mut redirects = Vec::new();
         loop {
-            let scheme = location::check_access(referrer.as_ref(), &url)?;
+            let scheme = location::check_access(&referrer, &url)?;
             let hop = match (&method, scheme) {
                 // A static file answers a submit like a GET (as `vxb serve` does).
                 (_, Scheme::File) => self.file_hop(&url).await?,
@@ -185,21 +181,20 @@ impl<'a> Ctx<'a> {
                     self.send_hop(&url, Outgoing::new(method, body)).await?
                 }
             };
-            let status = StatusCode::from_u16(hop.entry.response.status).ok();
-            let target = status
+            let status = hop.entry.response.status;
+            let target = Some(status)
                 .filter(|_| req.follow_redirects)
                 .and_then(|s| redirect_target(&url, s, &hop.entry.response.headers));
-            let (Some(target), Some(status)) = (target, status) else {
+            let Some(target) = target else {
                 let mut final_url = url;
                 final_url.set_fragment(fragment.as_deref());
                 return Ok(Fetched {
                     url: req.url.clone(),
                     final_url,
                     rtype: self.rtype,
-                    decision: hop.decision,
+                    outcome: hop.outcome,
                     entry: hop.entry,
                     parsed: hop.parsed,
-                    not_cached: hop.not_cached,
                     redirects,
                 });
             };
@@ -213,8 +208,8 @@ impl<'a> Ctx<'a> {
             }
             redirects.push(Redirect {
                 url: url.clone(),
-                status: status.as_u16(),
-                decision: hop.decision,
+                status,
+                decision: hop.outcome.decision(),
             });
             let post = method.name() == "POST";
             if status == StatusCode::SEE_OTHER || (post && matches!(status.as_u16(), 301 | 302)) {
@@ -223,7 +218,7 @@ impl<'a> Ctx<'a> {
             if target.fragment().is_some() {
                 fragment = target.fragment().map(str::to_string);
             }
-            referrer = Some(url);
+            referrer = Referrer::Document(url.clone());
             url = without_fragment(&target);
         }
     }
@@ -246,8 +241,10 @@ impl<'a> Ctx<'a> {
                 )
             });
             match (stored, reuse) {
-                (Some(e), Some(Reuse::Fresh)) => return self.served(e, Decision::Hit),
-                (Some(e), Some(Reuse::Stale)) => return self.served(e, Decision::Stale),
+                (Some(e), Some(Reuse::Fresh)) => return self.served(e, Outcome::Hit),
+                (Some(e), Some(Reuse::Stale)) => {
+                    return self.served(e, Outcome::Stale { failed: None });
+                }
                 (_, _) if self.directives.only_if_cached => {
                     return Ok(self.gateway_timeout(url.as_str().into()));
                 }
@@ -264,9 +261,12 @@ impl<'a> Ctx<'a> {
                             let hop = self.ask_origin(url, &key, stored, reuse).await;
                             leader.land(match &hop {
                                 Ok(Hop {
-                                    failed: Some(e), ..
+                                    outcome: Outcome::Stale { failed: Some(e) },
+                                    ..
                                 }) => Landing::Failed(e.clone()),
-                                Ok(h) if h.shared => Landing::Shared(Arc::clone(&h.entry)),
+                                Ok(h) if h.outcome.stored_shared() => {
+                                    Landing::Shared(Arc::clone(&h.entry))
+                                }
                                 Ok(_) | Err(FetchError::Parse { .. }) => Landing::NotShared,
                                 Err(e) => Landing::Failed(e.clone()),
                             });
@@ -280,7 +280,7 @@ impl<'a> Ctx<'a> {
                                 Some(Landing::Shared(entry))
                                     if vary_matches(&entry, &self.headers) =>
                                 {
-                                    return self.served(entry, Decision::Hit);
+                                    return self.served(entry, Outcome::Collapsed);
                                 }
                                 Some(Landing::Failed(e)) => {
                                     let own = stored.filter(|e| vary_matches(e, &self.headers));
@@ -308,6 +308,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<Hop, FetchError> {
         // A copy stored for another variant (Vary) is not this request's to
         // fall back on, nor to replace.
+        let stored_any = stored.is_some();
         let own = stored.filter(|e| vary_matches(e, &self.headers));
         let conditional = match reuse {
             Some(Reuse::Revalidate(h)) if own.is_some() => Some(h),
@@ -321,9 +322,8 @@ impl<'a> Ctx<'a> {
             && let Some(e) = &own
             && self.stale_allowed(e)
         {
-            let mut hop = self.served(Arc::clone(e), Decision::Stale)?;
-            hop.failed = Some(FetchError::status(url, resp.status));
-            return Ok(hop);
+            let failed = Some(FetchError::status(url, resp.status));
+            return self.served(Arc::clone(e), Outcome::Stale { failed });
         }
         if let (StatusCode::NOT_MODIFIED, Some(old), Some(_)) = (resp.status, &own, &conditional) {
             if policy::not_modified_matches(&old.response, &resp.headers) {
@@ -340,14 +340,15 @@ impl<'a> Ctx<'a> {
                 Ok(r) => r,
                 Err(e) => return self.stale_if_error(own, e),
             };
-            return self.admit(key, resp, &sent, true, Decision::Refreshed);
+            return self.admit(key, resp, &sent, true, Forward::Revalidation);
         }
-        let decision = if conditional.is_some() {
-            Decision::Refreshed
-        } else {
-            Decision::Miss
+        let forward = match (&conditional, &own, &stored_any) {
+            (Some(_), _, _) => Forward::Revalidation,
+            (None, Some(_), _) => Forward::Stale,
+            (None, None, true) => Forward::VaryMiss,
+            (None, None, false) => Forward::UriMiss,
         };
-        self.admit(key, resp, &sent, own.is_some(), decision)
+        self.admit(key, resp, &sent, own.is_some(), forward)
     }
 
     /// A hop that is sent as it is, never stored: a POST, or a forwarded
@@ -359,7 +360,7 @@ impl<'a> Ctx<'a> {
         let method = out.method.clone();
         let result = self.exchange(url, Some(out), None).await;
         let invalidate = match &result {
-            Ok((resp, _)) => policy::invalidates(&method, resp.status.as_u16()),
+            Ok((resp, _)) => policy::invalidates(&method, resp.status),
             Err(_) => !method.is_safe(),
         };
         if invalidate {
@@ -383,11 +384,11 @@ impl<'a> Ctx<'a> {
         let (entry, parsed) = self.response_entry(url.as_str().into(), resp, &sent)?;
         Ok(Hop {
             entry: Arc::new(entry),
-            decision: Decision::Bypass,
+            outcome: Outcome::Fetched {
+                forward: Forward::Method,
+                kept: Kept::No(NotCached::Policy(NotStored::Method(method))),
+            },
             parsed,
-            not_cached: Some(NotCached::Policy(NotStored::Method(method))),
-            shared: false,
-            failed: None,
         })
     }
 
@@ -407,7 +408,7 @@ impl<'a> Ctx<'a> {
         if let Some(e) = &stored
             && e.file_stamp == Some((stamp.modified, stamp.len))
         {
-            return self.served(Arc::clone(e), Decision::Hit);
+            return self.served(Arc::clone(e), Outcome::Hit);
         }
         if stored.is_some() {
             // Outdated: whatever happens next, it must not be served again.
@@ -423,20 +424,21 @@ impl<'a> Ctx<'a> {
         }
         let (parsed, meta) = self.parse(url, Some(content_type), &body)?;
         let response = StoredResponse {
-            status: 200,
+            status: StatusCode::OK,
             headers: headers::overlay(&h, &meta),
             meta,
-            ..StoredResponse::new(200, HeaderMap::new(), now)
+            ..StoredResponse::new(StatusCode::OK, HeaderMap::new(), now)
         };
         let mut entry = Entry::new(key, self.rtype, response, body);
         entry.file_stamp = Some((stamp.modified, stamp.len));
         set_parsed(&entry, parsed.as_ref());
-        let decision = if stored.is_some() {
-            Decision::Refreshed
+        let forward = if stored.is_some() {
+            Forward::Revalidation
         } else {
-            Decision::Miss
+            Forward::UriMiss
         };
-        Ok(self.settle(entry, parsed, Ok(policy::Visibility::Shared), decision))
+        let fetched = |kept| Outcome::Fetched { forward, kept };
+        Ok(self.settle(entry, parsed, Ok(policy::Visibility::Shared), fetched))
     }
 
     /// One exchange with the origin: a GET (conditional when `conditional`
@@ -502,21 +504,23 @@ impl<'a> Ctx<'a> {
         resp: HttpResponse,
         sent: &HeaderMap,
         replaces: bool,
-        decision: Decision,
+        forward: Forward,
     ) -> Result<Hop, FetchError> {
         let (entry, parsed) = self.response_entry(Arc::clone(key), resp, sent)?;
         let status = entry.response.status;
-        let storability = if status >= 400 {
+        let error = status.is_client_error() || status.is_server_error();
+        let storability = if error {
             Err(NotCached::ErrorStatus(status))
         } else {
             self.storability(&entry)
         };
-        if storability.is_err() && replaces && status < 400 {
+        if storability.is_err() && replaces && !error {
             // The origin replaced the resource with something not to keep:
             // the old copy is obsolete.
             self.f.store.remove(self.rtype, key);
         }
-        Ok(self.settle(entry, parsed, storability, decision))
+        let fetched = |kept| Outcome::Fetched { forward, kept };
+        Ok(self.settle(entry, parsed, storability, fetched))
     }
 
     /// A stored entry whose revalidation answered 304.
@@ -527,7 +531,8 @@ impl<'a> Ctx<'a> {
             self.f.store.remove(self.rtype, &entry.url);
         }
         let parsed = self.parsed_form(&entry)?;
-        Ok(self.settle(entry, parsed, storability, Decision::Revalidated))
+        let revalidated = |kept| Outcome::Revalidated { kept };
+        Ok(self.settle(entry, parsed, storability, revalidated))
     }
 
     fn storability(&self, entry: &Entry) -> Result<policy::Visibility, NotCached> {
@@ -545,67 +550,56 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Stores `entry` as `storability` says, and makes the hop.
+    /// Stores `entry` as `storability` says, and makes the hop: `outcome`
+    /// says what it was, given where the entry was kept.
     fn settle(
         &self,
         entry: Entry,
         parsed: Option<Arc<ParsedBody>>,
         storability: Result<policy::Visibility, NotCached>,
-        decision: Decision,
+        outcome: impl FnOnce(Kept) -> Outcome,
     ) -> Hop {
-        let unstored = |entry: Entry, why: NotCached| Hop {
-            entry: Arc::new(entry),
-            decision: if decision.served_from_cache() {
-                decision
-            } else {
-                Decision::Bypass
-            },
-            parsed: parsed.clone(),
-            not_cached: Some(why),
-            shared: false,
-            failed: None,
-        };
         let vis = match storability {
             Ok(policy::Visibility::Shared) => Visibility::Shared,
             Ok(policy::Visibility::Private) => Visibility::Call(self.call),
-            Err(why) => return unstored(entry, why),
+            Err(why) => {
+                return Hop {
+                    entry: Arc::new(entry),
+                    outcome: outcome(Kept::No(why)),
+                    parsed,
+                };
+            }
         };
         // Kept aside in case the store refuses it (cheap: the body and the
         // parsed form are shared handles).
         let spare = entry.with_response(entry.response.clone());
         let url = Arc::clone(&entry.url);
-        match self.f.store.insert(entry, vis) {
-            Ok(stored) => {
-                if vis != Visibility::Shared {
-                    self.kept_private.store(true, Ordering::Relaxed);
-                }
-                if vis == Visibility::Shared {
-                    // An old private copy would shadow the new shared one.
-                    self.f.store.remove_private(self.rtype, &url, self.call);
-                }
-                Hop {
-                    entry: stored,
-                    decision,
-                    parsed,
-                    not_cached: None,
-                    shared: vis == Visibility::Shared,
-                    failed: None,
-                }
+        let (entry, kept) = match self.f.store.insert(entry, vis) {
+            Ok(stored) if vis == Visibility::Shared => {
+                // An old private copy would shadow the new shared one.
+                self.f.store.remove_private(self.rtype, &url, self.call);
+                (stored, Kept::Shared)
             }
-            Err(rejected) => unstored(spare, NotCached::Refused(rejected)),
+            Ok(stored) => {
+                self.kept_private.store(true, Ordering::Relaxed);
+                (stored, Kept::Private)
+            }
+            Err(rejected) => (Arc::new(spare), Kept::No(NotCached::Refused(rejected))),
+        };
+        Hop {
+            entry,
+            outcome: outcome(kept),
+            parsed,
         }
     }
 
     /// A stored entry served as it is.
-    fn served(&self, entry: Arc<Entry>, decision: Decision) -> Result<Hop, FetchError> {
+    fn served(&self, entry: Arc<Entry>, outcome: Outcome) -> Result<Hop, FetchError> {
         let parsed = self.parsed_form(&entry)?;
         Ok(Hop {
             entry,
-            decision,
+            outcome,
             parsed,
-            not_cached: None,
-            shared: true,
-            failed: None,
         })
     }
 
@@ -613,9 +607,7 @@ impl<'a> Ctx<'a> {
     fn stale_if_error(&self, own: Option<Arc<Entry>>, e: FetchError) -> Result<Hop, FetchError> {
         match own {
             Some(entry) if self.stale_allowed(&entry) => {
-                let mut hop = self.served(entry, Decision::Stale)?;
-                hop.failed = Some(e);
-                Ok(hop)
+                self.served(entry, Outcome::Stale { failed: Some(e) })
             }
             _ => Err(e),
         }
@@ -633,14 +625,15 @@ impl<'a> Ctx<'a> {
 
     /// The answer to an `only-if-cached` request nothing stored can serve.
     fn gateway_timeout(&self, key: Arc<str>) -> Hop {
-        let response = StoredResponse::new(504, HeaderMap::new(), self.f.clock.now());
+        let response = StoredResponse::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            HeaderMap::new(),
+            self.f.clock.now(),
+        );
         Hop {
             entry: Arc::new(Entry::new(key, self.rtype, response, Bytes::new())),
-            decision: Decision::Miss,
+            outcome: Outcome::Unsatisfied,
             parsed: None,
-            not_cached: Some(NotCached::OnlyIfCached),
-            shared: false,
-            failed: None,
         }
     }
 
@@ -660,7 +653,7 @@ impl<'a> Ctx<'a> {
         };
         let headers = headers::overlay(&resp.headers, &meta);
         let response = StoredResponse {
-            status: resp.status.as_u16(),
+            status: resp.status,
             vary: policy::vary_key(&headers, sent).unwrap_or_default(),
             headers,
             request_time: resp.request_time,
@@ -700,7 +693,7 @@ impl<'a> Ctx<'a> {
         if let Some(p) = entry.parsed.get().and_then(as_parsed_body) {
             return Ok(Some(p));
         }
-        let success = (200..300).contains(&entry.response.status);
+        let success = entry.response.status.is_success();
         if self.parser.is_none() || !success {
             return Ok(None);
         }

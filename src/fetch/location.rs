@@ -8,6 +8,7 @@
 use url::Url;
 
 use super::error::FetchError;
+use super::request::Referrer;
 
 /// The schemes vxb fetches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,9 +68,9 @@ pub fn effective_base(outer: &Url, xml_base: Option<&str>) -> Result<Url, FetchE
 /// Checks that a document fetched from `referrer` may fetch `target`, and
 /// returns the target's scheme. A document that came over http(s) may not read
 /// `file:` URLs: a remote application must never see the browser's disk.
-pub fn check_access(referrer: Option<&Url>, target: &Url) -> Result<Scheme, FetchError> {
+pub fn check_access(referrer: &Referrer, target: &Url) -> Result<Scheme, FetchError> {
     let scheme = Scheme::of(target)?;
-    if let Some(referrer) = referrer
+    if let Referrer::Document(referrer) = referrer
         && scheme == Scheme::File
         && Scheme::of(referrer).is_ok_and(Scheme::is_http)
     {
@@ -156,23 +157,27 @@ mod tests {
         assert!(e.to_string().contains("unsupported scheme `ftp`"), "{e}");
     }
 
+    fn doc(url: &Url) -> Referrer {
+        Referrer::Document(url.clone())
+    }
+
     #[test]
     fn http_documents_cannot_read_file_urls() {
         let target = url("file:///etc/passwd");
-        let e = check_access(Some(&url("http://evil.example/a.vxml")), &target)
+        let e = check_access(&doc(&url("http://evil.example/a.vxml")), &target)
             .expect_err("http → file refused");
         assert!(matches!(e, FetchError::FileFromHttp { .. }), "{e:?}");
         assert!(e.to_string().contains("refused"), "{e}");
-        assert!(check_access(Some(&url("https://h/a.vxml")), &target).is_err());
+        assert!(check_access(&doc(&url("https://h/a.vxml")), &target).is_err());
         // A local document, or the start of a call, may.
         assert_eq!(
-            check_access(Some(&url("file:///srv/a.vxml")), &target),
+            check_access(&doc(&url("file:///srv/a.vxml")), &target),
             Ok(Scheme::File)
         );
-        assert_eq!(check_access(None, &target), Ok(Scheme::File));
+        assert_eq!(check_access(&Referrer::User, &target), Ok(Scheme::File));
         // And a local document may fetch over http.
         assert_eq!(
-            check_access(Some(&url("file:///srv/a.vxml")), &url("http://h/b.vxml")),
+            check_access(&doc(&url("file:///srv/a.vxml")), &url("http://h/b.vxml")),
             Ok(Scheme::Http)
         );
     }

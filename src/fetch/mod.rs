@@ -10,6 +10,8 @@
 //!   bodies never do.
 //! - [`preload`]: `[preload]` documents and their roots and scripts.
 //! - [`request`], [`record`]: a fetch asked for; a fetch reported.
+//! - [`outcome`]: what one hop did with the cache, from which its decision,
+//!   record, counter and proxy answer are derived.
 //! - `singleflight`: one origin request for many waiting calls.
 //!
 //! The I/O layer caches nothing; it hands complete responses (or a
@@ -31,6 +33,7 @@ pub mod file;
 mod hop;
 pub mod http;
 pub mod location;
+pub mod outcome;
 pub mod parse;
 pub mod preload;
 pub mod record;
@@ -44,7 +47,8 @@ pub use fetcher::{CallFetcher, Fetched, Fetcher, NotCached, Redirect};
 pub use file::{ConfinedPath, FileBody, FileRoot, FileStamp};
 pub use http::{HttpClient, HttpRequest, HttpResponse};
 pub use location::{Scheme, check_access, effective_base, resolve};
+pub use outcome::{Forward, Kept, Outcome};
 pub use parse::{BodyParser, ParseFailure, ParsedBody};
 pub use preload::PreloadOutcome;
 pub use record::FetchRecord;
-pub use request::{FetchMethod, FetchRequest};
+pub use request::{FetchMethod, FetchRequest, Referrer};

@@ -10,13 +10,11 @@
 
 use std::sync::Arc;
 
-use url::Url;
-
 use super::error::FetchError;
-use super::fetcher::{CallFetcher, Fetcher};
+use super::fetcher::{CallFetcher, Fetched, Fetcher};
 use super::location;
 use super::parse::BodyParser;
-use super::request::FetchRequest;
+use super::request::{FetchRequest, Referrer};
 use crate::cache::Decision;
 use crate::resource::ResourceType;
 
@@ -62,26 +60,29 @@ struct Preload<'a> {
 
 impl Preload<'_> {
     async fn document(&mut self, url: &str) {
-        let Some(doc) = self.fetch(ResourceType::Document, url, None).await else {
+        let Some(doc) = self
+            .fetch(ResourceType::Document, url, Referrer::User)
+            .await
+        else {
             return;
         };
         for (rtype, reference) in doc.references().to_vec() {
             match rtype {
                 ResourceType::Context => {
                     let Some(root) = self
-                        .fetch(ResourceType::Context, &reference, Some(&doc.final_url))
+                        .fetch(ResourceType::Context, &reference, document(&doc))
                         .await
                     else {
                         continue;
                     };
                     for (t, script) in root.references().to_vec() {
                         if t == ResourceType::Script {
-                            self.fetch(t, &script, Some(&root.final_url)).await;
+                            self.fetch(t, &script, document(&root)).await;
                         }
                     }
                 }
                 ResourceType::Script => {
-                    self.fetch(rtype, &reference, Some(&doc.final_url)).await;
+                    self.fetch(rtype, &reference, document(&doc)).await;
                 }
                 // Audio, grammars and data are fetched when a call needs them.
                 _ => {}
@@ -95,7 +96,7 @@ impl Preload<'_> {
         &mut self,
         rtype: ResourceType,
         url: &str,
-        referrer: Option<&Url>,
+        referrer: Referrer,
     ) -> Option<super::fetcher::Fetched> {
         let parser = match rtype {
             ResourceType::Document | ResourceType::Context => Some(self.parser),
@@ -103,8 +104,7 @@ impl Preload<'_> {
         };
         let result = match location::parse(url) {
             Ok(u) => {
-                let mut req = FetchRequest::get(u, rtype);
-                req.referrer = referrer.cloned();
+                let req = FetchRequest::get(u, rtype, referrer);
                 self.call.fetch(&req, parser).await
             }
             Err(e) => Err(e),
@@ -113,8 +113,13 @@ impl Preload<'_> {
             name: self.name.to_string(),
             url: url.to_string(),
             rtype,
-            result: result.as_ref().map(|f| f.decision).map_err(Clone::clone),
+            result: result.as_ref().map(Fetched::decision).map_err(Clone::clone),
         });
         result.ok()
     }
+}
+
+/// The document `fetched` as the referrer of what it references.
+fn document(fetched: &Fetched) -> Referrer {
+    Referrer::Document(fetched.final_url.clone())
 }

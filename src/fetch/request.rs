@@ -52,6 +52,31 @@ impl FetchMethod {
     }
 }
 
+/// Who asks for a fetch. Every request names one, so that "a document
+/// fetched over http(s) never reads a `file:` URL" holds because a request
+/// cannot be made without saying who asks, not because each call site
+/// remembers to set an optional field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Referrer {
+    /// The person running vxb: a URL from the command line, a scenario, the
+    /// configuration (`[preload]`), or the proxy's own origin. May read
+    /// `file:` URLs under the file root.
+    User,
+    /// The document at this URL (for a redirect's target: the URL that
+    /// redirected). When it came over http(s), `file:` URLs are refused.
+    Document(Url),
+}
+
+impl Referrer {
+    /// The document's URL, if a document asks.
+    pub fn url(&self) -> Option<&Url> {
+        match self {
+            Referrer::User => None,
+            Referrer::Document(url) => Some(url),
+        }
+    }
+}
+
 /// One fetch.
 #[derive(Clone, Debug)]
 pub struct FetchRequest {
@@ -68,9 +93,8 @@ pub struct FetchRequest {
     pub max_stale: Option<Duration>,
     /// The whole fetch, redirects included; `None`: `fetch.timeout`.
     pub timeout: Option<Duration>,
-    /// The URL of the document asking, if any: a document fetched over
-    /// http(s) may not read `file:` URLs.
-    pub referrer: Option<Url>,
+    /// Who asks: a document fetched over http(s) may not read `file:` URLs.
+    pub referrer: Referrer,
     /// Extra request headers. The proxy forwards its client's end-to-end
     /// headers here; their `Cache-Control` (and `Pragma`) then count as the
     /// request's directives. Conditional headers (`If-None-Match`, …) are
@@ -86,8 +110,9 @@ pub struct FetchRequest {
 }
 
 impl FetchRequest {
-    /// A GET of `url` as `rtype`, with every option at its default.
-    pub fn get(url: Url, rtype: ResourceType) -> FetchRequest {
+    /// A GET of `url` as `rtype` asked for by `referrer`, with every option
+    /// at its default.
+    pub fn get(url: Url, rtype: ResourceType, referrer: Referrer) -> FetchRequest {
         FetchRequest {
             url,
             rtype,
@@ -95,7 +120,7 @@ impl FetchRequest {
             max_age: None,
             max_stale: None,
             timeout: None,
-            referrer: None,
+            referrer,
             headers: HeaderMap::new(),
             follow_redirects: true,
         }
@@ -105,20 +130,22 @@ impl FetchRequest {
     pub fn post(
         url: Url,
         rtype: ResourceType,
+        referrer: Referrer,
         content_type: HeaderValue,
         body: Bytes,
     ) -> FetchRequest {
         FetchRequest {
             method: FetchMethod::Post { content_type, body },
-            ..FetchRequest::get(url, rtype)
+            ..FetchRequest::get(url, rtype, referrer)
         }
     }
 
-    /// `method` with `body` sent to `url` as it is ([`FetchMethod::Forward`]).
+    /// `method` with `body` sent to `url` as it is ([`FetchMethod::Forward`]),
+    /// for the user (the proxy's client).
     pub fn forward(url: Url, rtype: ResourceType, method: Method, body: Bytes) -> FetchRequest {
         FetchRequest {
             method: FetchMethod::Forward { method, body },
-            ..FetchRequest::get(url, rtype)
+            ..FetchRequest::get(url, rtype, Referrer::User)
         }
     }
 
@@ -137,12 +164,6 @@ impl FetchRequest {
     /// With a timeout other than `fetch.timeout`.
     pub fn timeout(mut self, timeout: Duration) -> FetchRequest {
         self.timeout = Some(timeout);
-        self
-    }
-
-    /// Asked for by the document at `referrer`.
-    pub fn referrer(mut self, referrer: Url) -> FetchRequest {
-        self.referrer = Some(referrer);
         self
     }
 

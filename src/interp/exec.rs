@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::events::{Event, HANGUP};
 use super::{Interpreter, Jump, Leave, Planned, Ran, Returned};
 use crate::call::{CallEnd, LogRecord};
-use crate::fetch::{FetchRequest, resolve};
+use crate::fetch::{FetchRequest, Referrer, resolve};
 use crate::resource::ResourceType;
 use crate::script::{Origin, Provenance, ScopeKind, Value};
 use crate::vxml::exec::{
@@ -420,9 +420,13 @@ impl Interpreter {
         rtype: ResourceType,
         attrs: &FetchAttrs,
     ) -> Result<FetchRequest, Event> {
-        let mut req = FetchRequest::get(url, rtype);
+        // Before the first document, the start URL is the user's.
+        let referrer = match &self.frame.here {
+            Some(here) => Referrer::Document(here.url.clone()),
+            None => Referrer::User,
+        };
+        let mut req = FetchRequest::get(url, rtype, referrer);
         self.properties().apply(&mut req, attrs)?;
-        req.referrer = self.frame.here.as_ref().map(|h| h.url.clone());
         Ok(req)
     }
 

@@ -360,6 +360,7 @@ impl Interpreter {
             Ok(url) => Planned::silent(FetchRequest::get(
                 url,
                 crate::resource::ResourceType::Document,
+                crate::fetch::Referrer::User,
             )),
             Err(e) => return self.fatal(Event::from_fetch(&e)),
         };

@@ -87,11 +87,11 @@ impl Interpreter {
                     req: get,
                     fetch_audio,
                 } = self.planned(url, rtype, attrs)?;
-                let mut post = FetchRequest::post(get.url.clone(), rtype, content_type, body);
+                let mut post =
+                    FetchRequest::post(get.url.clone(), rtype, get.referrer, content_type, body);
                 post.max_age = get.max_age;
                 post.max_stale = get.max_stale;
                 post.timeout = get.timeout;
-                post.referrer = get.referrer;
                 Planned {
                     req: post,
                     fetch_audio,

@@ -39,7 +39,7 @@ use super::{At, Interpreter, Jump, Leave, Planned, Returned};
 use super::{load, props};
 use crate::call::CallEnd;
 use crate::diagnostic::did_you_mean;
-use crate::fetch::{BodyParser, FetchRequest, effective_base, resolve};
+use crate::fetch::{BodyParser, FetchRequest, Referrer, effective_base, resolve};
 use crate::resource::ResourceType;
 use crate::script::{AppTransition, DocumentScope, Provenance, Value};
 use crate::vxml::{Declaration, Dialog, Document, FetchAttrs, FetchHint, Span};
@@ -188,7 +188,8 @@ impl Interpreter {
                 });
             }
         }
-        let mut req = FetchRequest::get(url, ResourceType::Context).referrer(leaf.clone());
+        let mut req =
+            FetchRequest::get(url, ResourceType::Context, Referrer::Document(leaf.clone()));
         req.max_age = doc_req.max_age;
         req.max_stale = doc_req.max_stale;
         req.timeout = doc_req.timeout;

@@ -109,6 +109,7 @@ fn bad_value(source: &str, p: &Property, expected: &str) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::Referrer;
     use crate::vxml::Span;
     use url::Url;
 
@@ -121,7 +122,11 @@ mod tests {
     }
 
     fn request(rtype: ResourceType) -> FetchRequest {
-        FetchRequest::get(Url::parse("http://h/x").expect("url"), rtype)
+        FetchRequest::get(
+            Url::parse("http://h/x").expect("url"),
+            rtype,
+            Referrer::User,
+        )
     }
 
     #[test]

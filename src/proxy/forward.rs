@@ -15,7 +15,9 @@ use hyper::body::Incoming;
 use super::headers::{self, X_CACHE};
 use super::route::{self, Upstream};
 use crate::cache::Decision;
-use crate::fetch::{FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached};
+use crate::fetch::{
+    FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached, Outcome, Referrer,
+};
 use crate::serve::files::not_modified;
 
 /// What every connection of a proxy shares.
@@ -98,7 +100,7 @@ impl Forwarder {
             method,
             headers: headers::request(&parts.headers, client),
             follow_redirects: false,
-            ..FetchRequest::get(url, rtype)
+            ..FetchRequest::get(url, rtype, Referrer::User)
         };
         let call = self.fetcher.proxy_call();
         let result = call.fetch_response(&req, None).await;
@@ -120,15 +122,12 @@ impl Forwarder {
     /// `Age` when it came from the cache, `X-Cache`, the body as a shared
     /// handle — or a 304 when the client's own validators match.
     fn respond(&self, request: &HeaderMap, fetched: &Fetched) -> Answer {
-        let decision = fetched.decision;
-        if fetched.not_cached == Some(NotCached::OnlyIfCached) {
+        let decision = fetched.decision();
+        if let Outcome::Unsatisfied = fetched.outcome {
             let why = NotCached::OnlyIfCached.to_string();
             return failure(StatusCode::GATEWAY_TIMEOUT, decision, why);
         }
-        let Ok(mut status) = StatusCode::from_u16(fetched.status()) else {
-            let why = format!("the origin answered status {}", fetched.status());
-            return failure(StatusCode::BAD_GATEWAY, decision, why);
-        };
+        let mut status = fetched.status();
         let mut h = headers::response(fetched.headers());
         if decision.served_from_cache() {
             let age = fetched.age(self.fetcher.clock().now());

@@ -177,22 +177,21 @@ fn validators(r: &CacheRow) -> String {
     }
 }
 
+/// The decision columns of the statistics table, hits first.
+const STATS_DECISIONS: [Decision; 6] = [
+    Decision::Hit,
+    Decision::Miss,
+    Decision::Revalidated,
+    Decision::Refreshed,
+    Decision::Stale,
+    Decision::Bypass,
+];
+
 /// The per-type statistics, with a total line.
 pub fn stats_table(stats: &PerType<TypeStats>) -> String {
-    let header = [
-        "TYPE",
-        "ENTRIES",
-        "BYTES/BUDGET",
-        "HITS",
-        "MISSES",
-        "REVALIDATED",
-        "REFRESHED",
-        "STALE",
-        "BYPASSES",
-        "EVICTIONS",
-        "HIT RATE",
-        "TIER HITS",
-    ];
+    let mut header: Vec<String> = ["TYPE", "ENTRIES", "BYTES/BUDGET"].map(String::from).into();
+    header.extend(STATS_DECISIONS.map(|d| d.stat_name().to_uppercase()));
+    header.extend(["EVICTIONS", "HIT RATE", "TIER HITS"].map(String::from));
     let mut total = TypeStats::default();
     let mut body: Vec<Vec<String>> = stats
         .iter()
@@ -204,6 +203,7 @@ pub fn stats_table(stats: &PerType<TypeStats>) -> String {
     body.push(stats_row("all", &total));
     let mut right = [true; 12];
     right[0] = false;
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     table(&header, body, &right)
 }
 
@@ -212,32 +212,26 @@ fn add(total: &mut TypeStats, s: &TypeStats) {
     total.entries += s.entries;
     total.private_entries += s.private_entries;
     total.bytes += s.bytes;
-    total.hits += s.hits;
-    total.misses += s.misses;
-    total.revalidated += s.revalidated;
-    total.refreshed += s.refreshed;
-    total.stale += s.stale;
-    total.bypasses += s.bypasses;
+    for d in Decision::ALL {
+        total.decisions[d] += s.decisions[d];
+    }
     total.evictions += s.evictions;
     total.refused += s.refused;
     total.tier_hits += s.tier_hits;
 }
 
 fn stats_row(name: &str, s: &TypeStats) -> Vec<String> {
-    vec![
+    let mut row = vec![
         name.to_string(),
         s.entries.to_string(),
         format!("{}/{}", s.bytes, s.max_bytes),
-        s.hits.to_string(),
-        s.misses.to_string(),
-        s.revalidated.to_string(),
-        s.refreshed.to_string(),
-        s.stale.to_string(),
-        s.bypasses.to_string(),
-        s.evictions.to_string(),
-        hit_rate(s).map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0)),
-        s.tier_hits.to_string(),
-    ]
+    ];
+    // The header names the decisions in this order, hits first.
+    row.extend(STATS_DECISIONS.map(|d| s.decisions[d].to_string()));
+    row.push(s.evictions.to_string());
+    row.push(hit_rate(s).map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0)));
+    row.push(s.tier_hits.to_string());
+    row
 }
 
 /// Whole seconds, as people write them (`40s`, `2m 40s`, `0s`).
