@@ -26,7 +26,7 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::fetch::location::{effective_base, resolve};
-use crate::fetch::{CallFetcher, FetchRequest, Fetcher};
+use crate::fetch::{CallFetcher, FetchRequest, Fetcher, Referrer};
 use crate::grammar::{Grammar, GrammarError};
 use crate::resource::ResourceType;
 use crate::script::{ScriptError, check_script_syntax};
@@ -94,17 +94,17 @@ pub async fn lint(fetcher: &Arc<Fetcher>, starts: &[Url]) -> LintReport {
         report: LintReport::default(),
     };
     for start in starts {
-        l.enqueue(start.clone(), ResourceType::Document, None);
+        l.enqueue(start.clone(), ResourceType::Document, None, Referrer::User);
     }
-    while let Some((url, rtype, at)) = l.queue.pop_front() {
-        l.load(url, rtype, at).await;
+    while let Some((url, rtype, at, from)) = l.queue.pop_front() {
+        l.load(url, rtype, at, from).await;
     }
     l.finish()
 }
 
 struct Linter {
     call: CallFetcher,
-    queue: VecDeque<(Url, ResourceType, Option<At>)>,
+    queue: VecDeque<(Url, ResourceType, Option<At>, Referrer)>,
     seen: HashSet<(ResourceType, Url)>,
     /// The dialog ids of each VoiceXML document loaded.
     dialogs: HashMap<Url, BTreeSet<String>>,
@@ -133,14 +133,14 @@ fn label(url: &Url) -> String {
 }
 
 impl Linter {
-    fn enqueue(&mut self, mut url: Url, rtype: ResourceType, at: Option<At>) {
+    fn enqueue(&mut self, mut url: Url, rtype: ResourceType, at: Option<At>, from: Referrer) {
         url.set_fragment(None);
         if self.seen.insert((rtype, url.clone())) {
-            self.queue.push_back((url, rtype, at));
+            self.queue.push_back((url, rtype, at, from));
         }
     }
 
-    async fn load(&mut self, url: Url, rtype: ResourceType, at: Option<At>) {
+    async fn load(&mut self, url: Url, rtype: ResourceType, at: Option<At>, from: Referrer) {
         let file = label(&url);
         let at = at.unwrap_or(At {
             file: file.clone(),
@@ -149,7 +149,7 @@ impl Linter {
         });
         let fetched = self
             .call
-            .fetch(&FetchRequest::get(url.clone(), rtype), None)
+            .fetch(&FetchRequest::get(url.clone(), rtype, from), None)
             .await;
         let fetched = match fetched {
             Ok(f) => f,
@@ -328,7 +328,7 @@ impl Linter {
                     doc_url.set_fragment(None);
                     self.fragments.push((doc_url, id.to_string(), at.clone()));
                 }
-                self.enqueue(target, rtype, Some(at));
+                self.enqueue(target, rtype, Some(at), Referrer::Document(doc.clone()));
             }
             Err(e) => self
                 .report

@@ -210,7 +210,8 @@ fn utterance(s: &str) -> Option<&str> {
 /// `s` without `prefix` (a keyword and its colon, in any case).
 fn strip_keyword<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// `3s`, `3s:#`, or a path (anything else that is not empty).
