@@ -1184,14 +1184,14 @@ fn several_scenarios_and_directories_run_in_one_invocation() {
     ]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
-    // hello named, then the directory's four scenarios (its vxb.toml and
+    // hello named, then the directory's five scenarios (its vxb.toml and
     // rules.toml are no scenarios), each with its summary line.
-    for name in ["bank", "caching", "hello", "pizza"] {
+    for name in ["bank", "caching", "hello", "pizza", "voicemail"] {
         let line = format!("vxml-samples/{name}/scenario.toml: ");
         assert!(text.contains(&line), "{line} in {text}");
     }
     assert!(
-        text.ends_with("5 scenarios, 9 calls: 9 passed, 0 failed\n"),
+        text.ends_with("6 scenarios, 10 calls: 10 passed, 0 failed\n"),
         "{text}"
     );
     let xml = std::fs::read_to_string(&junit).expect("junit written");
@@ -1201,7 +1201,7 @@ fn several_scenarios_and_directories_run_in_one_invocation() {
         .filter(|n| n.has_tag_name("testsuite"))
         .filter_map(|n| n.attribute("name"))
         .collect();
-    assert_eq!(suites.len(), 5, "{xml}");
+    assert_eq!(suites.len(), 6, "{xml}");
     let names: Vec<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
@@ -1214,7 +1214,7 @@ fn several_scenarios_and_directories_run_in_one_invocation() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
     report_schema::assert_valid_report(&report);
-    assert_eq!(report["reports"].as_array().map(Vec::len), Some(5));
+    assert_eq!(report["reports"].as_array().map(Vec::len), Some(6));
 }
 
 #[test]
