@@ -13,7 +13,7 @@
 //!   and private alike (private entries hold memory too, so they compete for
 //!   the same budget), keyed by visibility and URL. It is unbounded by count:
 //!   the byte budget kept beside it decides what is evicted. A lookup by
-//!   `(visibility, &str)` borrows the key ([`KeyView`]), so it neither
+//!   `(visibility, &str)` borrows the key (`KeyView`), so it neither
 //!   allocates nor copies; a hit is a hash lookup, a relink and an `Arc`
 //!   clone, whatever the body size. Beside it, an index of each call's
 //!   private URLs lets a call without any skip the overlay, and ends a call
