@@ -32,6 +32,14 @@ pub trait Clock: Send + Sync + Debug {
         Box::pin(tokio::time::sleep(duration))
     }
 
+    /// Whether this clock is virtual: it moves only when told, so nothing
+    /// on it may be timed by racing a real timer against work (a wait on
+    /// it is over at once). Code that measures how long work took (fetch
+    /// audio's delay) measures it by the clock instead.
+    fn is_virtual(&self) -> bool {
+        false
+    }
+
     /// Time a scripted caller spends that nobody has to wait for (the
     /// timeout a `noinput` caller lets run out): a virtual clock moves
     /// forward by it, the real clock does nothing, since the scripted
@@ -104,6 +112,10 @@ impl Clock for ManualClock {
         Box::pin(std::future::ready(()))
     }
 
+    fn is_virtual(&self) -> bool {
+        true
+    }
+
     fn elapse(&self, duration: Duration) {
         self.advance(duration);
     }
@@ -140,6 +152,8 @@ mod tests {
         let before = std::time::Instant::now();
         SystemClock.sleep(Duration::from_millis(20)).await;
         assert!(before.elapsed() >= Duration::from_millis(20));
+        assert!(!SystemClock.is_virtual());
+        assert!(ManualClock::at_epoch_2024().is_virtual());
         let a = SystemClock.now();
         SystemClock.elapse(Duration::from_secs(3600));
         assert!(SystemClock.now() < a + Duration::from_secs(3600));

@@ -155,7 +155,8 @@ fn run_plays_the_hello_sample_and_writes_its_report() {
 
 /// `--record-audio`: the call as one 8 kHz WAVE — text as a tone of its
 /// estimated length (400 ms a word), clips sample for sample where they
-/// played — in either format.
+/// played — in either format. (With `tts` text is speech: the next test.)
+#[cfg(not(feature = "tts"))]
 #[test]
 fn record_audio_writes_what_the_caller_heard_in_order() {
     let dir = TempDir::new().expect("tempdir");
@@ -201,6 +202,60 @@ fn record_audio_writes_what_the_caller_heard_in_order() {
         "mp3",
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// With the `tts` feature, `--play` speaks text through eSpeak NG: the
+/// sink (here the null sink: no `speaker` feature, or no sound card) is
+/// handed the synthesized speech, so the report has its real length and
+/// the recording holds it.
+#[cfg(feature = "tts")]
+#[test]
+fn with_tts_play_speaks_text_and_the_recording_holds_the_speech() {
+    let dir = TempDir::new().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("vxml-samples/hello");
+    let clip = |name: &str| {
+        vxb::audio::decode(&std::fs::read(root.join(name)).expect("sample")).expect("decodes")
+    };
+    let (welcome, goodbye) = (clip("welcome.wav"), clip("goodbye.wav"));
+    let wav = dir.path().join("call.wav");
+    let json = dir.path().join("call.json");
+    let out = vxb(&[
+        "run",
+        "vxml-samples/hello/index.vxml",
+        "--play",
+        "--input",
+        "hangup",
+        "--record-audio",
+        arg(&wav),
+        "--record-format",
+        "pcm16",
+        "--json",
+        arg(&json),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
+    let ms = |i: usize| {
+        report["prompts"][i]["duration_ms"]
+            .as_f64()
+            .expect("a duration")
+    };
+    // "Hello from vxb, a miniature voice browser.": 7 words, estimated at
+    // 2800 ms; eSpeak NG says it in its own time.
+    let (first, second) = (ms(0), ms(2));
+    assert!(first > 1000.0 && first < 5000.0, "{first}");
+    assert_ne!(first, 2800.0, "not the estimate");
+    let call = vxb::audio::decode(&std::fs::read(&wav).expect("written")).expect("a WAVE");
+    let s = call.samples();
+    let frames = |ms: f64| (ms * 8.0).round() as usize;
+    let welcome_at = frames(first);
+    let goodbye_at = welcome_at + welcome.samples().len() + frames(second);
+    // Resampled from 22.05 kHz, each speech may differ by a frame.
+    let total = goodbye_at + goodbye.samples().len();
+    assert!(s.len().abs_diff(total) <= 2, "{} vs {total}", s.len());
+    // Speech is loud, where the tone that stands in for it never passes 1000.
+    assert!(s[..welcome_at].iter().any(|&x| x.abs() > 4000), "speech");
+    assert_eq!(&s[s.len() - goodbye.samples().len()..], goodbye.samples());
 }
 
 #[test]

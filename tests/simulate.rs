@@ -1968,7 +1968,11 @@ async fn a_noinput_moves_virtual_time_by_its_timeout_and_takes_no_real_time() {
         .await;
     assert_eq!(report.ended, CallEnd::Exit, "{report:?}");
     assert!(caller.unused().is_empty());
-    assert_eq!(clock.now().duration_since(t0).expect("forward"), secs(80));
+    // Two timeouts of 40 s, and "Your number?" (two words, 800 ms) heard twice.
+    assert_eq!(
+        clock.now().duration_since(t0).expect("forward"),
+        secs(80) + Duration::from_millis(1600)
+    );
     assert!(started.elapsed() < secs(40), "no real waiting");
 }
 
@@ -2098,5 +2102,145 @@ fn a_recording_that_cannot_be_written_fails_its_step() {
         report.summary().contains("cannot write the recording"),
         "{}",
         report.summary()
+    );
+}
+
+// ------------------------------------------------- timers on virtual time ----
+
+/// A site whose `slow.vxml` the origin answers after `delay`, reached by a
+/// `<goto>` with fetch audio and a `fetchtimeout`.
+fn slow_site(delay: &str, goto_attrs: &str) -> TempDir {
+    let site = tempfile::tempdir().expect("tempdir");
+    let doc = |body: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form><block>{body}</block></form></vxml>"
+        )
+    };
+    write(
+        site.path(),
+        "app/index.vxml",
+        &doc(&format!(
+            "<prompt>one <break time=\"3s\"/> two</prompt><goto next=\"slow.vxml\" {goto_attrs}/>"
+        )),
+    );
+    write(
+        site.path(),
+        "app/slow.vxml",
+        &doc("<prompt>arrived</prompt>"),
+    );
+    std::fs::copy(
+        samples_dir().join("hello/goodbye.wav"),
+        site.path().join("app/hold.wav"),
+    )
+    .expect("copy clip");
+    write(
+        site.path(),
+        "rules.toml",
+        &format!("[[rule]]\npath = \"/slow.vxml\"\ndelay = \"{delay}\"\n"),
+    );
+    site
+}
+
+fn run_slow_site(site: &TempDir, expect_end: &str) -> (CallReport, Duration) {
+    let path = write(
+        site.path(),
+        "scenario.toml",
+        &format!(
+            "[origin]\nserve = \"app\"\nrules = \"rules.toml\"\n\n[[step]]\ncall = \"{{origin}}/index.vxml\"\nexpect_end = \"{expect_end}\"\n"
+        ),
+    );
+    let started = std::time::Instant::now();
+    let report = vxb::simulate_file(&path).expect("runs");
+    let took = started.elapsed();
+    assert_eq!(report.clock, ClockMode::Virtual);
+    assert!(report.ok(), "{}", report.summary());
+    let call = report.calls().next().expect("a call").report.clone();
+    (call, took)
+}
+
+fn fetch_audio_played(r: &CallReport) -> Vec<Duration> {
+    r.prompts
+        .iter()
+        .filter_map(|p| match p {
+            PromptRecord::FetchAudio { duration, .. } => Some(*duration),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn fetch_audio_is_timed_by_the_virtual_clock_without_real_waiting() {
+    // The origin takes 3 s of virtual time; fetch audio starts after 1 s
+    // and plays the other 2 s, at least the minimum of 500 ms.
+    let site = slow_site(
+        "3s",
+        "fetchaudio=\"hold.wav\" fetchaudiodelay=\"1s\" fetchaudiominimum=\"500ms\"",
+    );
+    let (call, took) = run_slow_site(&site, "exit");
+    assert_eq!(fetch_audio_played(&call), [Duration::from_secs(2)]);
+    assert!(took < Duration::from_secs(2), "real time: {took:?}");
+    let texts: Vec<&str> = call.prompts.iter().map(PromptRecord::text).collect();
+    assert_eq!(texts.last(), Some(&"arrived"), "{texts:?}");
+
+    // 1.2 s of fetch: the clip plays 200 ms past the delay, but the
+    // minimum holds the result back until it has played 2 s.
+    let site = slow_site(
+        "1200ms",
+        "fetchaudio=\"hold.wav\" fetchaudiodelay=\"1s\" fetchaudiominimum=\"2s\"",
+    );
+    let (call, _) = run_slow_site(&site, "exit");
+    assert_eq!(fetch_audio_played(&call), [Duration::from_secs(2)]);
+
+    // Faster than the delay: no fetch audio at all.
+    let site = slow_site("500ms", "fetchaudio=\"hold.wav\" fetchaudiodelay=\"1s\"");
+    let (call, took) = run_slow_site(&site, "exit");
+    assert!(fetch_audio_played(&call).is_empty(), "{:?}", call.prompts);
+    assert!(took < Duration::from_secs(2), "real time: {took:?}");
+}
+
+#[test]
+fn a_fetch_timeout_fires_on_virtual_time_only() {
+    // The origin answers after 30 s of virtual time; the fetch gives up
+    // after 5 s of it, and nobody waits for either.
+    let site = slow_site("30s", "fetchtimeout=\"5s\"");
+    let (call, took) = run_slow_site(&site, "error.badfetch");
+    assert!(took < Duration::from_secs(2), "real time: {took:?}");
+    let slow = call
+        .fetches
+        .iter()
+        .find(|f| f.url.ends_with("slow.vxml"))
+        .expect("slow.vxml fetched");
+    assert_eq!(slow.event.as_deref(), Some("error.badfetch"), "{slow:?}");
+    assert!(
+        slow.error.as_deref().is_some_and(|e| e.contains("5s")),
+        "{slow:?}"
+    );
+}
+
+#[tokio::test]
+async fn played_prompts_and_breaks_move_the_virtual_clock() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form><block><prompt>one <break time=\"3s\"/> two</prompt></block></form></vxml>",
+    );
+    let clock = Arc::new(ManualClock::at_epoch_2024());
+    let browser = vxb::Browser::with_workers(Config::direct(), clock.clone(), Some(site.path()), 1)
+        .expect("browser");
+    let t0 = clock.now();
+    let url = Url::from_file_path(site.path().join("a.vxml")).expect("file URL");
+    let report = browser
+        .call(
+            url.as_str(),
+            ScriptedCaller::new([]),
+            vxb::CallOptions::default(),
+        )
+        .await;
+    assert_eq!(report.ended, CallEnd::Exit, "{report:?}");
+    // Two words at 400 ms and the 3 s break.
+    assert_eq!(
+        clock.now().duration_since(t0).expect("forward"),
+        Duration::from_millis(3800)
     );
 }

@@ -12,6 +12,8 @@
 //! - `record`: the call as one WAVE file ([`RecordingSink`] around any
 //!   sink, [`Tape`]), everything resampled to the 8 kHz line.
 //! - `speaker` (cargo feature `speaker`): playback through rodio.
+//! - `tts` (cargo feature `tts`): text synthesized by eSpeak NG
+//!   ([`speaking`] puts it in front of a call's sink).
 
 mod au;
 mod clip;
@@ -25,6 +27,8 @@ mod samples;
 pub mod sink;
 #[cfg(feature = "speaker")]
 mod speaker;
+#[cfg(feature = "tts")]
+pub mod tts;
 
 pub use clip::{Container, Hint, Unrecognized, decode, decode_clip, sniff};
 pub use decode::{AudioFormat, DecodeError, DecodedAudio, Encoding};
@@ -33,5 +37,6 @@ pub(crate) use record::mulaw_wav;
 pub use record::{RecordFormat, RecordingSink, Tape};
 pub use riff::{ChunkId, HeaderPart};
 pub use sink::{
-    Heard, HeardLog, Mark, NullSink, Sink, Speech, Stretch, open_sink, speech_duration,
+    Heard, HeardLog, Mark, NullSink, Sink, Speech, Stretch, open_sink, speak_document, speaking,
+    speech_duration,
 };

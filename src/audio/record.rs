@@ -4,8 +4,9 @@
 //! A [`RecordingSink`] wraps the sink a call plays to (so `--play` and
 //! `--realtime` behave as without it) and writes everything that sink is
 //! given onto a [`Tape`]: clips mixed to mono and resampled to 8 kHz, fetch
-//! audio for as long as it played, a `<break>` as silence, and text as a
-//! quiet comfort tone for its estimated time (no speech is synthesized).
+//! audio for as long as it played, and text as its synthesized speech (the
+//! `tts` feature) or, without it, a quiet comfort tone for its estimated
+//! time with each `<break>` as silence.
 //! The tape is a shared handle, readable after the sink went to the call.
 
 use std::fmt;
@@ -118,6 +119,9 @@ impl Tape {
     }
 
     fn speech(&self, speech: &Speech) {
+        if let Some(audio) = &speech.audio {
+            return self.clip(audio, None);
+        }
         for stretch in &speech.timeline {
             match *stretch {
                 Stretch::Words(d) => self.tone(d),
@@ -296,6 +300,7 @@ mod tests {
                 Stretch::Silence(Duration::from_millis(300)),
                 Stretch::Words(Duration::from_millis(400)),
             ],
+            ..Speech::default()
         };
         sink.play(&url("a.wav"), &clip8k, true);
         sink.speak(&speech, true);

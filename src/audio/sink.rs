@@ -1,7 +1,8 @@
 //! Sinks: where the prompts of a call go, in the order the caller hears them.
 //!
-//! Text is not synthesized: a sink is told the text with the duration the
-//! prompt layer estimated for it ([`Speech`]: words at
+//! Text arrives as the prompt layer timed it — unless the `tts` feature's
+//! [`speaking`] sink synthesized it first, which hands it on with its audio
+//! and real length. The estimate ([`Speech`]: words at
 //! [`SPEECH_WORDS_PER_MINUTE`], scaled by `<prosody rate>`, plus the
 //! silences of `<break>`; the `<mark>`s it passes, with their offsets).
 //! Audio clips arrive decoded, and their duration is exact. Every sink
@@ -47,6 +48,14 @@ pub struct Speech {
     /// The speech's time in order: words and `<break>` silences, adding up
     /// to `duration` (a recording renders each as it sounds).
     pub timeline: Vec<Stretch>,
+    /// The same speech as an SSML `<speak>` document — the text with the
+    /// `<break>`, `<prosody>`, `<say-as>`, `<emphasis>` and `<voice>` it
+    /// was written with — for a synthesizer.
+    pub ssml: String,
+    /// The speech synthesized (the `tts` feature): when present, this is
+    /// what is heard, `duration` is its length, and `timeline` is one
+    /// stretch of it.
+    pub audio: Option<Arc<DecodedAudio>>,
 }
 
 /// A stretch of a speech's time.
@@ -67,8 +76,42 @@ impl Speech {
             duration,
             marks: Vec::new(),
             timeline: vec![Stretch::Words(duration)],
+            ssml: speak_document(&crate::vxml::xml::escape(text, false)),
+            audio: None,
         }
     }
+
+    /// This speech as `audio` says it: the synthesized samples, their
+    /// exact length, one stretch of words; the marks keep their estimated
+    /// offsets, scaled to the real length.
+    pub fn synthesized(&self, audio: Arc<DecodedAudio>) -> Speech {
+        let duration = audio.duration();
+        let scale = if self.duration.is_zero() {
+            0.0
+        } else {
+            duration.as_secs_f64() / self.duration.as_secs_f64()
+        };
+        Speech {
+            text: self.text.clone(),
+            duration,
+            marks: self
+                .marks
+                .iter()
+                .map(|m| Mark {
+                    name: m.name.clone(),
+                    at: m.at.mul_f64(scale).min(duration),
+                })
+                .collect(),
+            timeline: vec![Stretch::Words(duration)],
+            ssml: self.ssml.clone(),
+            audio: Some(audio),
+        }
+    }
+}
+
+/// `body` (SSML content, already escaped) as a whole SSML document.
+pub fn speak_document(body: &str) -> String {
+    format!("<speak>{body}</speak>")
 }
 
 /// A `<mark>` reached while speaking.
@@ -261,6 +304,17 @@ pub fn open_sink(play: bool, realtime: bool) -> (Box<dyn Sink + Send>, Option<St
     }
 }
 
+/// `sink` with text synthesized in front of it when vxb is built with the
+/// `tts` feature (speech reaches it with its audio and real length); `sink`
+/// itself otherwise. Put it outside a [`RecordingSink`](super::RecordingSink)
+/// so the recording holds the speech.
+pub fn speaking(sink: Box<dyn Sink + Send>) -> Box<dyn Sink + Send> {
+    #[cfg(feature = "tts")]
+    return Box::new(super::tts::SpeakingSink::new(sink));
+    #[cfg(not(feature = "tts"))]
+    sink
+}
+
 #[cfg(feature = "speaker")]
 fn open_speaker() -> Result<Box<dyn Sink + Send>, String> {
     super::speaker::SpeakerSink::open()
@@ -324,6 +378,7 @@ mod tests {
                 at: Duration::from_millis(400),
             }],
             timeline: vec![Stretch::Words(Duration::from_millis(900))],
+            ..Speech::default()
         };
         let fourth = sink.speak(&timed, false);
         let fifth = sink.fetch_audio(&url("hold.wav"), &menu, Duration::from_secs(1));

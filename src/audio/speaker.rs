@@ -63,12 +63,23 @@ impl SpeakerSink {
 
 impl Sink for SpeakerSink {
     fn speak(&mut self, speech: &Speech, bargein: bool) -> Heard {
-        let heard = Heard::speech(speech, bargein);
-        std::thread::sleep(heard.duration());
-        heard
+        match &speech.audio {
+            // Synthesized (the `tts` feature): said aloud.
+            Some(audio) => self.sound(audio),
+            None => std::thread::sleep(speech.duration),
+        }
+        Heard::speech(speech, bargein)
     }
 
     fn play(&mut self, source: &Url, audio: &DecodedAudio, bargein: bool) -> Heard {
+        self.sound(audio);
+        Heard::audio(source, audio, bargein)
+    }
+}
+
+impl SpeakerSink {
+    /// Plays `audio` to its end, taking at least its length.
+    fn sound(&mut self, audio: &DecodedAudio) {
         let format = audio.format();
         let samples: Vec<f32> = audio
             .samples()
@@ -87,7 +98,6 @@ impl Sink for SpeakerSink {
         if let Some(rest) = audio.duration().checked_sub(started.elapsed()) {
             std::thread::sleep(rest);
         }
-        Heard::audio(source, audio, bargein)
     }
 }
 

@@ -13,7 +13,7 @@ use clap::Args;
 
 use super::fetch::{runtime, start_dir, target};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::audio::{RecordFormat, RecordingSink, open_sink};
+use crate::audio::{RecordFormat, RecordingSink, open_sink, speaking};
 use crate::browser::{Browser, CallOptions};
 use crate::call::report::{EventRecord, LogRecord, PromptRecord};
 use crate::call::source::LineCaller;
@@ -137,11 +137,12 @@ pub fn run(args: RunArgs) -> u8 {
             eprintln!("vxb run: --play: {why}");
         }
         if args.record_audio.is_none() {
-            return sink;
+            return speaking(sink);
         }
         let (recording, recorded) = RecordingSink::new(sink);
         tape = Some(recorded);
-        Box::new(recording) as Box<dyn crate::audio::Sink + Send>
+        // Synthesized before it is recorded, so the recording holds it.
+        speaking(Box::new(recording))
     });
     let Some(runtime) = runtime("run") else {
         return EXIT_FAILED;

@@ -56,6 +56,13 @@
 //! played, at most the clip's length. A fetch audio clip that cannot be
 //! fetched is a warning; the fetch goes on.
 //!
+//! On virtual time (`vxb simulate`'s default) no real timer runs: the
+//! fetch runs to its end, the clock says how long it took (an origin's
+//! `delay` moves it), and fetch audio is heard from `fetchaudiodelay` on
+//! for as long as it would have played, the clock moving on by what
+//! `fetchaudiominimum` holds the result back. Played prompts move the
+//! virtual clock by their length, `<break>`s included.
+//!
 //! A sink that plays in real time blocks; it runs on the blocking pool so
 //! the worker's other calls go on meanwhile. With no sink, what is heard
 //! is recorded directly.
@@ -67,7 +74,9 @@ use url::Url;
 
 use super::exec::LocalFuture;
 use super::{Interpreter, Jump};
-use crate::audio::{DecodedAudio, Heard, Mark, Sink, Speech, Stretch, speech_duration};
+use crate::audio::{
+    DecodedAudio, Heard, Mark, Sink, Speech, Stretch, speak_document, speech_duration,
+};
 use crate::call::{CallObserver, CallReport, PromptRecord};
 use crate::fetch::{BodyParser, FetchError, FetchRequest, Fetched};
 use crate::resource::ResourceType;
@@ -110,6 +119,12 @@ struct Render {
     marks: Vec<Mark>,
     /// The current speech item's words and silences, in order.
     timeline: Vec<Stretch>,
+    /// The current speech item as SSML content (escaped text, breaks,
+    /// marks and the shaping elements around them).
+    ssml: String,
+    /// The SSML elements open around the text (name, start tag): a speech
+    /// cut by a clip closes them, and the next one opens them again.
+    open: Vec<(&'static str, String)>,
 }
 
 impl Render {
@@ -123,11 +138,51 @@ impl Render {
             duration: Duration::ZERO,
             marks: Vec::new(),
             timeline: Vec::new(),
+            ssml: String::new(),
+            open: Vec::new(),
         }
     }
 
     fn text(&mut self, t: &str) {
         self.segment.push_str(t);
+        crate::vxml::xml::escape_into(t, false, &mut self.ssml);
+    }
+
+    /// Opens an SSML element that shapes speech, with those of `attrs` a
+    /// synthesizer reads.
+    fn open_ssml(&mut self, s: &Ssml) {
+        let (name, read): (&'static str, &[&str]) = match s.kind {
+            SsmlKind::Emphasis => ("emphasis", &["level"]),
+            SsmlKind::SayAs => ("say-as", &["interpret-as", "format", "detail"]),
+            SsmlKind::Voice => ("voice", &["gender", "age", "variant", "name"]),
+            SsmlKind::Prosody => ("prosody", &["rate", "pitch", "range", "volume"]),
+            _ => return,
+        };
+        let mut tag = format!("<{name}");
+        for (attr, value) in s
+            .attributes
+            .iter()
+            .filter(|(a, _)| read.contains(&a.as_str()))
+        {
+            tag.push_str(&format!(
+                " {attr}=\"{}\"",
+                crate::vxml::xml::escape(value, true)
+            ));
+        }
+        tag.push('>');
+        self.ssml.push_str(&tag);
+        self.open.push((name, tag));
+    }
+
+    /// Closes what [`Render::open_ssml`] opened for `s`.
+    fn close_ssml(&mut self, s: &Ssml) {
+        if matches!(
+            s.kind,
+            SsmlKind::Emphasis | SsmlKind::SayAs | SsmlKind::Voice | SsmlKind::Prosody
+        ) && let Some((name, _)) = self.open.pop()
+        {
+            self.ssml.push_str(&format!("</{name}>"));
+        }
     }
 
     /// Times the text since the last boundary at the rate in force.
@@ -151,10 +206,16 @@ impl Render {
             self.timeline.push(Stretch::Silence(d));
         }
         self.text.push(' ');
+        self.ssml
+            .push_str(&format!("<break time=\"{}ms\"/>", d.as_millis()));
     }
 
     fn mark(&mut self, name: String) {
         self.close_segment();
+        self.ssml.push_str(&format!(
+            "<mark name=\"{}\"/>",
+            crate::vxml::xml::escape(&name, true)
+        ));
         self.marks.push(Mark {
             name,
             at: self.duration,
@@ -170,6 +231,12 @@ impl Render {
         let duration = std::mem::take(&mut self.duration);
         let marks = std::mem::take(&mut self.marks);
         let timeline = std::mem::take(&mut self.timeline);
+        // What is open goes on in the next speech.
+        let reopened: String = self.open.iter().map(|(_, tag)| tag.as_str()).collect();
+        let mut body = std::mem::replace(&mut self.ssml, reopened);
+        for (name, _) in self.open.iter().rev() {
+            body.push_str(&format!("</{name}>"));
+        }
         if !text.is_empty() || !duration.is_zero() || !marks.is_empty() {
             self.items.push(Queued {
                 item: Item::Speech(Speech {
@@ -177,6 +244,8 @@ impl Render {
                     duration,
                     marks,
                     timeline,
+                    ssml: speak_document(&body),
+                    audio: None,
                 }),
                 bargein: self.bargein,
             });
@@ -393,6 +462,12 @@ impl Interpreter {
                             out.text(" ");
                         }
                         SsmlKind::Prosody => self.prosody(s, out).await?,
+                        SsmlKind::Emphasis | SsmlKind::SayAs | SsmlKind::Voice => {
+                            out.open_ssml(s);
+                            let result = self.render(&s.children, out).await;
+                            out.close_ssml(s);
+                            result?;
+                        }
                         _ => self.render(&s.children, out).await?,
                     },
                 }
@@ -411,7 +486,9 @@ impl Interpreter {
         }
         let items = out.items.len();
         let before = out.duration;
+        out.open_ssml(s);
         let result = self.render(&s.children, out).await;
+        out.close_ssml(s);
         out.close_segment();
         out.rate = around;
         let fixed = s.attribute("duration").and_then(crate::vxml::parse_time);
@@ -520,6 +597,11 @@ impl Interpreter {
         if let Some(w) = failure {
             self.warn(w);
         }
+        // On virtual time the caller listens for as long as the prompts
+        // last, words and `<break>`s alike: the clock moves on by it (the
+        // real clock does nothing; a real-time sink took the time itself).
+        let listened = heard.iter().map(Heard::duration).sum::<Duration>();
+        self.fetcher.fetcher().clock().elapse(listened);
         record(&mut self.report, &mut self.observer, &heard);
     }
 
@@ -572,6 +654,9 @@ impl Interpreter {
         parser: Option<&dyn BodyParser>,
         plan: FetchAudioPlan,
     ) -> Result<Fetched, FetchError> {
+        if self.fetcher.fetcher().clock().is_virtual() {
+            return self.fetch_playing_virtually(req, parser, plan).await;
+        }
         let parsers = Arc::clone(&self.parsers);
         // Split borrows: the fetch runs on `fetcher` while the queue plays.
         let Interpreter {
@@ -640,6 +725,55 @@ impl Interpreter {
             None => Heard::fetch_audio(&url, &audio, played),
         };
         record(report, observer, std::slice::from_ref(&heard));
+        result
+    }
+}
+
+impl Interpreter {
+    /// [`Interpreter::fetch_playing`] on virtual time, where no real timer
+    /// may run: the fetch runs to its end and the clock says how long it
+    /// took (an origin's delay moves it). Slower than `fetchaudiodelay`,
+    /// the queued prompts play and the clip is heard from the delay on
+    /// until the fetch ended, at least `fetchaudiominimum` — the clock
+    /// moving on by what the minimum holds the result back.
+    async fn fetch_playing_virtually(
+        &mut self,
+        req: &FetchRequest,
+        parser: Option<&dyn BodyParser>,
+        plan: FetchAudioPlan,
+    ) -> Result<Fetched, FetchError> {
+        let clock = Arc::clone(self.fetcher.fetcher().clock());
+        let started = clock.now();
+        let result = self.fetcher.fetch(req, parser).await;
+        let took = clock.now().duration_since(started).unwrap_or_default();
+        if took <= plan.delay || self.hung_up.is_some() {
+            return result;
+        }
+        let parsers = Arc::clone(&self.parsers);
+        let clip = self.fetcher.fetch(&plan.clip, Some(&parsers.audio)).await;
+        let (url, audio) = match decoded(clip) {
+            Ok(c) => c,
+            Err(why) => {
+                self.warn(format!(
+                    "fetchaudio {} not played while fetching {} ({why})",
+                    plan.clip.url, req.url
+                ));
+                return result;
+            }
+        };
+        self.flush().await;
+        let slow = took - plan.delay;
+        let played = slow.max(plan.minimum);
+        clock.elapse(played - slow);
+        let heard = match &mut self.sink {
+            Some(s) => s.fetch_audio(&url, &audio, played),
+            None => Heard::fetch_audio(&url, &audio, played),
+        };
+        record(
+            &mut self.report,
+            &mut self.observer,
+            std::slice::from_ref(&heard),
+        );
         result
     }
 }

@@ -33,7 +33,7 @@ pub use expect::{Expectations, check};
 pub use report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
 pub use scenario::{CallStep, CallTarget, ClockMode, RecordAudio, Scenario, Step};
 
-use crate::audio::{NullSink, RecordingSink, Sink, Tape};
+use crate::audio::{NullSink, RecordingSink, Sink, Tape, speaking};
 use crate::call::{CallEnd, CallReport, CallerInput, InputSource, Token};
 use crate::clock::Clock;
 use crate::fetch::FetchRecord;
@@ -182,7 +182,7 @@ pub async fn simulate<D: Dialer>(
                 let (sink, tape) = match &c.record_audio {
                     Some(_) => {
                         let (sink, tape) = RecordingSink::new(Box::new(NullSink::new(false)));
-                        (Some(Box::new(sink) as Box<dyn Sink + Send>), Some(tape))
+                        (Some(speaking(Box::new(sink))), Some(tape))
                     }
                     None => (None, None),
                 };
