@@ -249,8 +249,17 @@ impl Browser {
 /// on the system clock, none at all on a [`ManualClock`](crate::ManualClock)
 /// (virtual time), which the scenario's origin then shares.
 impl Dialer for &Browser {
-    async fn call(&mut self, url: &Url, input: ScriptedCaller) -> CallReport {
-        Browser::call(self, url.as_str(), input, CallOptions::default()).await
+    async fn call(
+        &mut self,
+        url: &Url,
+        input: ScriptedCaller,
+        sink: Option<Box<dyn Sink + Send>>,
+    ) -> CallReport {
+        let options = CallOptions {
+            sink,
+            ..CallOptions::default()
+        };
+        Browser::call(self, url.as_str(), input, options).await
     }
 
     async fn wait(&mut self, duration: Duration) {

@@ -59,6 +59,8 @@ pub struct CallOutcome {
     pub start_error: Option<String>,
     /// Each expectation and whether it held.
     pub expectations: Vec<ExpectationResult>,
+    /// The file the call's recording went to (`record_audio`), if any.
+    pub record_audio: Option<String>,
     /// What the call did.
     pub report: CallReport,
 }
@@ -261,7 +263,10 @@ pub fn failure_text(r: &ExpectationResult) -> String {
         Expectation::Event(_) => "events",
         Expectation::Log(_) => "logged",
         // Their message already says what happened.
-        Expectation::End(_) | Expectation::Fetch(_) | Expectation::InputUsed => return out,
+        Expectation::End(_)
+        | Expectation::Fetch(_)
+        | Expectation::InputUsed
+        | Expectation::Recorded(_) => return out,
     };
     if !actual.is_empty() {
         let _ = writeln!(out, "      {heading}:");
@@ -332,13 +337,13 @@ impl Serialize for SimulationReport {
 
 /// `{"step": 1, "line": 4, "name": …, "target": "{origin}/index.vxml",
 /// "call": URL, "input": […], "unused_input": […], "passed": true,
-/// "error": …, "expectations": […], "report": {…}}` or `{"step": 2,
+/// "error": …, "expectations": […], "record_audio": FILE, "report": {…}}` or `{"step": 2,
 /// "line": 9, "name": …, "wait_ms": 20000}`.
 impl Serialize for StepOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             StepOutcome::Call(c) => {
-                let mut st = s.serialize_struct("CallOutcome", 11)?;
+                let mut st = s.serialize_struct("CallOutcome", 12)?;
                 st.serialize_field("step", &c.step)?;
                 st.serialize_field("line", &c.line)?;
                 st.serialize_field("name", &c.name)?;
@@ -352,6 +357,9 @@ impl Serialize for StepOutcome {
                     st.serialize_field("error", e)?;
                 }
                 st.serialize_field("expectations", &c.expectations)?;
+                if let Some(path) = &c.record_audio {
+                    st.serialize_field("record_audio", path)?;
+                }
                 st.serialize_field("report", &c.report)?;
                 st.end()
             }
