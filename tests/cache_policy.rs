@@ -2197,3 +2197,42 @@ fn expires_in_any_case_and_invalid_expires() {
         Duration::ZERO
     );
 }
+
+/// RFC 8246: while fresh, an `immutable` response is not revalidated by a
+/// request `max-age=0` (a reload) where `maxage = "limits"` makes the
+/// request's max-age a mere limit; under the default `"overrides"` the
+/// VoiceXML author's `maxage` still decides. `no-cache` is a forced reload.
+#[test]
+fn immutable_is_not_revalidated_while_fresh() {
+    let mut limits = cfg();
+    limits.maxage = MaxAgeMode::Limits;
+    let reload = RequestDirectives {
+        max_age: Some(Duration::ZERO),
+        ..none()
+    };
+    let immutable = resp(&[("cache-control", "max-age=600, immutable"), ETAG]);
+    assert_eq!(at(&immutable, 10, &reload, &limits), Reuse::Fresh);
+    assert_eq!(
+        at(&immutable, 700, &reload, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")]),
+        "stale: revalidated as any"
+    );
+    assert_eq!(
+        at(&immutable, 10, &reload, &cfg()),
+        revalidate_with(&[("if-none-match", "\"v1\"")]),
+        "overrides: the request's maxage=0 decides"
+    );
+    let forced = RequestDirectives {
+        no_cache: true,
+        ..none()
+    };
+    assert_eq!(
+        at(&immutable, 10, &forced, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")])
+    );
+    let plain = resp(&[("cache-control", "max-age=600"), ETAG]);
+    assert_eq!(
+        at(&plain, 10, &reload, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")])
+    );
+}

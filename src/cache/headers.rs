@@ -179,8 +179,8 @@ fn delta_arg(arg: &DirectiveArg) -> DeltaSeconds {
 ///   allows "use the first" or "consider it stale"; stale is the choice that
 ///   never serves content its origin may not have meant to be reused.
 ///
-/// `immutable` (RFC 8246) is parsed but changes nothing: it only matters to a
-/// user agent's reload, which a voice browser does not have.
+/// `immutable` (RFC 8246) keeps a fresh response from being revalidated by a
+/// request's `max-age` under `maxage = "limits"` ([`super::policy::decide`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseCacheControl {
     pub max_age: Option<DeltaSeconds>,

@@ -478,7 +478,9 @@ pub enum Reuse {
 ///    ([`StoredResponse::vary`]); otherwise, or with `Vary: *`, refetch.
 /// 1. Response `no-cache` (or `Pragma: no-cache`), request `no-cache`, or
 ///    `must-revalidate` under `must_revalidate = "always"` → revalidate.
-/// 2. The lifetime in force: see [`lifetime_in_force`].
+/// 2. The lifetime in force: see [`lifetime_in_force`]. Under
+///    `maxage = "limits"` an `immutable` response (RFC 8246) is fresh for its
+///    whole stored lifetime whatever the request's `max-age`/`min-fresh`.
 /// 3. Fresh while `age + min-fresh < lifetime in force` (strict, as RFC 9111
 ///    §4.2: a `maxage` of 0 always revalidates, as VoiceXML authors intend).
 /// 4. Past it, [`Reuse::Stale`] when the request's `max-stale` covers
@@ -531,6 +533,16 @@ pub fn decide_parsed(
     }
     let lifetime = in_force(h, resp, req, cfg, rtype);
     let age = age_of(h, resp, now);
+    // RFC 8246: an `immutable` response is not revalidated while fresh, even
+    // when a request's max-age would have it (a reload); under
+    // `maxage = "overrides"` the request's maxage is the author's word and
+    // still decides.
+    if cc.immutable
+        && cfg.maxage == MaxAgeMode::Limits
+        && age < lifetime_of(h, resp, &cfg.types[rtype])
+    {
+        return Reuse::Fresh;
+    }
     let min_fresh = req.min_fresh.unwrap_or(Duration::ZERO);
     if age.saturating_add(min_fresh) < lifetime {
         return Reuse::Fresh;
