@@ -527,3 +527,49 @@ async fn immutable_is_not_revalidated_on_reload_while_fresh() {
     );
     assert_eq!(o.log().requests("/a.txt"), 2);
 }
+
+// ------------------------------------------------------------- statuses ----
+
+/// A site answering `path` with `status` and `cache_control`.
+async fn status_world(
+    status: u16,
+    cache_control: &str,
+) -> (tempfile::TempDir, Origin, Arc<ManualClock>, Proxy) {
+    let dir = site(&[("a.txt", "hello")]);
+    let rules = format!(
+        "[[rule]]\npath = \"/**\"\nstatus = {status}\nheaders = {{ \"Cache-Control\" = \"{cache_control}\" }}\n"
+    );
+    let o = origin(dir.path(), &rules).await;
+    let c = Arc::new(ManualClock::at_epoch_2024());
+    let p = proxy_with(&o.base_url(), Config::direct(), &c).await;
+    (dir, o, c, p)
+}
+
+/// RFC 9111 §3: any final status with explicit freshness is stored (an
+/// error too: the origin is asked once), and reused only while fresh; an
+/// error without it is not; `must-understand` with `no-store` stores a
+/// status this cache knows.
+#[tokio::test]
+async fn any_status_with_explicit_freshness_is_stored() {
+    for code in [404, 410, 500, 503] {
+        let (_d, o, c, p) = status_world(code, "max-age=60").await;
+        let first = get(&p, "/a.txt", &[]).await;
+        assert_eq!(first.status.as_u16(), code);
+        assert!(status(&first).stored, "{code}");
+        let hit = get(&p, "/a.txt", &[]).await;
+        assert_eq!(hit.status.as_u16(), code);
+        assert_eq!(kind(&hit), "hit", "{code}");
+        c.advance(secs(61));
+        assert!(!status(&get(&p, "/a.txt", &[]).await).hit, "{code} stale");
+        assert_eq!(o.log().requests("/a.txt"), 2, "{code}");
+    }
+    let (_d, o, _c, p) = status_world(404, "public").await;
+    get(&p, "/a.txt", &[]).await;
+    let again = get(&p, "/a.txt", &[]).await;
+    assert_eq!(kind(&again), "fwd=uri-miss;fwd-status=404");
+    assert_eq!(o.log().requests("/a.txt"), 2);
+    let (_d, o, _c, p) = status_world(404, "max-age=60, no-store, must-understand").await;
+    get(&p, "/a.txt", &[]).await;
+    assert_eq!(kind(&get(&p, "/a.txt", &[]).await), "hit");
+    assert_eq!(o.log().requests("/a.txt"), 1);
+}
