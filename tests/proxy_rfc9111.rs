@@ -403,7 +403,8 @@ async fn every_answer_carries_cache_status() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(
         header(&missing, "cache-status"),
-        Some("vxb;fwd=uri-miss;fwd-status=404")
+        Some("vxb;fwd=uri-miss;fwd-status=404;ttl=60;stored"),
+        "every path says max-age=60, the 404 too"
     );
     o.shutdown().await;
     let down = get(&p, "/other.txt", &[]).await;
