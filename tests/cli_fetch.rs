@@ -59,6 +59,9 @@ async fn repeat_prints_a_miss_then_a_hit_with_the_headers_that_drove_them() {
         "    Last-Modified: ",
         "    Set-Cookie: present",
         "    freshness lifetime: 1m (this request's maxage: 2m); age: 0s",
+        // RFC 9211, as `vxb proxy` writes it: a miss stored, then a hit.
+        "    cache status: vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored",
+        "    cache status: vxb;hit;ttl=",
     ] {
         assert!(
             stdout.contains(expected),
@@ -81,7 +84,10 @@ async fn an_error_status_is_shown_then_fails_with_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("#1 bypass 404"), "{stdout}");
-    assert!(stdout.contains("not stored: error status 404"), "{stdout}");
+    assert!(
+        stdout.contains("not stored: status 404 is stored only with explicit freshness"),
+        "{stdout}"
+    );
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("HTTP 404"), "{stderr}");

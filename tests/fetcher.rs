@@ -458,7 +458,10 @@ async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
     assert_eq!(r.decision(), Decision::Bypass);
     assert_eq!(
         r.not_cached(),
-        Some(&NotCached::ErrorStatus(StatusCode::INTERNAL_SERVER_ERROR))
+        Some(&NotCached::Policy(NotStored::Status(
+            StatusCode::INTERNAL_SERVER_ERROR
+        ))),
+        "an error without explicit freshness is not stored"
     );
     let held = f.store().entries();
     assert_eq!(held.len(), 1);
@@ -1081,8 +1084,8 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
         "a bad body never lives in the cache"
     );
     let record = &call.records()[0];
-    assert_eq!(record.decision, None);
-    assert_eq!(record.event.as_deref(), Some("error.badfetch"));
+    assert_eq!(record.decision(), None);
+    assert_eq!(record.event(), Some("error.badfetch"));
 
     write(dir.path(), "a.txt", "fine\n");
     let r = call.fetch(&req, Some(&parser)).await.expect("fixed");
@@ -1169,21 +1172,53 @@ async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
         .await
         .expect("a 404 answer");
     assert_eq!(r.status(), 404);
+    assert_eq!(r.decision(), Decision::Hit, "stored under its max-age");
+    // RFC 9111 §3: a 404 with explicit freshness is stored, and every use
+    // is still error.badfetch.http.404 — but the origin is asked once.
+    let again = call.fetch(&req, None).await.expect_err("404 again");
+    assert_eq!(again.event(), "error.badfetch.http.404");
+    assert_eq!(o.log().requests("/gone.txt"), 1);
+    let records = call.records();
+    let seen: Vec<_> = records
+        .iter()
+        .map(|r| (r.decision(), r.status(), r.event()))
+        .collect();
     assert_eq!(
-        r.not_cached(),
-        Some(&NotCached::ErrorStatus(StatusCode::NOT_FOUND))
+        seen,
+        [
+            (
+                Some(Decision::Miss),
+                Some(404),
+                Some("error.badfetch.http.404")
+            ),
+            (
+                Some(Decision::Hit),
+                Some(404),
+                Some("error.badfetch.http.404")
+            )
+        ]
     );
-    assert!(f.store().entries().is_empty(), "not even with max-age");
+}
+
+/// Without explicit freshness a 404 is not stored (not even with validators
+/// or a `default_max_age`): each use asks the origin.
+#[tokio::test]
+async fn an_error_without_explicit_freshness_is_not_stored() {
+    let rules = "[[rule]]\npath = \"/gone.txt\"\nheaders = { \"ETag\" = \"\\\"x\\\"\" }\n";
+    let mut config = Config::direct();
+    config.cache.types[Document].default_max_age = secs(600);
+    let (_dir, o, _clock, f) = world(&[], rules, config).await;
+    let call = f.proxy_call();
+    let req = FetchRequest::get(url(&o, "/gone.txt"), Document, Referrer::User);
+    for _ in 0..2 {
+        let r = call.fetch_response(&req, None).await.expect("a 404 answer");
+        assert_eq!(r.status(), 404);
+        assert_eq!(
+            r.not_cached(),
+            Some(&NotCached::Policy(NotStored::Status(StatusCode::NOT_FOUND)))
+        );
+    }
     assert_eq!(o.log().requests("/gone.txt"), 2);
-    let record = &call.records()[0];
-    assert_eq!(
-        (record.decision, record.status, record.event.as_deref()),
-        (
-            Some(Decision::Bypass),
-            Some(404),
-            Some("error.badfetch.http.404")
-        )
-    );
 }
 
 // ------------------------------------------------------- private answers ----
@@ -1232,6 +1267,49 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "k=v" }
             "{path}: gone with the calls"
         );
     }
+}
+
+/// RFC 9111 §3.5: an application that puts credentials in a URL (reqwest
+/// sends them as `Authorization`) gets its answer for its own call; another
+/// caller is not served it — unless the origin marks it `public`.
+#[tokio::test]
+async fn a_response_to_credentials_in_the_url_stays_with_its_call() {
+    let rules = r#"
+[[rule]]
+path = "/a.txt"
+headers = { "Cache-Control" = "max-age=60" }
+
+[[rule]]
+path = "/p.txt"
+headers = { "Cache-Control" = "public, max-age=60" }
+"#;
+    let (_dir, o, _clock, f) = world(
+        &[("a.txt", "secret"), ("p.txt", "shared")],
+        rules,
+        Config::direct(),
+    )
+    .await;
+    let with_credentials = |path: &str| {
+        let mut u = url(&o, path);
+        u.set_username("alice").expect("http URL");
+        u.set_password(Some("pw")).expect("http URL");
+        u
+    };
+    let a = with_credentials("/a.txt");
+    let first = f.call();
+    assert_eq!(get(&first, &a, Document).await.decision(), Decision::Miss);
+    assert_eq!(get(&first, &a, Document).await.decision(), Decision::Hit);
+    let second = f.call();
+    assert_eq!(
+        get(&second, &a, Document).await.decision(),
+        Decision::Miss,
+        "another call never sees it"
+    );
+    assert_eq!(o.log().requests("/a.txt"), 2);
+    let p = with_credentials("/p.txt");
+    get(&first, &p, Document).await;
+    assert_eq!(get(&second, &p, Document).await.decision(), Decision::Hit);
+    assert_eq!(o.log().requests("/p.txt"), 1);
 }
 
 // -------------------------------------------------------------- redirects ----
@@ -1458,14 +1536,24 @@ async fn every_fetch_leaves_one_record() {
     assert!(call.records().is_empty());
     let summary: Vec<_> = records
         .iter()
-        .map(|r| (r.rtype, r.decision, r.status, r.bytes, r.error.is_some()))
+        .map(|r| {
+            (
+                r.rtype,
+                r.decision(),
+                r.status(),
+                r.bytes,
+                r.error().is_some(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
             (Document, Some(Decision::Miss), Some(200), 3, false),
             (Document, Some(Decision::Hit), Some(200), 3, false),
-            (Audio, Some(Decision::Bypass), Some(404), 14, true),
+            // Every path says max-age=60, the 404 too: stored (RFC 9111
+            // §3), and still an error for VoiceXML.
+            (Audio, Some(Decision::Miss), Some(404), 14, true),
         ]
     );
     assert_eq!(records[0].url, u.to_string());

@@ -453,7 +453,7 @@ async fn a_cache_hit_does_not_decode_again() {
         .iter()
         .chain(&second.fetches)
         .filter(|f| f.rtype == ResourceType::Audio)
-        .map(|f| f.decision)
+        .map(|f| f.decision())
         .collect();
     assert_eq!(
         decisions,
@@ -552,7 +552,7 @@ async fn clips_fetch_as_audio_under_audiomaxage_and_audiomaxstale() {
             .fetches
             .iter()
             .filter(|f| f.rtype == ResourceType::Audio)
-            .map(|f| f.decision)
+            .map(|f| f.decision())
             .collect();
         decisions.push((page, audio));
     }

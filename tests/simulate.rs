@@ -20,7 +20,8 @@ use vxb::call::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord, Token
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{CacheConfig, Config};
 use vxb::fetch::{
-    BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody, Referrer,
+    BodyParser, Failure, FetchRecord, FetchRequest, FetchResult, Fetcher, ParseFailure, ParsedBody,
+    Referrer,
 };
 use vxb::resource::ResourceType;
 use vxb::simulate::expect::{
@@ -113,15 +114,21 @@ fn fetched(url: &str, rtype: ResourceType, decision: Option<Decision>) -> FetchR
         final_url: url.to_string(),
         rtype,
         method: "GET",
-        decision,
+        result: match decision {
+            Some(decision) => FetchResult::Delivered {
+                decision,
+                status: 200,
+            },
+            None => FetchResult::Failed(Failure {
+                error: "connection refused".to_string(),
+                event: "error.badfetch".to_string(),
+                diagnostic: None,
+            }),
+        },
         tier: None,
-        status: decision.map(|_| 200),
         bytes: 10,
         elapsed: Duration::from_millis(1),
         redirects: 0,
-        error: decision.is_none().then(|| "connection refused".to_string()),
-        event: decision.is_none().then(|| "error.badfetch".to_string()),
-        diagnostic: None,
     }
 }
 
@@ -1589,7 +1596,7 @@ async fn the_caching_sample_refetches_only_2_wav_on_the_second_call() {
         .report
         .fetches
         .iter()
-        .map(|f| (f.url.trim_start_matches(&origin).to_string(), f.decision))
+        .map(|f| (f.url.trim_start_matches(&origin).to_string(), f.decision()))
         .collect();
     assert_eq!(
         decisions,

@@ -95,10 +95,12 @@ impl Browser {
 
     /// A browser with one worker thread per core. `file_root` confines
     /// `file:` URLs when the configuration sets no `fetch.file_root`.
+    /// (The builder is the front door; this stays for vxb's own callers.)
     ///
     /// # Errors
     ///
     /// As [`BrowserBuilder::build`].
+    #[doc(hidden)]
     pub fn new(
         config: Config,
         clock: Arc<dyn Clock>,
@@ -112,6 +114,7 @@ impl Browser {
     /// # Errors
     ///
     /// As [`BrowserBuilder::build`].
+    #[doc(hidden)]
     pub fn with_workers(
         config: Config,
         clock: Arc<dyn Clock>,

@@ -25,10 +25,11 @@ use super::headers::{
 use crate::config::{CacheConfig, MaxAgeMode, MustRevalidateMode, NoCacheMode, TypeCacheConfig};
 use crate::resource::ResourceType;
 
-/// Statuses whose responses may be stored and given a heuristic (or
-/// `default_max_age`) lifetime: RFC 9110 §15.1's "heuristically cacheable"
-/// codes, without 206 because vxb never sends range requests and cannot
-/// combine partial content.
+/// Statuses whose responses may be stored without explicit freshness and
+/// given a heuristic (or `default_max_age`) lifetime: RFC 9110 §15.1's
+/// "heuristically cacheable" codes, without 206 because this cache cannot
+/// combine partial content — and, among them, the errors (404, 405, 410,
+/// 414, 501) only with explicit freshness (see [`storability`]).
 pub const HEURISTICALLY_CACHEABLE: [StatusCode; 11] = [
     StatusCode::OK,
     StatusCode::NON_AUTHORITATIVE_INFORMATION,
@@ -43,14 +44,21 @@ pub const HEURISTICALLY_CACHEABLE: [StatusCode; 11] = [
     StatusCode::NOT_IMPLEMENTED,
 ];
 
-/// Further statuses that are stored only with explicit freshness (`max-age`,
-/// `Expires`) or `public` (RFC 9111 §3). Every other status (206, 304, 5xx but
-/// 501, …) is not understood by this cache and never stored.
-pub const STORABLE_WITH_EXPLICIT_FRESHNESS: [StatusCode; 3] = [
-    StatusCode::FOUND,
-    StatusCode::SEE_OTHER,
-    StatusCode::TEMPORARY_REDIRECT,
-];
+/// Statuses this cache never stores whatever the response says: interim
+/// (1xx) answers are not responses to store (RFC 9110 §15.2), a 206 is part
+/// of a representation this cache cannot combine, a 304 only validates.
+fn never_stored(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::PARTIAL_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+}
+
+/// Whether this cache understands a status (RFC 9111 §5.2.2.3,
+/// `must-understand`): a registered final status it can store and serve as
+/// it is.
+fn understood(status: StatusCode) -> bool {
+    !never_stored(status) && status.canonical_reason().is_some()
+}
 
 /// A request's `max-stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +92,10 @@ pub struct RequestDirectives {
     /// The caller answers 504 itself when [`decide`] says the origin is needed;
     /// the policy does not second-guess it.
     pub only_if_cached: bool,
+    /// Not a directive: the request carried credentials (`Authorization`,
+    /// or a user name in its URL), which decides whether its response may
+    /// be shared (RFC 9111 §3.5, [`storability`]). Never sent on.
+    pub authorized: bool,
 }
 
 impl RequestDirectives {
@@ -97,13 +109,17 @@ impl RequestDirectives {
     }
 
     /// Reads an HTTP request's `Cache-Control` (used by `vxb proxy`), and
-    /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4).
+    /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4);
+    /// notes whether it carries `Authorization`.
     ///
     /// A directive repeated with different values keeps the most restrictive
     /// one (smallest `max-age` and `max-stale`, largest `min-fresh`); a value
     /// that is not a number is ignored, as if the directive were absent.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut r = RequestDirectives::default();
+        let mut r = RequestDirectives {
+            authorized: headers.contains_key(header::AUTHORIZATION),
+            ..RequestDirectives::default()
+        };
         if !headers.contains_key(header::CACHE_CONTROL) {
             r.no_cache = headers::pragma_no_cache(headers);
             return r;
@@ -213,7 +229,8 @@ pub enum NotStored {
     /// No `max-age`, `Expires`, `Last-Modified` or `ETag`, and the type's
     /// `default_max_age` is 0: it could never be reused or revalidated.
     NoFreshnessInformation,
-    /// A status this cache does not store (see [`HEURISTICALLY_CACHEABLE`]).
+    /// A status this cache does not store, or not without explicit
+    /// freshness (see [`storability`]).
     Status(StatusCode),
     /// Anything but GET (a POST from `<submit>`, notably).
     Method(Method),
@@ -235,6 +252,11 @@ impl fmt::Display for NotStored {
             NotStored::NoFreshnessInformation => {
                 f.write_str("no max-age, Expires, Last-Modified or ETag, and default_max_age is 0")
             }
+            NotStored::Status(s) if is_error(*s) => write!(
+                f,
+                "status {} is stored only with explicit freshness (max-age, s-maxage or Expires)",
+                s.as_u16()
+            ),
             NotStored::Status(s) => write!(f, "status {} is not stored", s.as_u16()),
             NotStored::Method(m) => write!(f, "{m} responses are never stored"),
             NotStored::TooLarge { size, limit } => {
@@ -256,10 +278,24 @@ pub enum Storability {
 /// Decides whether a response is stored (spec §3, "Storing"). `headers` are
 /// the response headers with `<meta http-equiv>` already applied.
 ///
+/// Statuses (RFC 9111 §3, §4.2.2): any final status may be stored with
+/// explicit freshness (`max-age`, `s-maxage`, `Expires`), the
+/// [`HEURISTICALLY_CACHEABLE`] ones and a `public` response without it —
+/// except 4xx and 5xx, which need explicit freshness: an origin that says
+/// how long its 404 holds is asked once, not once per call, while one that
+/// says nothing sees every request (a developer wants to see errors reach
+/// the origin). 1xx, 206 and 304 are never stored; with `must-understand`
+/// only a registered status is, and `no-store` is then ignored.
+///
 /// Checked in this order, the first that applies giving the reason: method
 /// (GET only: HEAD has no body to store under the URL, POST never), request
 /// `no-store`, response `no-store`, status, `Vary: *`, `no-cache` under
 /// `no_cache = "no-store"`, no freshness information, size.
+///
+/// Stored for the fetching call alone ([`Visibility::Private`]): `private`,
+/// `Set-Cookie` without `public`, and the response to a request with
+/// `Authorization` (or credentials in its URL) unless `public`, `s-maxage` or
+/// `must-revalidate` allows sharing it (RFC 9111 §3.5).
 ///
 /// "No freshness information" is the spec's rule, stricter than RFC 9111 (which
 /// would store such a response and never reuse it): an invalid `max-age`
@@ -281,14 +317,22 @@ pub fn storability(
     if req.no_store {
         return No(NotStored::RequestNoStore);
     }
-    let h = CachingHeaders::parse(headers);
+    let h = CachingHeaders::parse(headers, &cfg.targeted);
     let cc = &h.cache_control;
-    if cc.no_store {
+    if never_stored(status) || (cc.must_understand && !understood(status)) {
+        return No(NotStored::Status(status));
+    }
+    // RFC 9111 §5.2.2.3: `must-understand` comes with `no-store` for the
+    // caches that do not know the status; one that does ignores `no-store`.
+    if cc.no_store && !cc.must_understand {
         return No(NotStored::NoStore);
     }
-    let explicit = cc.max_age.is_some() || h.expires.is_some() || cc.public;
-    let status_ok = HEURISTICALLY_CACHEABLE.contains(&status)
-        || (explicit && STORABLE_WITH_EXPLICIT_FRESHNESS.contains(&status));
+    let freshness = cc.shared_max_age().is_some() || h.expires.is_some();
+    let status_ok = if is_error(status) {
+        freshness
+    } else {
+        HEURISTICALLY_CACHEABLE.contains(&status) || freshness || cc.public
+    };
     if !status_ok {
         return No(NotStored::Status(status));
     }
@@ -299,7 +343,7 @@ pub fn storability(
         return No(NotStored::NoCacheConfiguredNoStore);
     }
     let t = &cfg.types[rtype];
-    if cc.max_age.is_none()
+    if cc.shared_max_age().is_none()
         && h.expires.is_none()
         && !h.has_validators()
         && t.default_max_age.is_zero()
@@ -312,16 +356,25 @@ pub fn storability(
             limit: t.max_entry_bytes,
         });
     }
-    if cc.private || (h.set_cookie && !cc.public) {
+    // RFC 9111 §3.5: a response to a request with credentials is shared only
+    // when the origin says so (`public`, `s-maxage`, `must-revalidate`).
+    let authorized_shared = cc.public || cc.s_maxage.is_some() || cc.must_revalidate;
+    if cc.private || (h.set_cookie && !cc.public) || (req.authorized && !authorized_shared) {
         Storability::Store(Visibility::Private)
     } else {
         Storability::Store(Visibility::Shared)
     }
 }
 
+/// A client or server error.
+fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
 /// The stored freshness lifetime (spec §3, "Freshness lifetime"), first that
 /// applies:
-/// 1. `max-age` (an invalid or conflicting one: zero, RFC 9111 §4.2.1);
+/// 1. `s-maxage`, else `max-age` (this is a shared cache, RFC 9111
+///    §5.2.2.10; an invalid or conflicting value: zero, §4.2.1);
 /// 2. the type's `default_max_age` when above zero — before `Expires`, as in
 ///    003's platform;
 /// 3. `Expires − Date` (no valid `Date`: the time of receipt; an `Expires`
@@ -331,25 +384,39 @@ pub fn storability(
 /// 5. zero.
 ///
 /// Steps 2 and 4 are heuristics, which RFC 9111 §4.2.2 allows only for the
-/// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response; a 302 with
-/// `Expires` goes straight to step 3. `s-maxage` is ignored (see
-/// [`headers::ResponseCacheControl`]). `no-cache` and `must-revalidate` do not
-/// change the lifetime; [`decide`] applies them.
+/// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response, never an
+/// error (4xx, 5xx: stored only with explicit freshness); a 302 with
+/// `Expires` goes straight to step 3. A targeted field (RFC 9213, the
+/// configured `targeted_cache_control`) stands in for `Cache-Control` and
+/// hides `Expires`. `no-cache` and `must-revalidate` do not change the
+/// lifetime; [`decide`] applies them.
 pub fn freshness_lifetime(
     resp: &StoredResponse,
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     lifetime_of(&h, resp, &cfg.types[rtype])
+}
+
+/// [`freshness_lifetime`] with `resp`'s headers already parsed (as
+/// [`Entry::caching`](super::Entry::caching) keeps them).
+pub fn lifetime_parsed(
+    h: &CachingHeaders,
+    resp: &StoredResponse,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Duration {
+    lifetime_of(h, resp, &cfg.types[rtype])
 }
 
 fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -> Duration {
     let cc = &h.cache_control;
-    if let Some(max_age) = cc.max_age {
+    if let Some(max_age) = cc.shared_max_age() {
         return max_age.or_zero();
     }
-    let heuristic_allowed = HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public;
+    let heuristic_allowed =
+        !is_error(resp.status) && (HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public);
     if heuristic_allowed && !t.default_max_age.is_zero() {
         return t.default_max_age;
     }
@@ -378,7 +445,7 @@ fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -
 /// A missing or invalid `Date` or `Age` contributes zero; a clock that went
 /// backwards (now before response_time) contributes zero resident time.
 pub fn current_age(resp: &StoredResponse, now: SystemTime) -> Duration {
-    age_of(&CachingHeaders::parse(&resp.headers), resp, now)
+    age_of(&CachingHeaders::parse(&resp.headers, &[]), resp, now)
 }
 
 /// [`current_age`] with `resp`'s headers already parsed (as
@@ -410,7 +477,7 @@ pub fn lifetime_in_force(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     in_force(&h, resp, req, cfg, rtype)
 }
 
@@ -449,11 +516,15 @@ pub enum Reuse {
 ///    ([`StoredResponse::vary`]); otherwise, or with `Vary: *`, refetch.
 /// 1. Response `no-cache` (or `Pragma: no-cache`), request `no-cache`, or
 ///    `must-revalidate` under `must_revalidate = "always"` → revalidate.
-/// 2. The lifetime in force: see [`lifetime_in_force`].
+/// 2. The lifetime in force: see [`lifetime_in_force`]. Under
+///    `maxage = "limits"` an `immutable` response (RFC 8246) is fresh for its
+///    whole stored lifetime whatever the request's `max-age`/`min-fresh`.
 /// 3. Fresh while `age + min-fresh < lifetime in force` (strict, as RFC 9111
 ///    §4.2: a `maxage` of 0 always revalidates, as VoiceXML authors intend).
 /// 4. Past it, [`Reuse::Stale`] when the request's `max-stale` covers
-///    `age − lifetime` (inclusive) and the response has no `must-revalidate`.
+///    `age − lifetime` (inclusive) and the response has no `must-revalidate`,
+///    `proxy-revalidate` or `s-maxage` (which implies it: this is a shared
+///    cache, RFC 9111 §5.2.2.10).
 /// 5. Otherwise revalidate when the response has an `ETag` or a valid
 ///    `Last-Modified`, else refetch.
 pub fn decide(
@@ -464,7 +535,7 @@ pub fn decide(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Reuse {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     decide_parsed(&h, resp, request_headers, req, now, cfg, rtype)
 }
 
@@ -500,13 +571,23 @@ pub fn decide_parsed(
     }
     let lifetime = in_force(h, resp, req, cfg, rtype);
     let age = age_of(h, resp, now);
+    // RFC 8246: an `immutable` response is not revalidated while fresh, even
+    // when a request's max-age would have it (a reload); under
+    // `maxage = "overrides"` the request's maxage is the author's word and
+    // still decides.
+    if cc.immutable
+        && cfg.maxage == MaxAgeMode::Limits
+        && age < lifetime_of(h, resp, &cfg.types[rtype])
+    {
+        return Reuse::Fresh;
+    }
     let min_fresh = req.min_fresh.unwrap_or(Duration::ZERO);
     if age.saturating_add(min_fresh) < lifetime {
         return Reuse::Fresh;
     }
     // Fresh but short of min-fresh is not "stale": max-stale does not apply.
     if age >= lifetime
-        && !cc.must_revalidate
+        && !cc.revalidate_when_stale()
         && req.max_stale.is_some_and(|ms| ms.covers(age - lifetime))
     {
         return Reuse::Stale;
@@ -556,7 +637,7 @@ pub fn vary_key(
 /// with the `Last-Modified` as received (RFC 9110 §13.1.3: an exact copy), both
 /// when both. Empty when the response has no validators.
 pub fn conditional_headers(resp: &StoredResponse) -> HeaderMap {
-    conditional_from(&CachingHeaders::parse(&resp.headers), resp)
+    conditional_from(&CachingHeaders::parse(&resp.headers, &[]), resp)
 }
 
 fn conditional_from(h: &CachingHeaders, resp: &StoredResponse) -> HeaderMap {
@@ -597,8 +678,8 @@ const NOT_UPDATED_BY_304: [HeaderName; 11] = [
 /// select only a stored response that also lacks validators; servers often
 /// omit them from 304s). When this is false, fetch the resource anew.
 pub fn not_modified_matches(stored: &StoredResponse, not_modified: &HeaderMap) -> bool {
-    let new = CachingHeaders::parse(not_modified);
-    let old = CachingHeaders::parse(&stored.headers);
+    let new = CachingHeaders::parse(not_modified, &[]);
+    let old = CachingHeaders::parse(&stored.headers, &[]);
     match (&new.etag, &old.etag) {
         (Some(n), Some(o)) if n.weak => n.weak_eq(o),
         (Some(n), Some(o)) => n.strong_eq(o),
@@ -667,7 +748,7 @@ pub fn stale_if_error_allows(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> bool {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     let cc = &h.cache_control;
     if cc.no_cache || req.no_cache {
         return false;
@@ -677,7 +758,7 @@ pub fn stale_if_error_allows(
     if age < lifetime {
         return true;
     }
-    if cc.must_revalidate {
+    if cc.revalidate_when_stale() {
         return false;
     }
     let granted = cc

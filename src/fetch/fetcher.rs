@@ -79,9 +79,11 @@
 //!
 //! # Error statuses
 //!
-//! 4xx and 5xx are never stored, on either path (the proxy does not store a
-//! 404 either, although RFC 9111 would let it: an application developer
-//! checking their server wants to see the 404 go to the origin).
+//! 4xx and 5xx are stored only when the origin gives them explicit
+//! freshness (`max-age`, `s-maxage`, `Expires`; RFC 9111 §3), never with a
+//! heuristic lifetime: without it, an application developer checking their
+//! server sees each 404 go to the origin; with it, the origin is asked once
+//! and every use of the stored 404 is still a 404.
 //! [`CallFetcher::fetch_response`] returns them as responses (the proxy
 //! passes them on); [`CallFetcher::fetch`], the VoiceXML path, turns them
 //! into [`FetchError::Status`] (`error.badfetch.http.NNN`).
@@ -113,7 +115,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::StatusCode;
-use http::header::HeaderMap;
+use http::header::{HeaderMap, HeaderName};
 use url::Url;
 
 use super::cookies::{CookieJar, Cookies};
@@ -124,14 +126,16 @@ use super::http::HttpClient;
 use super::outcome::Outcome;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
+use super::record::{Failure, FetchResult};
 use super::request::FetchRequest;
 use super::singleflight::Flights;
+use super::status::CacheStatus;
 use super::tier::{TierDecision, TierStatus};
 use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
 use crate::cache::{Decision, Entry};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{CacheConfig, Config};
 use crate::resource::ResourceType;
 
 /// The process's fetcher: shared by every call, safe to use from any number
@@ -158,9 +162,6 @@ pub enum NotCached {
     /// than the type's whole budget).
     #[error("{0}")]
     Refused(Rejected),
-    /// 4xx and 5xx answers are not stored.
-    #[error("error status {} is not stored", .0.as_u16())]
-    ErrorStatus(StatusCode),
     /// The request said `only-if-cached` and nothing stored could serve it:
     /// the answer is a 504 made here, the origin was not asked.
     #[error("only-if-cached, and no usable stored response")]
@@ -251,9 +252,26 @@ impl Fetched {
     }
 
     /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
-    /// `Age` header.
-    pub fn age(&self, now: SystemTime) -> Duration {
-        policy::age_of(self.entry.caching(), &self.entry.response, now)
+    /// `Age` header. `targets`: the cache's `targeted` fields, with which the
+    /// entry's headers are parsed once for every later use.
+    pub fn age(&self, now: SystemTime, targets: &[HeaderName]) -> Duration {
+        policy::age_of(self.entry.caching(targets), &self.entry.response, now)
+    }
+
+    /// This cache's `Cache-Status` member (RFC 9211) for the final response
+    /// at `now`: derived from the outcome, with the remaining freshness
+    /// (`ttl`, negative when stale) when the cache holds or served it.
+    pub fn cache_status(&self, now: SystemTime, cache: &CacheConfig) -> CacheStatus {
+        let held = self.outcome.stored() || self.decision().served_from_cache();
+        let ttl = held.then(|| {
+            let h = self.entry.caching(&cache.targeted);
+            let response = &self.entry.response;
+            let lifetime = policy::lifetime_parsed(h, response, cache, self.rtype);
+            let age = policy::age_of(h, response, now);
+            let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            secs(lifetime).saturating_sub(secs(age))
+        });
+        CacheStatus::of(&self.outcome, self.status(), ttl)
     }
 }
 
@@ -426,26 +444,41 @@ impl CallFetcher {
             Ok(f) => Ok(f),
             Err(e) => Err((None, e)),
         };
-        let (fetched, error) = match &result {
-            Ok(f) => (Some(f), None),
-            Err((f, e)) => (f.as_ref(), Some(e)),
+        let failure = |e: &FetchError| Failure {
+            error: e.to_string(),
+            event: e.event(),
+            diagnostic: e.diagnostic().map(|d| d.render()),
+        };
+        let (fetched, outcome) = match &result {
+            Ok(f) => (
+                Some(f),
+                FetchResult::Delivered {
+                    decision: f.decision(),
+                    status: f.status().as_u16(),
+                },
+            ),
+            Err((Some(f), e)) => (
+                Some(f),
+                FetchResult::Refused {
+                    decision: f.decision(),
+                    status: f.status().as_u16(),
+                    failure: failure(e),
+                },
+            ),
+            Err((None, e)) => (None, FetchResult::Failed(failure(e))),
         };
         let record = FetchRecord {
             url: req.url.to_string(),
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
             method: req.method.name(),
-            decision: fetched.map(Fetched::decision),
+            result: outcome,
             tier: fetched.and_then(Fetched::tier),
-            status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,
             redirects: fetched.map_or(0, |f| f.redirects.len() as u32),
-            error: error.map(ToString::to_string),
-            event: error.map(FetchError::event),
-            diagnostic: error.and_then(FetchError::diagnostic).map(|d| d.render()),
         };
-        if let Some(decision) = record.decision {
+        if let Some(decision) = record.decision() {
             self.fetcher.store.record(req.rtype, decision);
         }
         if record.tier.as_ref().map(|t| t.decision) == Some(TierDecision::Hit) {
@@ -457,12 +490,12 @@ impl CallFetcher {
             url = %record.url,
             final_url = %record.final_url,
             rtype = %record.rtype,
-            decision = record.decision.map_or("-", Decision::as_str),
+            decision = record.decision().map_or("-", Decision::as_str),
             tier = record.tier.as_ref().map_or("-", |t| t.decision.as_str()),
-            status = record.status.unwrap_or(0),
+            status = record.status().unwrap_or(0),
             bytes = record.bytes,
             elapsed_ms = record.elapsed.as_secs_f64() * 1000.0,
-            error = record.error.as_deref().unwrap_or(""),
+            error = record.error().unwrap_or(""),
             "fetch"
         );
         self.lock_records().push(record);

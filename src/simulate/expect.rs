@@ -431,7 +431,7 @@ fn check_fetch(x: &FetchExpectation, report: &CallReport) -> Outcome {
         .fetches
         .iter()
         .filter(|f| same_url(&f.url, &wanted))
-        .map(|f| f.decision)
+        .map(|f| f.decision())
         .collect();
     let held = match &x.decisions {
         DecisionExpectation::Every(d) => !seen.is_empty() && seen.iter().all(|s| *s == Some(*d)),

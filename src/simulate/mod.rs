@@ -141,8 +141,9 @@ pub fn start_failure(report: &CallReport) -> Option<&FetchRecord> {
     // the call's report).
     let first = report.fetches.first()?;
     let ended_by_it = matches!(&report.ended, CallEnd::Error { event, .. }
-        if first.event.as_ref() == Some(event));
-    (ended_by_it && first.rtype == ResourceType::Document && first.error.is_some()).then_some(first)
+        if first.event() == Some(event.as_str()));
+    (ended_by_it && first.rtype == ResourceType::Document && first.error().is_some())
+        .then_some(first)
 }
 
 /// Runs `scenario`: starts its `[origin]` (on the dialer's clock) if it
@@ -191,9 +192,8 @@ pub async fn simulate<D: Dialer>(
                     .then(|| start_failure(&report))
                     .flatten()
                     .map(|f| {
-                        f.error
-                            .clone()
-                            .unwrap_or_else(|| report::failed_fetch(f, &f.url))
+                        f.error()
+                            .map_or_else(|| report::failed_fetch(f, &f.url), str::to_string)
                     });
                 let expect = bind_origin(&c.expect, base.as_ref());
                 let mut expectations = check(&expect, &report);

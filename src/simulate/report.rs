@@ -280,8 +280,8 @@ pub fn failure_text(r: &ExpectationResult) -> String {
 /// One fetch, short: `2.wav revalidated`, or for one that failed (even if
 /// the cache decided something on the way) [`failed_fetch`].
 fn fetch_text(f: &FetchRecord, call: &str) -> String {
-    match f.decision {
-        Some(d) if f.error.is_none() && f.event.is_none() => {
+    match f.decision() {
+        Some(d) if f.error().is_none() && f.event().is_none() => {
             format!("{} {d}", short_url(&f.url, call))
         }
         _ => failed_fetch(f, call),
@@ -293,10 +293,10 @@ fn fetch_text(f: &FetchRecord, call: &str) -> String {
 /// `welcome.wav 404 error.badfetch.http.404` — never a cache decision.
 pub fn failed_fetch(f: &FetchRecord, call: &str) -> String {
     let mut out = short_url(&f.url, call).to_string();
-    if let Some(status) = f.status {
+    if let Some(status) = f.status() {
         let _ = write!(out, " {status}");
     }
-    match &f.event {
+    match &f.event() {
         Some(event) => {
             let _ = write!(out, " {event}");
         }
