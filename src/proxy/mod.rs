@@ -159,7 +159,7 @@ pub use route::{BadOrigin, Upstream};
 pub use threads::ProxyThreads;
 
 use crate::fetch::Fetcher;
-use crate::server::Server;
+use crate::server::{Server, ServerLimits};
 use forward::Forwarder;
 
 /// Where the proxy listens and what it stands in front of.
@@ -174,6 +174,8 @@ pub struct ProxyOptions {
     /// Bind with `SO_REUSEPORT`, so that one proxy per thread can listen on
     /// the same port ([`ProxyThreads`]).
     pub shared_port: bool,
+    /// The header timeout and connection cap every client is held to.
+    pub limits: ServerLimits,
 }
 
 impl ProxyOptions {
@@ -184,6 +186,7 @@ impl ProxyOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             echo: false,
             shared_port: false,
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -229,9 +232,9 @@ impl Proxy {
             })
         };
         let server = if options.shared_port {
-            Server::start_on_shared_port(options.listen, make)
+            Server::start_on_shared_port(options.listen, options.limits, make)
         } else {
-            Server::start(options.listen, make).await
+            Server::start(options.listen, options.limits, make).await
         }
         .map_err(|e| ProxyError::Bind {
             addr: options.listen,
