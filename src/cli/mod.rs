@@ -70,7 +70,8 @@ pub enum Command {
     /// private, `Age` lists and lenient dates; targeted cache-control
     /// (RFC 9213: `CDN-Cache-Control`, or the fields named by
     /// `cache.targeted_cache_control`), which it does not pass on;
-    /// `stale-if-error` (RFC 5861); conditional requests (RFC 9110); and
+    /// `stale-while-revalidate` and `stale-if-error` (RFC 5861); `immutable`
+    /// (RFC 8246); conditional requests (RFC 9110); and
     /// `Cache-Status` (RFC 9211) on every response, e.g.
     /// `vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored`, then `vxb;hit;ttl=55`.
     #[command(display_order = 5)]

@@ -93,7 +93,10 @@
 //! - **RFC 9213** targeted cache-control: `CDN-Cache-Control` (or the fields
 //!   listed in `cache.targeted_cache_control`, first present wins) replaces
 //!   `Cache-Control` and `Expires` for this cache, and is not passed on.
-//! - **RFC 5861** `stale-if-error`, from the response or the configuration.
+//! - **RFC 5861**: `stale-while-revalidate` (a stale copy served at once
+//!   within the window and refreshed in the background, one refresh per URL
+//!   at a time, so no client waits on the origin); `stale-if-error` from the
+//!   response, the request or the configuration.
 //! - **RFC 9211** `Cache-Status` on every response
 //!   ([`crate::fetch::status`]), after the members of caches nearer the
 //!   origin: `vxb;hit;ttl=40`, `vxb;fwd=stale;fwd-status=304;ttl=60;stored`,
