@@ -30,6 +30,12 @@ pub fn to_toml(c: &Config) -> String {
         c.fetch.max_redirects,
         d.fetch.max_redirects,
     );
+    key(
+        &mut out,
+        "max_body_bytes",
+        c.fetch.max_body_bytes,
+        d.fetch.max_body_bytes,
+    );
     match &c.fetch.file_root {
         Some(root) => key(
             &mut out,
