@@ -37,7 +37,7 @@ pub use rules::{Effect, Rules};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::ConfigError;
-use crate::server::Server;
+use crate::server::{Server, ServerLimits};
 
 /// Request bodies up to this size are kept in the log.
 const MAX_LOGGED_BODY: usize = 1 << 20;
@@ -55,6 +55,8 @@ pub struct ServeOptions {
     /// Where `Date` comes from and what the rules' delays wait on (a
     /// simulation on virtual time shares its clock with the cache).
     pub clock: Arc<dyn Clock>,
+    /// The header timeout and connection cap every client is held to.
+    pub limits: ServerLimits,
 }
 
 impl ServeOptions {
@@ -66,6 +68,7 @@ impl ServeOptions {
             rules: Rules::default(),
             echo: false,
             clock: Arc::new(SystemClock),
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -118,7 +121,7 @@ impl Origin {
             echo: options.echo,
             clock: options.clock,
         });
-        let server = Server::start(options.listen, move |_peer| {
+        let server = Server::start(options.listen, options.limits, move |_peer| {
             let state = state.clone();
             service_fn(move |req| {
                 let state = state.clone();
