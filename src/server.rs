@@ -7,11 +7,12 @@
 //! client's address), so per-connection work is done once, not per request.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -21,6 +22,49 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
+
+use crate::clock::Millis;
+
+/// One line of `vxb serve`'s and `vxb proxy`'s log, in the one format both
+/// write: when the request came (UTC, milliseconds), what it asked, the
+/// status, the body bytes sent, how long the answer took, and what the
+/// server adds (the request's validators; the cache's decision).
+///
+/// `2026-01-05T10:00:00.123Z GET /app.vxml 304 0B 0.41ms if-none-match="\"3-5\""`
+#[derive(Debug)]
+pub struct AccessLine<'a> {
+    /// When the request arrived, by the server's clock.
+    pub at: SystemTime,
+    pub method: &'a Method,
+    /// The request target's path and query, as sent.
+    pub target: &'a str,
+    pub status: StatusCode,
+    /// Body bytes sent (0 for HEAD and 304).
+    pub bytes: u64,
+    /// From the request's arrival to its answer.
+    pub latency: Millis,
+    /// What this server adds at the end of the line; may be empty.
+    pub detail: String,
+}
+
+impl fmt::Display for AccessLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {}B {}",
+            humantime::format_rfc3339_millis(self.at),
+            self.method,
+            self.target,
+            self.status.as_u16(),
+            self.bytes,
+            self.latency
+        )?;
+        if !self.detail.is_empty() {
+            write!(f, " {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
 
 /// What [`Server`] serves a connection with: a hyper service answering each
 /// request with a complete body, that can move to the connection's task.
@@ -172,5 +216,33 @@ where
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_access_line_has_time_request_status_bytes_latency_and_detail() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_704_067_200_123);
+        let mut line = AccessLine {
+            at,
+            method: &Method::GET,
+            target: "/a.vxml?x=1",
+            status: StatusCode::NOT_MODIFIED,
+            bytes: 0,
+            latency: Millis(Duration::from_micros(410)),
+            detail: r#"if-none-match="\"3-5\"""#.into(),
+        };
+        assert_eq!(
+            line.to_string(),
+            r#"2024-01-01T00:00:00.123Z GET /a.vxml?x=1 304 0B 0.41ms if-none-match="\"3-5\"""#
+        );
+        line.detail.clear();
+        assert_eq!(
+            line.to_string(),
+            "2024-01-01T00:00:00.123Z GET /a.vxml?x=1 304 0B 0.41ms"
+        );
     }
 }

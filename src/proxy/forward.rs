@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{AGE, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -15,10 +16,12 @@ use hyper::body::Incoming;
 use super::headers::{self, X_CACHE};
 use super::route::{self, Upstream};
 use crate::cache::Decision;
+use crate::clock::Millis;
 use crate::fetch::{
     FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached, Outcome, Referrer,
 };
 use crate::serve::files::not_modified;
+use crate::server::AccessLine;
 
 /// What every connection of a proxy shares.
 #[derive(Debug)]
@@ -44,25 +47,26 @@ impl Forwarder {
         req: Request<Incoming>,
         client: &HeaderValue,
     ) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let at = self.fetcher.clock().now();
         let (parts, body) = req.into_parts();
         let answer = self.answer(&parts, body, client).await;
         if self.echo {
-            let target = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
-            let status = answer.response.status().as_u16();
-            let decision = answer.decision;
-            // A closed stdout (`vxb proxy | head`) must not stop the proxy.
-            let _ = match &answer.failure {
-                None => writeln!(
-                    std::io::stdout().lock(),
-                    "{} {target} {status} {decision}",
-                    parts.method
-                ),
-                Some(why) => writeln!(
-                    std::io::stdout().lock(),
-                    "{} {target} {status} {decision}: {why}",
-                    parts.method
-                ),
+            let decision = headers::x_cache_name(answer.decision);
+            let line = AccessLine {
+                at,
+                method: &parts.method,
+                target: parts.uri.path_and_query().map_or("", |pq| pq.as_str()),
+                status: answer.response.status(),
+                bytes: sent_bytes(&parts.method, &answer.response),
+                latency: Millis(started.elapsed()),
+                detail: match &answer.failure {
+                    None => decision.to_string(),
+                    Some(why) => format!("{decision}: {why}"),
+                },
             };
+            // A closed stdout (`vxb proxy | head`) must not stop the proxy.
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         answer.response
     }
@@ -133,7 +137,7 @@ impl Forwarder {
             let age = fetched.age(self.fetcher.clock().now());
             h.insert(AGE, HeaderValue::from(age.as_secs()));
         }
-        h.insert(X_CACHE, HeaderValue::from_static(decision.as_str()));
+        h.insert(X_CACHE, headers::x_cache(decision));
         // The fetcher asks the origin without the client's validators (it
         // wants a body it can keep), so they are answered here, against the
         // response the client would get (RFC 9111 §4.3.2).
@@ -153,6 +157,17 @@ impl Forwarder {
     }
 }
 
+/// Body bytes the client is sent (none for a HEAD, which hyper answers
+/// without its body).
+fn sent_bytes(method: &Method, response: &Response<Full<Bytes>>) -> u64 {
+    if *method == Method::HEAD {
+        return 0;
+    }
+    hyper::body::Body::size_hint(response.body())
+        .exact()
+        .unwrap_or_default()
+}
+
 /// An error of the proxy's own: one line of text naming the cause.
 fn failure(status: StatusCode, decision: Decision, why: String) -> Answer {
     let mut response = Response::new(Full::new(Bytes::from(format!("vxb proxy: {why}\n"))));
@@ -162,7 +177,9 @@ fn failure(status: StatusCode, decision: Decision, why: String) -> Answer {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    h.insert(X_CACHE, HeaderValue::from_static(decision.as_str()));
+    h.insert(X_CACHE, headers::x_cache(decision));
+    let (via, vxb) = headers::via();
+    h.insert(via, vxb);
     Answer {
         response,
         decision,
