@@ -125,10 +125,14 @@ pub mod vxml;
 pub use browser::{
     Browser, BrowserBuilder, BrowserError, CallOptions, SimulateFileError, simulate_file,
 };
+pub use cache::Decision;
 pub use call::{
     CallEnd, CallObserver, CallReport, CallerInput, EventRecord, InputSource, LogRecord,
     PromptRecord, Token,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError};
+pub use fetch::{Failure, FetchRecord, FetchResult};
+pub use resource::ResourceType;
+pub use script::{Connection, Originator, Redirect, Session};
 pub use simulate::{Dialer, Scenario, SimulationReport};

@@ -144,7 +144,7 @@ async fn an_interpreted_call_fetches_what_its_plan_says() {
             .collect();
         assert_eq!(made, planned, "call {call}");
         // The second call finds what the first stored: one cache for both.
-        let main = outcome.fetches.first().and_then(|f| f.decision);
+        let main = outcome.fetches.first().and_then(|f| f.decision());
         let expected = if call == 3 {
             Decision::Miss
         } else {

@@ -934,7 +934,7 @@ fn simulate_of_a_bad_scenario_names_its_file_line_and_cause() {
         format!(
             "vxb simulate: {file}:3:1: step 1: expekt: unknown field `expekt`, expected one of \
              `name`, `call`, `wait`, `input`, `allow_unused_input`, `expect`, `expect_end`, \
-             `expect_events`, `expect_logs`, `expect_fetch`"
+             `expect_events`, `expect_logs`, `expect_fetch`, `record_audio`, `record_format`"
         )
     );
 

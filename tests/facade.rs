@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use vxb::{
-    Browser, CallEnd, CallObserver, CallOptions, CallerInput, ManualClock, PromptRecord, Scenario,
-    SimulateFileError, simulate_file,
+    Browser, CallEnd, CallObserver, CallOptions, CallerInput, Connection, Decision, FetchResult,
+    ManualClock, PromptRecord, ResourceType, Scenario, Session, SimulateFileError, simulate_file,
 };
 
 fn fixtures() -> PathBuf {
@@ -87,6 +87,39 @@ fn without_a_file_root_a_file_url_is_a_badfetch() {
         report.ended
     );
     assert!(report.prompts.is_empty());
+    // The failed start fetch says why, with no cache decision to misread.
+    let start = &report.fetches[0];
+    assert_eq!(start.rtype, ResourceType::Document);
+    assert!(matches!(&start.result, FetchResult::Failed(f) if f.event == "error.badfetch"));
+    assert_eq!(start.decision(), None);
+}
+
+#[test]
+fn a_call_is_placed_with_a_session_and_its_fetches_are_in_the_report() {
+    let browser = Browser::builder()
+        .file_root(fixtures())
+        .workers(1)
+        .build()
+        .expect("browser");
+    let options = CallOptions {
+        session: Session {
+            connection: Connection {
+                remote_uri: Some("tel:+15550100".into()),
+                ..Connection::default()
+            },
+            ..Session::default()
+        },
+        ..CallOptions::default()
+    };
+    let report = browser.call_blocking(&start_url("session.vxml"), CallerInput::default(), options);
+    assert_eq!(report.ended, CallEnd::Exit);
+    let logs: Vec<&str> = report.logs.iter().map(|l| l.message.as_str()).collect();
+    assert_eq!(logs, ["tel:+15550100"]);
+    let start = &report.fetches[0];
+    assert_eq!(start.rtype, ResourceType::Document);
+    assert_eq!(start.decision(), Some(Decision::Miss));
+    assert_eq!(start.status(), Some(200));
+    assert!(start.error().is_none());
 }
 
 #[test]

@@ -1081,8 +1081,8 @@ async fn a_body_that_does_not_parse_is_not_stored_and_fails_with_line_and_event(
         "a bad body never lives in the cache"
     );
     let record = &call.records()[0];
-    assert_eq!(record.decision, None);
-    assert_eq!(record.event.as_deref(), Some("error.badfetch"));
+    assert_eq!(record.decision(), None);
+    assert_eq!(record.event(), Some("error.badfetch"));
 
     write(dir.path(), "a.txt", "fine\n");
     let r = call.fetch(&req, Some(&parser)).await.expect("fixed");
@@ -1177,7 +1177,7 @@ async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
     assert_eq!(o.log().requests("/gone.txt"), 2);
     let record = &call.records()[0];
     assert_eq!(
-        (record.decision, record.status, record.event.as_deref()),
+        (record.decision(), record.status(), record.event()),
         (
             Some(Decision::Bypass),
             Some(404),
@@ -1458,7 +1458,15 @@ async fn every_fetch_leaves_one_record() {
     assert!(call.records().is_empty());
     let summary: Vec<_> = records
         .iter()
-        .map(|r| (r.rtype, r.decision, r.status, r.bytes, r.error.is_some()))
+        .map(|r| {
+            (
+                r.rtype,
+                r.decision(),
+                r.status(),
+                r.bytes,
+                r.error().is_some(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,

@@ -410,6 +410,12 @@ async fn a_corrupt_mp3_or_au_plays_its_fallback_says_why_and_is_not_stored() {
         w3[2].contains("welcome.opus") && w3[2].contains("Opus, which vxb cannot decode"),
         "{w3:?}"
     );
+    // Opus is whole but undecodable: an unsupported format, not a bad fetch.
+    assert!(w3[2].contains("error.unsupported.format"), "{w3:?}");
+    assert!(
+        w3[0].contains("error.badfetch") && !w3[0].contains("unsupported"),
+        "{w3:?}"
+    );
     let stored: Vec<String> = w
         .browser
         .fetcher()
@@ -447,7 +453,7 @@ async fn a_cache_hit_does_not_decode_again() {
         .iter()
         .chain(&second.fetches)
         .filter(|f| f.rtype == ResourceType::Audio)
-        .map(|f| f.decision)
+        .map(|f| f.decision())
         .collect();
     assert_eq!(
         decisions,
@@ -546,7 +552,7 @@ async fn clips_fetch_as_audio_under_audiomaxage_and_audiomaxstale() {
             .fetches
             .iter()
             .filter(|f| f.rtype == ResourceType::Audio)
-            .map(|f| f.decision)
+            .map(|f| f.decision())
             .collect();
         decisions.push((page, audio));
     }

@@ -380,7 +380,7 @@ async fn submit_post_sends_a_form_body_and_is_never_cached() {
         .find(|f| f.url.ends_with("/echo.vxml"))
         .expect("fetch");
     assert_eq!(record.method, "POST");
-    assert_eq!(record.decision, Some(vxb::cache::Decision::Bypass));
+    assert_eq!(record.decision(), Some(vxb::cache::Decision::Bypass));
 
     let r = w.call("m.vxml", &[]).await;
     assert_eq!(logs(&r), vec!["echoed"]);
@@ -802,8 +802,8 @@ async fn badfetch_http_404_can_be_caught_specifically() {
         .iter()
         .find(|f| f.url.ends_with("/gone.vxml"))
         .expect("record");
-    assert_eq!(failed.status, Some(404));
-    assert_eq!(failed.event.as_deref(), Some("error.badfetch.http.404"));
+    assert_eq!(failed.status(), Some(404));
+    assert_eq!(failed.event(), Some("error.badfetch.http.404"));
 }
 
 #[tokio::test]

@@ -77,7 +77,7 @@ fn decision(r: &CallReport, path: &str) -> Option<Decision> {
         .iter()
         .rev()
         .find(|f| f.url.ends_with(path))
-        .and_then(|f| f.decision)
+        .and_then(|f| f.decision())
 }
 
 fn rule(path: &str, cache_control: &str) -> String {
@@ -122,7 +122,7 @@ async fn script_src_is_fetched_as_script_with_scriptmaxage_falling_back_through_
         .find(|f| f.url.ends_with("/s.js"))
         .expect("fetched");
     assert_eq!(script.rtype, ResourceType::Script);
-    assert_eq!(script.decision, Some(Decision::Miss));
+    assert_eq!(script.decision(), Some(Decision::Miss));
 
     w.clock.advance(Duration::from_secs(10));
     // The root's scriptmaxage=0 applies to the leaf's script: revalidated.
@@ -327,7 +327,9 @@ async fn preload_fetches_document_root_and_scripts_so_a_call_asks_the_origin_not
     assert_eq!(logs(&r), vec!["leaf script root script"]);
     assert_eq!(o.log().total(), 0, "{:?}", o.log().records());
     assert!(
-        r.fetches.iter().all(|f| f.decision == Some(Decision::Hit)),
+        r.fetches
+            .iter()
+            .all(|f| f.decision() == Some(Decision::Hit)),
         "{:?}",
         r.fetches
     );
@@ -614,7 +616,7 @@ async fn fetchhint_prefetch_fetches_audio_and_scripts_when_the_document_loads() 
         .fetches
         .iter()
         .filter(|f| f.url.ends_with("/played.wav"))
-        .map(|f| f.decision)
+        .map(|f| f.decision())
         .collect();
     assert_eq!(played, [Some(Decision::Miss), Some(Decision::Hit)]);
     // Loading happens before the document runs: the prefetches come right

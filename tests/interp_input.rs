@@ -28,7 +28,7 @@ fn grammar_fetches(r: &CallReport) -> Vec<(String, Option<Decision>)> {
         .filter(|f| f.rtype == ResourceType::Grammar)
         .map(|f| {
             let name = f.url.rsplit('/').next().unwrap_or("").to_string();
-            (name, f.decision)
+            (name, f.decision())
         })
         .collect()
 }
@@ -789,12 +789,10 @@ async fn malformed_grammars_are_errors_with_place_and_cause_and_never_cached() {
         .find(|f| f.rtype == ResourceType::Grammar)
         .expect("the grammar fetch is reported");
     assert!(
-        f.error
-            .as_deref()
-            .is_some_and(|e| e.contains("/bad.grxml:2:")),
+        f.error().is_some_and(|e| e.contains("/bad.grxml:2:")),
         "{f:?}"
     );
-    assert_eq!(f.event.as_deref(), Some("error.badfetch"), "{f:?}");
+    assert_eq!(f.event(), Some("error.badfetch"), "{f:?}");
     write(
         w.dir.path(),
         "bad.grxml",

@@ -20,7 +20,8 @@ use vxb::call::{CallEnd, CallReport, EventRecord, LogRecord, PromptRecord, Token
 use vxb::clock::{Clock, ManualClock, SystemClock};
 use vxb::config::{CacheConfig, Config};
 use vxb::fetch::{
-    BodyParser, FetchRecord, FetchRequest, Fetcher, ParseFailure, ParsedBody, Referrer,
+    BodyParser, Failure, FetchRecord, FetchRequest, FetchResult, Fetcher, ParseFailure, ParsedBody,
+    Referrer,
 };
 use vxb::resource::ResourceType;
 use vxb::simulate::expect::{
@@ -113,15 +114,21 @@ fn fetched(url: &str, rtype: ResourceType, decision: Option<Decision>) -> FetchR
         final_url: url.to_string(),
         rtype,
         method: "GET",
-        decision,
+        result: match decision {
+            Some(decision) => FetchResult::Delivered {
+                decision,
+                status: 200,
+            },
+            None => FetchResult::Failed(Failure {
+                error: "connection refused".to_string(),
+                event: "error.badfetch".to_string(),
+                diagnostic: None,
+            }),
+        },
         tier: None,
-        status: decision.map(|_| 200),
         bytes: 10,
         elapsed: Duration::from_millis(1),
         redirects: 0,
-        error: decision.is_none().then(|| "connection refused".to_string()),
-        event: decision.is_none().then(|| "error.badfetch".to_string()),
-        diagnostic: None,
     }
 }
 
@@ -742,6 +749,7 @@ fn sample_report() -> SimulationReport {
         unused_input: vec![],
         start_error: None,
         expectations: check(&prompts(&["Welcome"]), &report(&["Welcome"])),
+        record_audio: Some("calls/order & pay.wav".into()),
         report: report(&["Welcome"]),
     };
     let heard = report(&["Welcome", "You chose <Boston> & \"more\""]);
@@ -760,6 +768,7 @@ fn sample_report() -> SimulationReport {
         unused_input: vec![],
         start_error: None,
         expectations: check(&expect, &heard),
+        record_audio: None,
         report: heard,
     };
     SimulationReport {
@@ -812,6 +821,11 @@ fn the_json_report_adds_each_expectation_result() {
         "the call report itself"
     );
     assert_eq!(steps[0]["report"]["ended"]["how"], "exit");
+    assert_eq!(steps[0]["record_audio"], "calls/order & pay.wav");
+    assert!(
+        steps[2].get("record_audio").is_none(),
+        "only a recorded step"
+    );
 
     assert_eq!(
         steps[1],
@@ -912,6 +926,28 @@ fn junit_has_one_testcase_per_call_and_escaped_failures() {
     );
     assert_eq!(cases[0].attribute("time"), Some("1.500"));
     assert!(cases[0].children().all(|n| !n.has_tag_name("failure")));
+    let property = |case: roxmltree::Node, name: &str| {
+        case.children()
+            .filter(|n| n.has_tag_name("properties"))
+            .flat_map(|p| p.children().filter(|n| n.has_tag_name("property")))
+            .find(|p| p.attribute("name") == Some(name))
+            .and_then(|p| p.attribute("value").map(str::to_owned))
+    };
+    assert_eq!(
+        property(cases[0], "record_audio").as_deref(),
+        Some("calls/order & pay.wav"),
+        "the recording is the test case's property"
+    );
+    assert_eq!(property(cases[1], "record_audio"), None);
+    let recorded_out = cases[0]
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .and_then(|n| n.text())
+        .expect("system-out");
+    assert!(
+        recorded_out.ends_with("[[ATTACHMENT|calls/order & pay.wav]]\n"),
+        "{recorded_out}"
+    );
     assert_eq!(
         cases[1].attribute("name"),
         Some("step 3: call {origin}/app/index.vxml"),
@@ -1458,7 +1494,12 @@ struct FetchingDialer {
 }
 
 impl Dialer for FetchingDialer {
-    async fn call(&mut self, url: &Url, _input: ScriptedCaller) -> CallReport {
+    async fn call(
+        &mut self,
+        url: &Url,
+        _input: ScriptedCaller,
+        _sink: Option<Box<dyn vxb::audio::Sink + Send>>,
+    ) -> CallReport {
         let call = self.fetcher.call();
         let mut report = CallReport {
             start_url: url.to_string(),
@@ -1555,7 +1596,7 @@ async fn the_caching_sample_refetches_only_2_wav_on_the_second_call() {
         .report
         .fetches
         .iter()
-        .map(|f| (f.url.trim_start_matches(&origin).to_string(), f.decision))
+        .map(|f| (f.url.trim_start_matches(&origin).to_string(), f.decision()))
         .collect();
     assert_eq!(
         decisions,
@@ -1936,4 +1977,133 @@ async fn a_noinput_moves_virtual_time_by_its_timeout_and_takes_no_real_time() {
     assert!(caller.unused().is_empty());
     assert_eq!(clock.now().duration_since(t0).expect("forward"), secs(80));
     assert!(started.elapsed() < secs(40), "no real waiting");
+}
+
+// ------------------------------------------------------------ record_audio ----
+
+#[test]
+fn a_step_with_record_audio_writes_what_the_caller_heard() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form><block><prompt>one two three</prompt><audio src=\"a.wav\"/></block></form></vxml>",
+    );
+    let clip = std::fs::read(samples_dir().join("caching/1.wav")).expect("clip");
+    std::fs::write(site.path().join("a.wav"), &clip).expect("copy clip");
+    let clip = vxb::audio::decode(&clip).expect("decodes");
+    assert_eq!(
+        clip.sample_rate(),
+        8000,
+        "the sample clip is on the line's rate"
+    );
+    let path = write(
+        site.path(),
+        "scenario.toml",
+        r#"
+[[step]]
+name = "recorded"
+call = "a.vxml"
+record_audio = "out/recorded.wav"
+record_format = "pcm16"
+
+[[step]]
+name = "not recorded"
+call = "a.vxml"
+"#,
+    );
+    let report = vxb::simulate_file(&path).expect("runs");
+    assert!(report.ok(), "{}", report.summary());
+    let calls: Vec<&CallOutcome> = report.calls().collect();
+    let file = site.path().join("out/recorded.wav");
+    assert_eq!(
+        calls[0].record_audio.as_deref(),
+        Some(file.display().to_string().as_str())
+    );
+    assert_eq!(calls[1].record_audio, None);
+    let written = vxb::audio::decode(&std::fs::read(&file).expect("written")).expect("a WAVE");
+    assert_eq!(written.format().to_string(), "16-bit PCM, 8000 Hz, mono");
+    // Three words at 400 ms, then the clip, frame for frame.
+    assert_eq!(written.frames(), 3 * 3200 + clip.frames());
+    assert_eq!(&written.samples()[9600..], clip.samples());
+    let recorded = calls[0]
+        .expectations
+        .iter()
+        .find(|e| e.expectation.kind() == "record")
+        .expect("a record expectation");
+    assert!(recorded.passed());
+    let xml = to_junit(&report);
+    assert!(
+        xml.contains(&format!(
+            "<property name=\"record_audio\" value=\"{}\"/>",
+            file.display()
+        )),
+        "{xml}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&report.to_json().expect("json")).expect("valid");
+    report_schema::assert_valid_report(&json);
+    assert_eq!(json["steps"][0]["record_audio"], file.display().to_string());
+}
+
+#[test]
+fn record_audio_keys_are_checked_when_the_scenario_loads() {
+    let e = refusal("[[step]]\ncall = \"index.vxml\"\nrecord_format = \"pcm16\"\n");
+    assert!(
+        e.contains("step 1: record_format") && e.contains("needs a `record_audio`"),
+        "{e}"
+    );
+    let e = refusal(
+        "[[step]]\ncall = \"index.vxml\"\nrecord_audio = \"a.wav\"\nrecord_format = \"mp3\"\n",
+    );
+    assert!(e.contains("ulaw or pcm16"), "{e}");
+    let e = refusal("[[step]]\nwait = \"1s\"\nrecord_audio = \"a.wav\"\n");
+    assert!(
+        e.contains("record_audio") && e.contains("`wait` step"),
+        "{e}"
+    );
+    let e = refusal("[[step]]\ncall = \"index.vxml\"\nrecord_audio = \"site\"\n");
+    assert!(e.contains("the WAVE file to write"), "{e}");
+    let dir = project();
+    let s = parse_in(
+        dir.path(),
+        "[[step]]\ncall = \"index.vxml\"\nrecord_audio = \"calls/a.wav\"\n",
+    )
+    .expect("valid");
+    let Step::Call(c) = &s.steps[0] else { panic!() };
+    let rec = c.record_audio.as_ref().expect("recorded");
+    assert!(rec.path.ends_with("calls/a.wav") && rec.path.is_absolute());
+    assert_eq!(
+        rec.format,
+        vxb::audio::RecordFormat::MuLaw,
+        "µ-law by default"
+    );
+}
+
+#[test]
+fn a_recording_that_cannot_be_written_fails_its_step() {
+    let site = tempfile::tempdir().expect("tempdir");
+    write(
+        site.path(),
+        "a.vxml",
+        "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\"><form><block>hi</block></form></vxml>",
+    );
+    // A file where the recording's directory should be.
+    write(site.path(), "blocked", "");
+    let path = write(
+        site.path(),
+        "scenario.toml",
+        "[[step]]\ncall = \"a.vxml\"\nrecord_audio = \"blocked/call.wav\"\n",
+    );
+    let report = vxb::simulate_file(&path).expect("runs");
+    assert!(!report.ok());
+    let call = report.calls().next().expect("a call");
+    let failed: Vec<_> = call.failures().collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].expectation.kind(), "record");
+    assert!(
+        report.summary().contains("cannot write the recording"),
+        "{}",
+        report.summary()
+    );
 }

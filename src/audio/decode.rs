@@ -206,6 +206,24 @@ pub enum DecodeError {
     Samples(String),
 }
 
+impl DecodeError {
+    /// The VoiceXML event this failure names: `error.unsupported.format`
+    /// for a clip that is whole but in a format or encoding vxb cannot
+    /// decode (Ogg Opus, an unknown WAVE tag), `error.badfetch` for one
+    /// that is damaged, cut short or not audio at all. Either way the
+    /// prompt plays its fallback; the event goes into the warning.
+    pub fn event(&self) -> &'static str {
+        match self {
+            DecodeError::UnsupportedAuEncoding { .. }
+            | DecodeError::UnsupportedCodec { .. }
+            | DecodeError::UnsupportedFormat { .. }
+            | DecodeError::UnsupportedSubformat { .. }
+            | DecodeError::UnsupportedBitDepth { .. } => "error.unsupported.format",
+            _ => "error.badfetch",
+        }
+    }
+}
+
 /// Decodes a WAVE file held in memory.
 ///
 /// The container is a RIFF/WAVE one whatever its name or type says: this is

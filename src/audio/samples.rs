@@ -196,7 +196,12 @@ fn opus_is_refused_with_its_reason() {
             "{err:?}"
         );
         assert_eq!(err.to_string(), reason);
+        assert_eq!(err.event(), "error.unsupported.format");
     }
+    // A damaged clip is a bad fetch, not an unsupported format.
+    let mp3 = read("welcome.mp3");
+    let err = decode_clip(&mp3[..mp3.len() / 2], Hint::default()).unwrap_err();
+    assert_eq!(err.event(), "error.badfetch", "{err}");
 }
 
 #[test]

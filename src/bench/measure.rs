@@ -215,7 +215,7 @@ impl HitCounts {
     pub fn record(&mut self, r: &FetchRecord) {
         let c = &mut self.0[r.rtype];
         c.fetches += 1;
-        if r.decision.is_some_and(Decision::served_from_cache) {
+        if r.decision().is_some_and(Decision::served_from_cache) {
             c.from_cache += 1;
         }
     }
@@ -240,6 +240,7 @@ impl HitCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::{Failure, FetchResult};
 
     #[test]
     fn stat_fields_are_counted_after_the_command_name() {
@@ -309,15 +310,21 @@ mod tests {
             final_url: "http://h/x".into(),
             rtype,
             method: "GET",
-            decision,
+            result: match decision {
+                Some(decision) => FetchResult::Delivered {
+                    decision,
+                    status: 200,
+                },
+                None => FetchResult::Failed(Failure {
+                    error: "connection refused".into(),
+                    event: "error.badfetch".into(),
+                    diagnostic: None,
+                }),
+            },
             tier: None,
-            status: Some(200),
             bytes: 1,
             elapsed: Duration::ZERO,
             redirects: 0,
-            error: None,
-            event: None,
-            diagnostic: None,
         };
         let mut counts = HitCounts::default();
         for d in Decision::ALL {

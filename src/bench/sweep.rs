@@ -419,7 +419,7 @@ impl Tally {
                 self.tier_answered += 1;
                 self.tier_hits += u64::from(t.decision == TierDecision::Hit);
             }
-            if let Some(e) = &r.error {
+            if let Some(e) = &r.error() {
                 self.fetch_errors += 1;
                 self.first_fetch_error
                     .get_or_insert_with(|| format!("{}: {e}", r.url));
@@ -499,7 +499,7 @@ struct PointFigures {
 mod tests {
     use super::*;
     use crate::cache::Decision;
-    use crate::fetch::FetchRecord;
+    use crate::fetch::{Failure, FetchRecord, FetchResult};
 
     #[test]
     fn budgets_are_shares_of_each_types_total() {
@@ -583,15 +583,14 @@ mod tests {
                     final_url: "http://h/a.wav".into(),
                     rtype: ResourceType::Audio,
                     method: "GET",
-                    decision: Some(d),
+                    result: FetchResult::Delivered {
+                        decision: d,
+                        status: 200,
+                    },
                     tier: None,
-                    status: Some(200),
                     bytes: 10,
                     elapsed: Duration::ZERO,
                     redirects: 0,
-                    error: None,
-                    event: None,
-                    diagnostic: None,
                 })
                 .collect(),
             elapsed: Duration::from_millis(ms),
@@ -607,7 +606,11 @@ mod tests {
         let mut b = Tally::default();
         // The call ends as planned though one of its fetches failed.
         let mut timed_out = outcome(20, &[Decision::Revalidated, Decision::Miss], None);
-        timed_out.fetches[1].error = Some("no complete response within 7s".into());
+        timed_out.fetches[1].result = FetchResult::Failed(Failure {
+            error: "no complete response within 7s".into(),
+            event: "error.badfetch".into(),
+            diagnostic: None,
+        });
         b.add(timed_out);
         b.add(outcome(40, &[], Some("later")));
         a.merge(b);

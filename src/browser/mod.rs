@@ -95,10 +95,12 @@ impl Browser {
 
     /// A browser with one worker thread per core. `file_root` confines
     /// `file:` URLs when the configuration sets no `fetch.file_root`.
+    /// (The builder is the front door; this stays for vxb's own callers.)
     ///
     /// # Errors
     ///
     /// As [`BrowserBuilder::build`].
+    #[doc(hidden)]
     pub fn new(
         config: Config,
         clock: Arc<dyn Clock>,
@@ -112,6 +114,7 @@ impl Browser {
     /// # Errors
     ///
     /// As [`BrowserBuilder::build`].
+    #[doc(hidden)]
     pub fn with_workers(
         config: Config,
         clock: Arc<dyn Clock>,
@@ -246,8 +249,17 @@ impl Browser {
 /// on the system clock, none at all on a [`ManualClock`](crate::ManualClock)
 /// (virtual time), which the scenario's origin then shares.
 impl Dialer for &Browser {
-    async fn call(&mut self, url: &Url, input: ScriptedCaller) -> CallReport {
-        Browser::call(self, url.as_str(), input, CallOptions::default()).await
+    async fn call(
+        &mut self,
+        url: &Url,
+        input: ScriptedCaller,
+        sink: Option<Box<dyn Sink + Send>>,
+    ) -> CallReport {
+        let options = CallOptions {
+            sink,
+            ..CallOptions::default()
+        };
+        Browser::call(self, url.as_str(), input, options).await
     }
 
     async fn wait(&mut self, duration: Duration) {

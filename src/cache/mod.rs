@@ -19,7 +19,7 @@ pub use entry::{Entry, Parsed, StoredResponse};
 
 use std::fmt;
 
-/// What one fetch did with the cache (spec §3, last paragraph).
+/// What one fetch did with the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {

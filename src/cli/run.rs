@@ -177,10 +177,10 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(failed) = start_failure(&report) {
         // The call never began: bad input (exit 2), one line, like a
         // missing file.
-        match &failed.diagnostic {
+        match &failed.diagnostic() {
             Some(diagnostic) => eprint!("vxb run: cannot start the call:\n{diagnostic}"),
             None => {
-                let cause = failed.error.as_deref().unwrap_or("cannot fetch");
+                let cause = failed.error().unwrap_or("cannot fetch");
                 eprintln!("vxb run: cannot start the call: {cause}");
             }
         }
@@ -259,16 +259,21 @@ struct Printer {
 
 impl CallObserver for Printer {
     fn fetch(&mut self, r: &FetchRecord) {
-        if !std::mem::replace(&mut self.started, true) && r.error.is_some() {
+        if !std::mem::replace(&mut self.started, true) && r.error().is_some() {
             self.silent = true;
         }
         if self.silent {
             return;
         }
-        let decision = with_tier(r.decision.map_or("failed", |d| d.as_str()), r.tier.as_ref());
-        let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+        let decision = with_tier(
+            r.decision().map_or("failed", |d| d.as_str()),
+            r.tier.as_ref(),
+        );
+        let status = r
+            .status()
+            .map_or_else(|| "-".to_string(), |s| s.to_string());
         println!("fetch {decision} {status} {}", r.url);
-        if let Some(diagnostic) = &r.diagnostic {
+        if let Some(diagnostic) = &r.diagnostic() {
             print!("{diagnostic}");
         }
     }

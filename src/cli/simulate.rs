@@ -20,6 +20,7 @@ use url::Url;
 use super::fetch::runtime;
 use super::run::print_cache;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::audio::Sink;
 use crate::browser::{Browser, CallOptions};
 use crate::call::CallReport;
 use crate::clock::{Clock, ManualClock, SystemClock};
@@ -70,10 +71,17 @@ struct BrowserDialer {
 }
 
 impl Dialer for BrowserDialer {
-    async fn call(&mut self, url: &Url, input: ScriptedCaller) -> CallReport {
-        self.browser
-            .call(url.as_str(), input, CallOptions::default())
-            .await
+    async fn call(
+        &mut self,
+        url: &Url,
+        input: ScriptedCaller,
+        sink: Option<Box<dyn Sink + Send>>,
+    ) -> CallReport {
+        let options = CallOptions {
+            sink,
+            ..CallOptions::default()
+        };
+        self.browser.call(url.as_str(), input, options).await
     }
 
     async fn wait(&mut self, duration: Duration) {

@@ -125,6 +125,7 @@ use super::http::HttpClient;
 use super::outcome::Outcome;
 use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
+use super::record::{Failure, FetchResult};
 use super::request::FetchRequest;
 use super::singleflight::Flights;
 use super::tier::{TierDecision, TierStatus};
@@ -474,26 +475,41 @@ impl CallFetcher {
             Ok(f) => Ok(f),
             Err(e) => Err((None, e)),
         };
-        let (fetched, error) = match &result {
-            Ok(f) => (Some(f), None),
-            Err((f, e)) => (f.as_ref(), Some(e)),
+        let failure = |e: &FetchError| Failure {
+            error: e.to_string(),
+            event: e.event(),
+            diagnostic: e.diagnostic().map(|d| d.render()),
+        };
+        let (fetched, outcome) = match &result {
+            Ok(f) => (
+                Some(f),
+                FetchResult::Delivered {
+                    decision: f.decision(),
+                    status: f.status().as_u16(),
+                },
+            ),
+            Err((Some(f), e)) => (
+                Some(f),
+                FetchResult::Refused {
+                    decision: f.decision(),
+                    status: f.status().as_u16(),
+                    failure: failure(e),
+                },
+            ),
+            Err((None, e)) => (None, FetchResult::Failed(failure(e))),
         };
         let record = FetchRecord {
             url: req.url.to_string(),
             final_url: fetched.map_or_else(|| req.url.to_string(), |f| f.final_url.to_string()),
             rtype: req.rtype,
             method: req.method.name(),
-            decision: fetched.map(Fetched::decision),
+            result: outcome,
             tier: fetched.and_then(Fetched::tier),
-            status: fetched.map(|f| f.status().as_u16()),
             bytes: fetched.map_or(0, |f| f.body().len() as u64),
             elapsed,
             redirects: fetched.map_or(0, |f| f.redirects.len() as u32),
-            error: error.map(ToString::to_string),
-            event: error.map(FetchError::event),
-            diagnostic: error.and_then(FetchError::diagnostic).map(|d| d.render()),
         };
-        if let Some(decision) = record.decision {
+        if let Some(decision) = record.decision() {
             self.fetcher.store.record(req.rtype, decision);
         }
         if record.tier.as_ref().map(|t| t.decision) == Some(TierDecision::Hit) {
@@ -508,12 +524,12 @@ impl CallFetcher {
             url = %record.url,
             final_url = final_url.map(tracing::field::display),
             rtype = %record.rtype,
-            decision = record.decision.map(|d| tracing::field::display(d.as_str())),
+            decision = record.decision().map(|d| tracing::field::display(d.as_str())),
             tier = record.tier.as_ref().map(|t| tracing::field::display(t.decision.as_str())),
-            status = record.status,
+            status = record.status(),
             bytes = record.bytes,
             elapsed = %Millis(record.elapsed),
-            error = record.error.as_deref().map(tracing::field::display),
+            error = record.error().map(tracing::field::display),
             "fetch"
         );
         self.lock_records().push(record);

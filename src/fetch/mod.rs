@@ -50,5 +50,5 @@ pub use location::{Scheme, check_access, effective_base, resolve};
 pub use outcome::{Forward, Kept, Outcome};
 pub use parse::{BodyParser, ParseFailure, ParsedBody};
 pub use preload::PreloadOutcome;
-pub use record::FetchRecord;
+pub use record::{Failure, FetchRecord, FetchResult};
 pub use request::{FetchMethod, FetchRequest, Referrer};

@@ -300,7 +300,7 @@ impl BodyParser for AudioParser {
         };
         audio::decode_clip(body, hint)
             .map(ParsedBody::new)
-            .map_err(|e| ParseFailure::new(format!("cannot play: {e}")))
+            .map_err(|e| ParseFailure::new(format!("cannot play: {e}")).with_event(e.event()))
     }
 }
 

@@ -342,16 +342,30 @@ impl From<Leave> for Jump {
 impl Interpreter {
     /// Runs `f` as content written in the document `at` names — the root's
     /// for a root-level handler, the document a grammar or link was
-    /// written in — and then returns to the frame's own document. The one
-    /// place the frame's `at` changes for a while and changes back.
+    /// written in — and then returns to the frame's own document.
     async fn written_in<R>(
         &mut self,
         at: Option<At>,
         f: impl AsyncFnOnce(&mut Interpreter) -> R,
     ) -> R {
-        let own = std::mem::replace(&mut self.frame.at, at);
+        let here = self.frame.here.clone();
+        self.as_content_of(here, at, f).await
+    }
+
+    /// Runs `f` with `here` as the current document and `at` as the
+    /// document of the content being executed, then puts the frame's own
+    /// back — the one place either changes for a while and changes back.
+    async fn as_content_of<R>(
+        &mut self,
+        here: Option<Here>,
+        at: Option<At>,
+        f: impl AsyncFnOnce(&mut Interpreter) -> R,
+    ) -> R {
+        let own_here = std::mem::replace(&mut self.frame.here, here);
+        let own_at = std::mem::replace(&mut self.frame.at, at);
         let result = f(self).await;
-        self.frame.at = own;
+        self.frame.here = own_here;
+        self.frame.at = own_at;
         result
     }
 

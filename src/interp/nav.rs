@@ -82,6 +82,17 @@ impl Here {
             base: r.base.clone(),
         })
     }
+
+    /// The separate application root as a document of its own (no root
+    /// above it), for running its content with its own properties and URL.
+    pub fn root_here(&self) -> Option<Here> {
+        self.root.as_ref().map(|r| Here {
+            url: r.url.clone(),
+            base: r.base.clone(),
+            doc: Arc::clone(&r.doc),
+            root: None,
+        })
+    }
 }
 
 /// Where to go next: a document (or the current one) and the dialog in it.
@@ -319,21 +330,14 @@ impl Interpreter {
             (AppTransition::Reset, Some(root_doc)) => {
                 // The root's declarations run as the root's content: its
                 // properties and its URL (the referrer) apply, not the leaf's.
-                if let Some(r) = &here.root {
-                    self.frame.here = Some(Here {
-                        url: r.url.clone(),
-                        base: r.base.clone(),
-                        doc: Arc::clone(&r.doc),
-                        root: None,
-                    });
-                }
-                self.frame.at = here.root_at();
-                self.prefetch(root_doc).await;
-                let declared = self
-                    .declare_all(&root_doc.declarations, &doc, root.as_deref())
-                    .await;
-                self.frame.here = Some(here.clone());
-                declared?;
+                let as_root = here.root_here();
+                let root_at = here.root_at();
+                self.as_content_of(as_root, root_at, async |it| {
+                    it.prefetch(root_doc).await;
+                    it.declare_all(&root_doc.declarations, &doc, root.as_deref())
+                        .await
+                })
+                .await?;
                 self.engine
                     .enter_document(DocumentScope::Own)
                     .map_err(setup)?;

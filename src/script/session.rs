@@ -13,6 +13,7 @@ use super::value::{Value, to_js};
 /// The `session` scope's variables, supplied by whoever starts the call.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Session {
+    /// `session.connection.*`.
     pub connection: Connection,
     /// Further platform variables, `session.<name>`.
     pub variables: Vec<(String, Value)>,
@@ -28,6 +29,7 @@ pub struct Connection {
     /// `session.connection.protocol.name` (e.g. `sip`); the protocol object
     /// also gets an (empty) property of that name, as §5.1.4 describes.
     pub protocol_name: Option<String>,
+    /// `session.connection.protocol.version`.
     pub protocol_version: Option<String>,
     /// `session.connection.redirect`: how the call reached us, newest last.
     pub redirect: Vec<Redirect>,
@@ -43,17 +45,22 @@ pub struct Connection {
 /// One entry of `session.connection.redirect`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Redirect {
+    /// The URI the call was redirected from.
     pub uri: String,
     /// Presentation indicator.
     pub pi: Option<String>,
     /// Screening indicator.
     pub si: Option<String>,
+    /// Why the call was redirected (e.g. `unknown`, `user busy`).
     pub reason: Option<String>,
 }
 
+/// Which party started the call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Originator {
+    /// The platform (an outbound call).
     Local,
+    /// The caller.
     Remote,
 }
 

@@ -165,6 +165,8 @@ pub enum Expectation {
     /// `allow_unused_input`): a scenario cannot pass while testing less
     /// than it says.
     InputUsed,
+    /// The call's recording (`record_audio`) was written to this file.
+    Recorded(String),
 }
 
 impl Expectation {
@@ -172,6 +174,7 @@ impl Expectation {
     pub fn kind(&self) -> &'static str {
         match self {
             Expectation::InputUsed => "input",
+            Expectation::Recorded(_) => "record",
             Expectation::Prompt(_) => "prompt",
             Expectation::End(_) => "end",
             Expectation::Event(_) => "event",
@@ -191,6 +194,7 @@ impl fmt::Display for Expectation {
             Expectation::Log(s) => write!(f, "log {s:?}"),
             Expectation::Fetch(x) => write!(f, "fetch {}: {}", x.url, x.decisions),
             Expectation::InputUsed => f.write_str("all input used"),
+            Expectation::Recorded(path) => write!(f, "recording written to {path}"),
         }
     }
 }
@@ -248,6 +252,7 @@ impl Serialize for ExpectationResult {
                 st.serialize_field("expected", &x.decisions.to_string())?;
             }
             Expectation::InputUsed => st.serialize_field("expected", "all input used")?,
+            Expectation::Recorded(path) => st.serialize_field("expected", path)?,
         }
         st.serialize_field("passed", &self.passed())?;
         match &self.outcome {
@@ -308,6 +313,18 @@ pub fn check_input_used(unused: &[Token]) -> ExpectationResult {
         }
     };
     result(Expectation::InputUsed, outcome)
+}
+
+/// That the call's recording was written to `path` (`written` says how it went).
+pub fn check_recorded(path: &std::path::Path, written: Result<(), String>) -> ExpectationResult {
+    let outcome = match written {
+        Ok(()) => Outcome::Passed { at: None },
+        Err(why) => Outcome::Failed {
+            message: format!("cannot write the recording: {why}"),
+            actual: Vec::new(),
+        },
+    };
+    result(Expectation::Recorded(path.display().to_string()), outcome)
 }
 
 fn result(expectation: Expectation, outcome: Outcome) -> ExpectationResult {
@@ -414,7 +431,7 @@ fn check_fetch(x: &FetchExpectation, report: &CallReport) -> Outcome {
         .fetches
         .iter()
         .filter(|f| same_url(&f.url, &wanted))
-        .map(|f| f.decision)
+        .map(|f| f.decision())
         .collect();
     let held = match &x.decisions {
         DecisionExpectation::Every(d) => !seen.is_empty() && seen.iter().all(|s| *s == Some(*d)),

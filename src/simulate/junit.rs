@@ -4,7 +4,9 @@
 //! step's stable name (never the origin's port, so names match across
 //! runs), a `<failure>` for a call whose expectations did not all hold, an
 //! `<error>` for a call that could not start, and the call's transcript
-//! (prompts, fetches, events, how it ended) in `<system-out>`.
+//! (prompts, fetches, events, how it ended) in `<system-out>`. A step that
+//! records the call (`record_audio`) carries the file as the test case's
+//! `record_audio` property and as an `[[ATTACHMENT|FILE]]` line.
 //!
 //! Written by hand rather than with an XML crate: the format is a handful
 //! of elements, and the one thing to get right — escaping text that comes
@@ -113,6 +115,14 @@ fn testcase(out: &mut String, scenario: &str, c: &CallOutcome) {
         escape_attr(scenario),
         c.report.elapsed.as_secs_f64(),
     );
+    if let Some(path) = &c.record_audio {
+        // A test case's properties (GitLab and Jenkins read them) come first.
+        let _ = writeln!(
+            out,
+            "      <properties><property name=\"record_audio\" value=\"{}\"/></properties>",
+            escape_attr(path)
+        );
+    }
     if let Some(cause) = &c.start_error {
         let message = format!("cannot start the call: {cause}");
         let _ = writeln!(
@@ -143,10 +153,15 @@ fn testcase(out: &mut String, scenario: &str, c: &CallOutcome) {
             );
         }
     }
+    let mut transcript = call_transcript(c);
+    if let Some(path) = &c.record_audio {
+        // The attachment convention of GitLab and Jenkins' JUnit plugin.
+        let _ = writeln!(transcript, "[[ATTACHMENT|{path}]]");
+    }
     let _ = writeln!(
         out,
         "      <system-out>{}</system-out>",
-        escape_text(&call_transcript(c))
+        escape_text(&transcript)
     );
     out.push_str("    </testcase>\n");
 }

@@ -31,8 +31,9 @@ use url::Url;
 
 pub use expect::{Expectations, check};
 pub use report::{CallOutcome, SimulationReport, StepOutcome, WaitOutcome};
-pub use scenario::{CallStep, CallTarget, ClockMode, Scenario, Step};
+pub use scenario::{CallStep, CallTarget, ClockMode, RecordAudio, Scenario, Step};
 
+use crate::audio::{NullSink, RecordingSink, Sink, Tape};
 use crate::call::{CallEnd, CallReport, CallerInput, InputSource, Token};
 use crate::clock::Clock;
 use crate::fetch::FetchRecord;
@@ -48,9 +49,15 @@ use crate::serve::{Origin, ServeError};
 /// multi-threaded runtime.
 pub trait Dialer {
     /// Places one call to `url` with a scripted caller and returns its report
-    /// when the call has ended. A call that fails is a report that says so
-    /// (`CallEnd::Error`), not an error: the simulation goes on.
-    fn call(&mut self, url: &Url, input: ScriptedCaller) -> impl Future<Output = CallReport>;
+    /// when the call has ended; its prompts go to `sink` when there is one
+    /// (a step that records the call). A call that fails is a report that
+    /// says so (`CallEnd::Error`), not an error: the simulation goes on.
+    fn call(
+        &mut self,
+        url: &Url,
+        input: ScriptedCaller,
+        sink: Option<Box<dyn Sink + Send>>,
+    ) -> impl Future<Output = CallReport>;
 
     /// Lets `duration` pass between calls: sleeps on [`Dialer::clock`]
     /// (which moves a virtual clock at once).
@@ -134,8 +141,9 @@ pub fn start_failure(report: &CallReport) -> Option<&FetchRecord> {
     // the call's report).
     let first = report.fetches.first()?;
     let ended_by_it = matches!(&report.ended, CallEnd::Error { event, .. }
-        if first.event.as_ref() == Some(event));
-    (ended_by_it && first.rtype == ResourceType::Document && first.error.is_some()).then_some(first)
+        if first.event() == Some(event.as_str()));
+    (ended_by_it && first.rtype == ResourceType::Document && first.error().is_some())
+        .then_some(first)
 }
 
 /// Runs `scenario`: starts its `[origin]` (on the dialer's clock) if it
@@ -172,14 +180,20 @@ pub async fn simulate<D: Dialer>(
                     break;
                 };
                 let caller = ScriptedCaller::new(c.input.iter().cloned());
-                let report = dialer.call(&url, caller.clone()).await;
+                let (sink, tape) = match &c.record_audio {
+                    Some(_) => {
+                        let (sink, tape) = RecordingSink::new(Box::new(NullSink::new(false)));
+                        (Some(Box::new(sink) as Box<dyn Sink + Send>), Some(tape))
+                    }
+                    None => (None, None),
+                };
+                let report = dialer.call(&url, caller.clone(), sink).await;
                 let start_error = (!c.expect.expects_error())
                     .then(|| start_failure(&report))
                     .flatten()
                     .map(|f| {
-                        f.error
-                            .clone()
-                            .unwrap_or_else(|| report::failed_fetch(f, &f.url))
+                        f.error()
+                            .map_or_else(|| report::failed_fetch(f, &f.url), str::to_string)
                     });
                 let expect = bind_origin(&c.expect, base.as_ref());
                 let mut expectations = check(&expect, &report);
@@ -187,6 +201,11 @@ pub async fn simulate<D: Dialer>(
                 if !c.allow_unused_input {
                     expectations.push(expect::check_input_used(&unused));
                 }
+                let record_audio = c.record_audio.as_ref().zip(tape).map(|(to, tape)| {
+                    let written = write_recording(to, &tape);
+                    expectations.push(expect::check_recorded(&to.path, written));
+                    to.path.display().to_string()
+                });
                 StepOutcome::Call(Box::new(CallOutcome {
                     step: n,
                     line: c.line,
@@ -197,6 +216,7 @@ pub async fn simulate<D: Dialer>(
                     unused_input: unused,
                     start_error,
                     expectations,
+                    record_audio,
                     report,
                 }))
             }
@@ -225,6 +245,14 @@ pub async fn simulate<D: Dialer>(
             steps,
         }),
     }
+}
+
+/// Writes a step's recording, making its directory if need be.
+fn write_recording(to: &scenario::RecordAudio, tape: &Tape) -> Result<(), String> {
+    if let Some(dir) = to.path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    }
+    tape.write(&to.path, to.format).map_err(|e| e.to_string())
 }
 
 /// `expect_fetch` URLs written as `{origin}/PATH`, made absolute against

@@ -59,6 +59,8 @@ pub struct CallOutcome {
     pub start_error: Option<String>,
     /// Each expectation and whether it held.
     pub expectations: Vec<ExpectationResult>,
+    /// The file the call's recording went to (`record_audio`), if any.
+    pub record_audio: Option<String>,
     /// What the call did.
     pub report: CallReport,
 }
@@ -261,7 +263,10 @@ pub fn failure_text(r: &ExpectationResult) -> String {
         Expectation::Event(_) => "events",
         Expectation::Log(_) => "logged",
         // Their message already says what happened.
-        Expectation::End(_) | Expectation::Fetch(_) | Expectation::InputUsed => return out,
+        Expectation::End(_)
+        | Expectation::Fetch(_)
+        | Expectation::InputUsed
+        | Expectation::Recorded(_) => return out,
     };
     if !actual.is_empty() {
         let _ = writeln!(out, "      {heading}:");
@@ -275,8 +280,8 @@ pub fn failure_text(r: &ExpectationResult) -> String {
 /// One fetch, short: `2.wav revalidated`, or for one that failed (even if
 /// the cache decided something on the way) [`failed_fetch`].
 fn fetch_text(f: &FetchRecord, call: &str) -> String {
-    match f.decision {
-        Some(d) if f.error.is_none() && f.event.is_none() => {
+    match f.decision() {
+        Some(d) if f.error().is_none() && f.event().is_none() => {
             format!("{} {d}", short_url(&f.url, call))
         }
         _ => failed_fetch(f, call),
@@ -288,10 +293,10 @@ fn fetch_text(f: &FetchRecord, call: &str) -> String {
 /// `welcome.wav 404 error.badfetch.http.404` — never a cache decision.
 pub fn failed_fetch(f: &FetchRecord, call: &str) -> String {
     let mut out = short_url(&f.url, call).to_string();
-    if let Some(status) = f.status {
+    if let Some(status) = f.status() {
         let _ = write!(out, " {status}");
     }
-    match &f.event {
+    match &f.event() {
         Some(event) => {
             let _ = write!(out, " {event}");
         }
@@ -332,13 +337,13 @@ impl Serialize for SimulationReport {
 
 /// `{"step": 1, "line": 4, "name": …, "target": "{origin}/index.vxml",
 /// "call": URL, "input": […], "unused_input": […], "passed": true,
-/// "error": …, "expectations": […], "report": {…}}` or `{"step": 2,
+/// "error": …, "expectations": […], "record_audio": FILE, "report": {…}}` or `{"step": 2,
 /// "line": 9, "name": …, "wait_ms": 20000}`.
 impl Serialize for StepOutcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             StepOutcome::Call(c) => {
-                let mut st = s.serialize_struct("CallOutcome", 11)?;
+                let mut st = s.serialize_struct("CallOutcome", 12)?;
                 st.serialize_field("step", &c.step)?;
                 st.serialize_field("line", &c.line)?;
                 st.serialize_field("name", &c.name)?;
@@ -352,6 +357,9 @@ impl Serialize for StepOutcome {
                     st.serialize_field("error", e)?;
                 }
                 st.serialize_field("expectations", &c.expectations)?;
+                if let Some(path) = &c.record_audio {
+                    st.serialize_field("record_audio", path)?;
+                }
                 st.serialize_field("report", &c.report)?;
                 st.end()
             }

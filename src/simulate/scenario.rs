@@ -17,6 +17,8 @@
 //! expect_events = ["nomatch"]    # events thrown, in order (prefix matching)
 //! expect_logs = ["order placed"] # <log> substrings, in order
 //! expect_fetch = { "index.vxml" = "miss", "1.wav" = ["miss", "hit"], "3.wav" = [] }
+//! record_audio = "calls/first.wav"  # what the caller heard, as one WAVE file
+//! record_format = "pcm16"        # ulaw (the default) or pcm16
 //!
 //! [[step]]
 //! wait = "20s"
@@ -48,6 +50,7 @@ use url::Url;
 use super::expect::{
     DecisionExpectation, EndExpectation, Expectations, FetchExpectation, is_event_name,
 };
+use crate::audio::RecordFormat;
 use crate::cache::Decision;
 use crate::call::Token;
 use crate::clock::Clock;
@@ -168,6 +171,18 @@ pub struct CallStep {
     pub allow_unused_input: bool,
     /// What the call is expected to do.
     pub expect: Expectations,
+    /// `record_audio`: where to write what the caller heard.
+    pub record_audio: Option<RecordAudio>,
+}
+
+/// `record_audio = "…"` (with `record_format`): the call as a WAVE file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordAudio {
+    /// The file to write (absolute; relative to the scenario as written).
+    /// Its directory is made if it is missing.
+    pub path: PathBuf,
+    /// µ-law (the default) or 16-bit PCM.
+    pub format: RecordFormat,
 }
 
 /// A `wait` step.
@@ -413,6 +428,8 @@ struct RawStep {
     expect_events: Option<Vec<Spanned<String>>>,
     expect_logs: Option<Vec<Spanned<String>>>,
     expect_fetch: Option<FetchTable>,
+    record_audio: Option<Spanned<PathBuf>>,
+    record_format: Option<Spanned<String>>,
 }
 
 /// `expect_fetch = { "URL" = "decision" | ["decision", …], … }`, in the
@@ -576,6 +593,8 @@ impl Cx<'_> {
             expect_events,
             expect_logs,
             expect_fetch,
+            record_audio,
+            record_format,
         } = raw.into_inner();
         let name = match name {
             Some(n) if n.get_ref().trim().is_empty() => {
@@ -604,6 +623,8 @@ impl Cx<'_> {
                     ("expect_events", expect_events.is_some()),
                     ("expect_logs", expect_logs.is_some()),
                     ("expect_fetch", expect_fetch.is_some()),
+                    ("record_audio", record_audio.is_some()),
+                    ("record_format", record_format.is_some()),
                 ];
                 return match call_only.iter().find(|(_, present)| *present) {
                     Some((k, _)) => Err(self.error(
@@ -640,6 +661,7 @@ impl Cx<'_> {
                     .map_err(|m| self.error(e.span(), &format!("{key}.expect_end"), m))
             })
             .transpose()?;
+        let record_audio = self.record_audio(dir, &key, record_audio, record_format)?;
         let expect = Expectations {
             prompts: self.texts(expect, &format!("{key}.expect"), not_empty)?,
             end,
@@ -654,7 +676,50 @@ impl Cx<'_> {
             input,
             allow_unused_input: allow_unused_input.unwrap_or(false),
             expect,
+            record_audio,
         })))
+    }
+
+    /// `record_audio` and `record_format`: the file (relative to the
+    /// scenario) and how its samples are stored; a format without a file
+    /// is a mistake.
+    fn record_audio(
+        &self,
+        dir: &Path,
+        key: &str,
+        path: Option<Spanned<PathBuf>>,
+        format: Option<Spanned<String>>,
+    ) -> Result<Option<RecordAudio>, ConfigError> {
+        let format = format
+            .map(|f| {
+                f.get_ref()
+                    .trim()
+                    .parse::<RecordFormat>()
+                    .map_err(|m| self.error(f.span(), &format!("{key}.record_format"), m))
+                    .map(|parsed| (f.span(), parsed))
+            })
+            .transpose()?;
+        match (path, format) {
+            (None, None) => Ok(None),
+            (None, Some((span, _))) => Err(self.error(
+                span,
+                &format!("{key}.record_format"),
+                "`record_format` needs a `record_audio` file to write",
+            )),
+            (Some(p), format) => {
+                if p.get_ref().as_os_str().is_empty() || dir.join(p.get_ref()).is_dir() {
+                    return Err(self.error(
+                        p.span(),
+                        &format!("{key}.record_audio"),
+                        "`record_audio` names the WAVE file to write",
+                    ));
+                }
+                Ok(Some(RecordAudio {
+                    path: dir.join(p.get_ref()),
+                    format: format.map(|(_, f)| f).unwrap_or_default(),
+                }))
+            }
+        }
     }
 
     fn target(
