@@ -66,6 +66,35 @@ impl fmt::Display for AccessLine<'_> {
     }
 }
 
+/// What a reader of the log (the benchmark counting its origin's load)
+/// takes back from an [`AccessLine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessFields<'a> {
+    pub target: &'a str,
+    pub status: u16,
+    pub bytes: u64,
+}
+
+impl AccessLine<'_> {
+    /// Reads back the target, status and bytes of a line written by
+    /// [`AccessLine`]'s `Display`; `None` for any other line. The target
+    /// holds no space (a request target cannot), so fields split on spaces.
+    pub fn parse(line: &str) -> Option<AccessFields<'_>> {
+        let mut fields = line.split(' ');
+        humantime::parse_rfc3339(fields.next()?).ok()?;
+        let _method = fields.next()?;
+        let target = fields.next()?;
+        let status = fields.next()?.parse().ok()?;
+        let bytes = fields.next()?.strip_suffix('B')?.parse().ok()?;
+        fields.next()?.strip_suffix("ms")?;
+        Some(AccessFields {
+            target,
+            status,
+            bytes,
+        })
+    }
+}
+
 /// What [`Server`] serves a connection with: a hyper service answering each
 /// request with a complete body, that can move to the connection's task.
 pub trait ConnectionService:
@@ -244,5 +273,32 @@ mod tests {
             line.to_string(),
             "2024-01-01T00:00:00.123Z GET /a.vxml?x=1 304 0B 0.41ms"
         );
+    }
+
+    #[test]
+    fn an_access_line_reads_back_and_nothing_else_does() {
+        let line = AccessLine {
+            at: SystemTime::UNIX_EPOCH,
+            method: &Method::HEAD,
+            target: "/p.wav",
+            status: StatusCode::OK,
+            bytes: 12,
+            latency: Millis(Duration::from_millis(3)),
+            detail: r#"if-none-match="\"a -> b\"" HIT"#.into(),
+        };
+        let fields = AccessFields {
+            target: "/p.wav",
+            status: 200,
+            bytes: 12,
+        };
+        assert_eq!(AccessLine::parse(&line.to_string()), Some(fields));
+        for other in [
+            "vxb serve: serving x on http://h/",
+            "GET /a -> 200 (12 bytes)",
+            "2024-01-01T00:00:00.000Z GET /a 200 lots 0.41ms",
+            "",
+        ] {
+            assert_eq!(AccessLine::parse(other), None, "{other}");
+        }
     }
 }
