@@ -195,6 +195,10 @@ pub struct CacheConfig {
     pub must_revalidate: MustRevalidateMode,
     pub maxage: MaxAgeMode,
     pub stale_if_error: Duration,
+    /// `targeted_cache_control`: the targeted cache-control fields (RFC 9213)
+    /// this cache obeys over `Cache-Control`, first present wins; `vxb proxy`
+    /// does not pass them on. Default: `["CDN-Cache-Control"]`.
+    pub targeted: Vec<http::HeaderName>,
     /// `[cache.<type>]`, with the `[cache]`-level heuristic knobs folded in.
     pub types: PerType<TypeCacheConfig>,
 }
@@ -272,6 +276,7 @@ impl Default for CacheConfig {
             must_revalidate: MustRevalidateMode::WhenStale,
             maxage: MaxAgeMode::Overrides,
             stale_if_error: Duration::ZERO,
+            targeted: vec![http::HeaderName::from_static("cdn-cache-control")],
             types: PerType::from_fn(|t| TypeCacheConfig {
                 max_bytes: default_max_bytes(t),
                 max_entry_bytes: default_max_bytes(t) / 4,
@@ -441,6 +446,7 @@ struct RawCache {
     must_revalidate: Option<MustRevalidateMode>,
     maxage: Option<MaxAgeMode>,
     stale_if_error: Option<HumanDuration>,
+    targeted_cache_control: Option<Vec<FieldName>>,
     document: Option<RawTypeCache>,
     context: Option<RawTypeCache>,
     script: Option<RawTypeCache>,
@@ -511,6 +517,9 @@ impl RawConfig {
                 must_revalidate: c.must_revalidate.unwrap_or(d.cache.must_revalidate),
                 maxage: c.maxage.unwrap_or(d.cache.maxage),
                 stale_if_error: c.stale_if_error.map_or(Duration::ZERO, |h| h.0),
+                targeted: c.targeted_cache_control.map_or(d.cache.targeted, |names| {
+                    names.into_iter().map(|n| n.0).collect()
+                }),
                 types,
             },
             preload: self.preload,
@@ -573,6 +582,18 @@ impl<'de> Deserialize<'de> for Fraction {
                 "{v} is not a fraction between 0 and 1"
             )))
         }
+    }
+}
+
+/// An HTTP field name (`targeted_cache_control`), kept lower-case.
+struct FieldName(http::HeaderName);
+
+impl<'de> Deserialize<'de> for FieldName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        http::HeaderName::from_bytes(s.trim().as_bytes())
+            .map(FieldName)
+            .map_err(|_| serde::de::Error::custom(format!("`{s}` is not an HTTP field name")))
     }
 }
 

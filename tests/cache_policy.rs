@@ -227,7 +227,6 @@ fn row_no_freshness_information_and_no_default_is_not_stored() {
         vec![],
         vec![("content-type", "audio/wav")],
         vec![("cache-control", "public")],
-        vec![("cache-control", "s-maxage=600, must-revalidate")],
         vec![("pragma", "no-cache")],
         vec![("last-modified", "not a date")],
         vec![("etag", "")],
@@ -569,13 +568,25 @@ fn lifetime_heuristics_only_for_heuristically_cacheable_statuses() {
     assert_eq!(lifetime(&r, &cfg(), Document), secs(3600));
 }
 
+/// RFC 9111 §5.2.2.10: the cache is shared by every call, so `s-maxage`
+/// is its lifetime, over `max-age` and `Expires`.
 #[test]
-fn lifetime_ignores_s_maxage() {
+fn lifetime_takes_s_maxage_over_max_age_and_expires() {
     let r = resp(&[
         ("cache-control", "s-maxage=5"),
         ("expires", &date(t0() + secs(3600))),
     ]);
+    assert_eq!(lifetime(&r, &cfg(), Document), secs(5));
+    let r = resp(&[("cache-control", "max-age=3600, s-maxage=5")]);
+    assert_eq!(lifetime(&r, &cfg(), Document), secs(5));
+    let r = resp(&[("cache-control", "max-age=5, s-maxage=3600")]);
     assert_eq!(lifetime(&r, &cfg(), Document), secs(3600));
+    let r = resp(&[("cache-control", "max-age=3600, s-maxage=abc")]);
+    assert_eq!(
+        lifetime(&r, &cfg(), Document),
+        Duration::ZERO,
+        "an invalid s-maxage makes it stale"
+    );
 }
 
 // ---- Age (RFC 9111 §4.2.3) ----
@@ -1024,6 +1035,7 @@ fn request_directives_from_headers() {
             no_cache: true,
             no_store: true,
             only_if_cached: true,
+            authorized: false,
         }
     );
     let bare = RequestDirectives::from_headers(&h(&[("cache-control", "max-stale")]));
@@ -1092,6 +1104,7 @@ fn request_directives_to_header() {
         no_cache: true,
         no_store: true,
         only_if_cached: true,
+        authorized: false,
     };
     let header = all.to_header().expect("some");
     assert_eq!(
@@ -1349,8 +1362,14 @@ mod differential {
         ours: HeaderMap,
         reference: HeaderMap,
         request_no_store: bool,
+        /// The request carried `Authorization` (RFC 9111 §3.5).
+        authorized: bool,
         cfg: CacheConfig,
         max_ages: Vec<MaxAgeArg>,
+        s_maxages: Vec<MaxAgeArg>,
+        private: bool,
+        proxy_revalidate: bool,
+        set_cookie: bool,
         no_cache: bool,
         public: bool,
         expires_conflict: bool,
@@ -1402,8 +1421,11 @@ mod differential {
         let rt = SystemTime::UNIX_EPOCH + secs(RT);
         let mut pairs: Vec<(String, String, String)> = Vec::new(); // name, ours, reference
         let mut max_ages = Vec::new();
+        let mut s_maxages = Vec::new();
         let mut no_cache = false;
         let mut public = false;
+        let mut private = false;
+        let mut proxy_revalidate = false;
 
         // Cache-Control: 0–2 lines of 0–3 directives.
         let mut has_cc = false;
@@ -1445,7 +1467,10 @@ mod differential {
                         max_ages.push(MaxAgeArg::Unterminated(num));
                         format!("max-age=\"{num}")
                     }
-                    10 => format!("s-maxage={num}"),
+                    10 => {
+                        s_maxages.push(MaxAgeArg::Valid(num));
+                        format!("s-maxage={num}")
+                    }
                     11 => "no-store".into(),
                     12 => {
                         no_cache = true;
@@ -1455,14 +1480,23 @@ mod differential {
                         no_cache = true;
                         "no-cache=\"Set-Cookie\"".into()
                     }
-                    14 => "private".into(),
-                    15 => "private=\"X-Foo\"".into(),
+                    14 => {
+                        private = true;
+                        "private".into()
+                    }
+                    15 => {
+                        private = true;
+                        "private=\"X-Foo\"".into()
+                    }
                     16 => {
                         public = true;
                         "public".into()
                     }
                     17 => "must-revalidate".into(),
-                    18 => "proxy-revalidate".into(),
+                    18 => {
+                        proxy_revalidate = true;
+                        "proxy-revalidate".into()
+                    }
                     19 => "immutable".into(),
                     20 => format!("stale-if-error={num}"),
                     21 => "x-unknown".into(),
@@ -1537,7 +1571,8 @@ mod differential {
             let tag = pick(rng, &["\"abc\"", "W/\"abc\""]).to_string();
             pairs.push(("etag".into(), tag.clone(), tag));
         }
-        if rng.usize(0..6) == 0 {
+        let set_cookie = rng.usize(0..6) == 0;
+        if set_cookie {
             pairs.push(("set-cookie".into(), "s=1".into(), "s=1".into()));
         }
         let mut vary_star = false;
@@ -1602,8 +1637,13 @@ mod differential {
             ours,
             reference,
             request_no_store: rng.usize(0..25) == 0,
+            authorized: rng.usize(0..10) == 0,
             cfg,
             max_ages,
+            s_maxages,
+            private,
+            proxy_revalidate,
+            set_cookie,
             no_cache,
             public,
             expires_conflict,
@@ -1629,14 +1669,19 @@ mod differential {
         if case.request_no_store {
             req = req.header("cache-control", "no-store");
         }
+        if case.authorized {
+            req = req.header("authorization", "Basic dTpw");
+        }
         let req = req.body(()).expect("request");
         let mut res = http::Response::builder().status(case.status);
         if let Some(h) = res.headers_mut() {
             *h = case.reference.clone();
         }
         let res = res.body(()).expect("response");
+        // vxb's cache is shared by every call of a process (and `vxb proxy`
+        // serves it to many clients): a shared cache, as RFC 9111 means it.
         let opts = CacheOptions {
-            shared: false,
+            shared: true,
             cache_heuristic: case.cfg.types[Document].heuristic_fraction as f32,
             immutable_min_time_to_live: Duration::ZERO,
             ignore_cargo_cult: false,
@@ -1665,9 +1710,19 @@ mod differential {
         at_receipt: Reuse,
     }
 
+    /// The directives the lifetime is read from: `s-maxage` when there is
+    /// one (a shared cache, RFC 9111 §5.2.2.10), else `max-age`.
+    fn lifetime_args(case: &Case) -> &[MaxAgeArg] {
+        if case.s_maxages.is_empty() {
+            &case.max_ages
+        } else {
+            &case.s_maxages
+        }
+    }
+
     fn distinct_max_ages(case: &Case) -> Vec<MaxAgeArg> {
         let mut seen: Vec<MaxAgeArg> = Vec::new();
-        for a in &case.max_ages {
+        for a in lifetime_args(case) {
             if !seen.contains(a) {
                 seen.push(a.clone());
             }
@@ -1697,7 +1752,7 @@ mod differential {
             applies: |c, o, t| {
                 t.storable
                     && o.storability == Storability::NotStored(NotStored::NoFreshnessInformation)
-                    && c.max_ages.is_empty()
+                    && lifetime_args(c).is_empty()
                     && !c.has_expires
                     && !c.lm_valid
                     && !c.has_etag
@@ -1722,6 +1777,26 @@ mod differential {
             },
         },
         Exclusion {
+            name: "private, kept per call",
+            why: "spec §3: a private response is stored for the call that fetched it and \
+                  never served to another; a shared cache (the reference) does not store it",
+            applies: |c, o, t| {
+                c.private && !t.storable && o.storability == Storability::Store(Visibility::Private)
+            },
+        },
+        Exclusion {
+            name: "Authorization, kept per call",
+            why: "RFC 9111 §3.5: without public, s-maxage or must-revalidate a response to \
+                  a request with credentials is never shared; vxb keeps it for the call \
+                  that made the request (a private cache may store it), the reference \
+                  does not store it",
+            applies: |c, o, t| {
+                c.authorized
+                    && !t.storable
+                    && o.storability == Storability::Store(Visibility::Private)
+            },
+        },
+        Exclusion {
             name: "no_cache = no-store",
             why: "spec §3 knob: no-cache responses are not stored at all",
             applies: |c, o, _| {
@@ -1733,6 +1808,25 @@ mod differential {
     ];
 
     const LIFETIME_EXCLUSIONS: &[Exclusion] = &[
+        Exclusion {
+            name: "Set-Cookie, kept per call",
+            why: "spec §3: a response with Set-Cookie (without public) is stored for its \
+                  call only, with its own lifetime; the reference gives it lifetime 0 in a \
+                  shared cache",
+            applies: |c, o, t| {
+                c.set_cookie
+                    && !c.public
+                    && t.lifetime.is_zero()
+                    && o.storability == Storability::Store(Visibility::Private)
+            },
+        },
+        Exclusion {
+            name: "proxy-revalidate",
+            why: "RFC 9111 §5.2.2.8: proxy-revalidate is must-revalidate for a shared cache \
+                  — the lifetime stands and a stale copy is revalidated; the reference \
+                  makes the lifetime 0",
+            applies: |c, _, t| c.proxy_revalidate && t.lifetime.is_zero(),
+        },
         Exclusion {
             name: "no-cache lifetime",
             why: "the reference reports lifetime 0 for no-cache; vxb keeps the header \
@@ -1749,7 +1843,10 @@ mod differential {
                   Expires and the heuristic; the reference has no such knob",
             applies: |c, o, _| {
                 let d = c.cfg.types[Document].default_max_age;
-                !d.is_zero() && c.max_ages.is_empty() && heuristics_allowed(c) && o.lifetime == d
+                !d.is_zero()
+                    && lifetime_args(c).is_empty()
+                    && heuristics_allowed(c)
+                    && o.lifetime == d
             },
         },
         Exclusion {
@@ -1793,7 +1890,9 @@ mod differential {
             name: "conflicting Expires",
             why: "RFC 9111 §4.2.1: two different Expires values → stale (vxb's choice); the \
                   reference uses the first",
-            applies: |c, o, _| c.expires_conflict && c.max_ages.is_empty() && o.lifetime.is_zero(),
+            applies: |c, o, _| {
+                c.expires_conflict && lifetime_args(c).is_empty() && o.lifetime.is_zero()
+            },
         },
     ];
 
@@ -1851,6 +1950,7 @@ mod differential {
         let rt = SystemTime::UNIX_EPOCH + secs(RT);
         let req = |c: &Case| RequestDirectives {
             no_store: c.request_no_store,
+            authorized: c.authorized,
             ..RequestDirectives::default()
         };
         for _ in 0..CASES {
@@ -1933,4 +2033,167 @@ mod differential {
             assert_eq!(httpdate::parse_http_date(&format_date(t, f)).ok(), Some(t));
         }
     }
+}
+
+// ---- Shared-cache rules (RFC 9111 §3.5, §5.2.2.8, §5.2.2.10; RFC 9213) ----
+
+/// `s-maxage` implies `proxy-revalidate`: past it, a request's `max-stale`
+/// does not serve the stale copy, and neither does `stale_if_error`.
+#[test]
+fn s_maxage_and_proxy_revalidate_forbid_serving_stale() {
+    let mut c = cfg();
+    c.stale_if_error = secs(3600);
+    let stale_ok = RequestDirectives {
+        max_stale: Some(MaxStale::Any),
+        ..none()
+    };
+    for cc in ["max-age=600, s-maxage=10", "max-age=10, proxy-revalidate"] {
+        let r = resp(&[("cache-control", cc), ETAG]);
+        assert_eq!(at(&r, 5, &none(), &c), Reuse::Fresh, "{cc}");
+        assert_eq!(
+            at(&r, 20, &stale_ok, &c),
+            revalidate_with(&[("if-none-match", "\"v1\"")]),
+            "{cc}: stale, and max-stale may not serve it"
+        );
+        assert!(
+            !stale_if_error_allows(&r, &none(), t0() + secs(20), &c, Document),
+            "{cc}"
+        );
+    }
+    // Without them, the same staleness is served.
+    let r = resp(&[("cache-control", "max-age=10"), ETAG]);
+    assert_eq!(at(&r, 20, &stale_ok, &c), Reuse::Stale);
+    assert!(stale_if_error_allows(
+        &r,
+        &none(),
+        t0() + secs(20),
+        &c,
+        Document
+    ));
+}
+
+#[test]
+fn s_maxage_counts_as_explicit_freshness_for_storing() {
+    assert_eq!(store(&[("cache-control", "s-maxage=600")], &cfg()), SHARED);
+    let r = storability(
+        &Method::GET,
+        StatusCode::FOUND,
+        &h(&[("cache-control", "s-maxage=600")]),
+        100,
+        &none(),
+        &cfg(),
+        Document,
+    );
+    assert_eq!(r, SHARED, "a 302 with s-maxage has explicit freshness");
+}
+
+/// RFC 9111 §3.5: the response to a request with `Authorization` is shared
+/// only with `public`, `s-maxage` or `must-revalidate`; otherwise it stays
+/// with the call that asked.
+#[test]
+fn a_response_to_a_request_with_credentials_is_private_unless_allowed() {
+    let authorized = RequestDirectives {
+        authorized: true,
+        ..none()
+    };
+    let with = |cc: &str| {
+        storability(
+            &Method::GET,
+            StatusCode::OK,
+            &h(&[("cache-control", cc)]),
+            100,
+            &authorized,
+            &cfg(),
+            Document,
+        )
+    };
+    assert_eq!(with("max-age=600"), PRIVATE);
+    assert_eq!(with("max-age=600, private"), PRIVATE);
+    assert_eq!(with("max-age=600, public"), SHARED);
+    assert_eq!(with("s-maxage=600"), SHARED);
+    assert_eq!(with("max-age=600, must-revalidate"), SHARED);
+    assert_eq!(with("no-store"), not_stored(NotStored::NoStore));
+    let r = RequestDirectives::from_headers(&h(&[("authorization", "Basic dTpw")]));
+    assert!(r.authorized && r.to_header().is_none(), "never sent on");
+    assert!(!RequestDirectives::from_headers(&HeaderMap::new()).authorized);
+}
+
+/// RFC 9213: a targeted field in the configured list replaces
+/// `Cache-Control` (and `Expires`) for this cache.
+#[test]
+fn cdn_cache_control_takes_precedence_for_this_cache() {
+    let r = resp(&[
+        ("cache-control", "no-store"),
+        ("cdn-cache-control", "max-age=60"),
+    ]);
+    assert_eq!(lifetime(&r, &cfg(), Document), secs(60));
+    assert_eq!(
+        store(
+            &[
+                ("cache-control", "no-store"),
+                ("cdn-cache-control", "max-age=60")
+            ],
+            &cfg()
+        ),
+        SHARED
+    );
+    assert_eq!(
+        store(
+            &[
+                ("cache-control", "max-age=60"),
+                ("cdn-cache-control", "no-store")
+            ],
+            &cfg()
+        ),
+        not_stored(NotStored::NoStore)
+    );
+    let expires = resp(&[
+        ("expires", &date(t0() + secs(3600))),
+        ("cdn-cache-control", "must-revalidate"),
+    ]);
+    assert_eq!(
+        lifetime(&expires, &cfg(), Document),
+        Duration::ZERO,
+        "Expires yields to the targeted field"
+    );
+    // A field this cache is not configured to obey changes nothing.
+    let mut own = cfg();
+    own.targeted = vec![HeaderName::from_static("vxb-cache-control")];
+    let r = resp(&[
+        ("cache-control", "max-age=5"),
+        ("cdn-cache-control", "max-age=60"),
+        ("vxb-cache-control", "max-age=600"),
+    ]);
+    assert_eq!(lifetime(&r, &own, Document), secs(600));
+    own.targeted.clear();
+    assert_eq!(lifetime(&r, &own, Document), secs(5));
+}
+
+/// RFC 9111 §5.1: `Age: 10, 20` and repeated lines use the first value.
+#[test]
+fn age_with_a_list_value_uses_the_first_member() {
+    for pairs in [vec![("age", "10, 20")], vec![("age", "10"), ("age", "20")]] {
+        let r = resp(&pairs);
+        assert_eq!(current_age(&r, t0()), secs(10), "{pairs:?}");
+    }
+}
+
+/// RFC 9110 §5.6.7: dates are read leniently in case; an invalid `Expires`
+/// means already expired.
+#[test]
+fn expires_in_any_case_and_invalid_expires() {
+    let e = date(t0() + secs(3600)).to_ascii_lowercase();
+    assert_eq!(
+        lifetime(&resp(&[("expires", &e)]), &cfg(), Document),
+        secs(3600)
+    );
+    let upper = date(t0() + secs(3600)).to_ascii_uppercase();
+    assert_eq!(
+        lifetime(&resp(&[("expires", &upper)]), &cfg(), Document),
+        secs(3600)
+    );
+    assert_eq!(
+        lifetime(&resp(&[("expires", "tomorrow")]), &cfg(), Document),
+        Duration::ZERO
+    );
 }

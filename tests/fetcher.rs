@@ -1234,6 +1234,49 @@ headers = { "Cache-Control" = "max-age=60", "Set-Cookie" = "k=v" }
     }
 }
 
+/// RFC 9111 §3.5: an application that puts credentials in a URL (reqwest
+/// sends them as `Authorization`) gets its answer for its own call; another
+/// caller is not served it — unless the origin marks it `public`.
+#[tokio::test]
+async fn a_response_to_credentials_in_the_url_stays_with_its_call() {
+    let rules = r#"
+[[rule]]
+path = "/a.txt"
+headers = { "Cache-Control" = "max-age=60" }
+
+[[rule]]
+path = "/p.txt"
+headers = { "Cache-Control" = "public, max-age=60" }
+"#;
+    let (_dir, o, _clock, f) = world(
+        &[("a.txt", "secret"), ("p.txt", "shared")],
+        rules,
+        Config::direct(),
+    )
+    .await;
+    let with_credentials = |path: &str| {
+        let mut u = url(&o, path);
+        u.set_username("alice").expect("http URL");
+        u.set_password(Some("pw")).expect("http URL");
+        u
+    };
+    let a = with_credentials("/a.txt");
+    let first = f.call();
+    assert_eq!(get(&first, &a, Document).await.decision(), Decision::Miss);
+    assert_eq!(get(&first, &a, Document).await.decision(), Decision::Hit);
+    let second = f.call();
+    assert_eq!(
+        get(&second, &a, Document).await.decision(),
+        Decision::Miss,
+        "another call never sees it"
+    );
+    assert_eq!(o.log().requests("/a.txt"), 2);
+    let p = with_credentials("/p.txt");
+    get(&first, &p, Document).await;
+    assert_eq!(get(&second, &p, Document).await.decision(), Decision::Hit);
+    assert_eq!(o.log().requests("/p.txt"), 1);
+}
+
 // -------------------------------------------------------------- redirects ----
 
 #[tokio::test]

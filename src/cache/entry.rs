@@ -93,10 +93,11 @@ impl Entry {
 
     /// The caching headers of `response`, parsed once per entry (an entry's
     /// response does not change once it is shared; a 304 makes a new entry
-    /// with [`Entry::with_response`]).
-    pub fn caching(&self) -> &CachingHeaders {
+    /// with [`Entry::with_response`]). `targets` are the cache's targeted
+    /// fields (`cache.targeted`), the same for every use of one store.
+    pub fn caching(&self, targets: &[HeaderName]) -> &CachingHeaders {
         self.caching
-            .get_or_init(|| CachingHeaders::parse(&self.response.headers))
+            .get_or_init(|| CachingHeaders::parse(&self.response.headers, targets))
     }
 
     /// The bytes this entry counts against its type's budget: the body length.

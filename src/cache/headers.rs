@@ -165,6 +165,11 @@ fn delta_arg(arg: &DirectiveArg) -> DeltaSeconds {
 
 /// The `Cache-Control` directives of a response that this cache obeys.
 ///
+/// vxb's cache is shared by every call of a process (and `vxb proxy` exposes
+/// it as an HTTP cache), so it is a *shared* cache in RFC 9111's sense: it
+/// obeys `s-maxage` (§5.2.2.10, which also implies `proxy-revalidate`) and
+/// `proxy-revalidate` (§5.2.2.8) as well as the directives every cache obeys.
+///
 /// Deliberate simplifications, each safe in the "cache less" direction:
 /// - `no-cache="Set-Cookie"` and `private="X"` (field-named forms) count as
 ///   plain `no-cache` / `private`: the whole response is revalidated / kept
@@ -174,11 +179,8 @@ fn delta_arg(arg: &DirectiveArg) -> DeltaSeconds {
 ///   allows "use the first" or "consider it stale"; stale is the choice that
 ///   never serves content its origin may not have meant to be reused.
 ///
-/// Parsed but without effect (vxb is the user agent's own cache; the per-call
-/// overlay for `private` responses is its private part): `s-maxage` and
-/// `proxy-revalidate` address shared intermediary caches only (RFC 9111
-/// §5.2.2.10, §5.2.2.8), and `immutable` only changes reload behaviour, which a
-/// voice browser does not have.
+/// `immutable` (RFC 8246) is parsed but changes nothing: it only matters to a
+/// user agent's reload, which a voice browser does not have.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseCacheControl {
     pub max_age: Option<DeltaSeconds>,
@@ -195,18 +197,35 @@ pub struct ResponseCacheControl {
     pub must_revalidate: bool,
     pub proxy_revalidate: bool,
     pub immutable: bool,
+    /// Read from a targeted field (RFC 9213, e.g. `CDN-Cache-Control`)
+    /// instead of `Cache-Control`: `Expires` then does not count either.
+    pub targeted: bool,
 }
 
 impl ResponseCacheControl {
-    /// Interprets a response's `Cache-Control` lines, and its `Pragma` lines
-    /// when there is no `Cache-Control`.
-    pub fn parse(headers: &HeaderMap) -> Self {
-        let mut cc = ResponseCacheControl::default();
-        if !headers.contains_key(header::CACHE_CONTROL) {
-            cc.no_cache = pragma_no_cache(headers);
-            return cc;
+    /// Interprets a response's caching directives: the first of `targets`
+    /// (targeted fields, RFC 9213 §2.2, in precedence order) that the response
+    /// carries as a valid, non-empty structured dictionary; else its
+    /// `Cache-Control` lines; else its `Pragma` lines.
+    pub fn parse(headers: &HeaderMap, targets: &[HeaderName]) -> Self {
+        if let Some(list) = targets.iter().find_map(|t| targeted_directives(headers, t)) {
+            return ResponseCacheControl {
+                targeted: true,
+                ..Self::from_directives(list)
+            };
         }
-        for d in directives(headers.get_all(header::CACHE_CONTROL)) {
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            return ResponseCacheControl {
+                no_cache: pragma_no_cache(headers),
+                ..ResponseCacheControl::default()
+            };
+        }
+        Self::from_directives(directives(headers.get_all(header::CACHE_CONTROL)))
+    }
+
+    fn from_directives(list: Vec<Directive>) -> Self {
+        let mut cc = ResponseCacheControl::default();
+        for d in list {
             match d.name.as_str() {
                 "max-age" => merge_delta(&mut cc.max_age, delta_arg(&d.arg)),
                 "s-maxage" => merge_delta(&mut cc.s_maxage, delta_arg(&d.arg)),
@@ -224,6 +243,59 @@ impl ResponseCacheControl {
         }
         cc
     }
+
+    /// The lifetime the origin gave this (shared) cache: `s-maxage` over
+    /// `max-age` (RFC 9111 §5.2.2.10); `None` when it gave neither.
+    pub fn shared_max_age(&self) -> Option<DeltaSeconds> {
+        self.s_maxage.or(self.max_age)
+    }
+
+    /// Whether a stale copy must not be served without revalidation:
+    /// `must-revalidate`, `proxy-revalidate` (which binds shared caches,
+    /// §5.2.2.8), or `s-maxage` (which implies it, §5.2.2.10).
+    pub fn revalidate_when_stale(&self) -> bool {
+        self.must_revalidate || self.proxy_revalidate || self.s_maxage.is_some()
+    }
+}
+
+/// The directives of a targeted cache-control field (RFC 9213): a structured
+/// dictionary (RFC 9651) whose members are the directives — `max-age=60` an
+/// integer, `no-store` a boolean `true`, `private="x"` a string. `None` when
+/// absent, empty or not a valid dictionary: the cache then falls back on
+/// `Cache-Control` (§2.2). A member set to `?0` is absent.
+fn targeted_directives(headers: &HeaderMap, name: &HeaderName) -> Option<Vec<Directive>> {
+    let lines: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if lines.is_empty() {
+        return None;
+    }
+    let dict: sfv::Dictionary = sfv::Parser::new(&lines.join(", ")).parse().ok()?;
+    if dict.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(dict.len());
+    for (key, member) in &dict {
+        let arg = match member {
+            sfv::ListEntry::Item(item) => match &item.bare_item {
+                sfv::BareItem::Boolean(true) => DirectiveArg::Absent,
+                sfv::BareItem::Boolean(false) => continue,
+                sfv::BareItem::Integer(i) => DirectiveArg::Present(i64::from(*i).to_string()),
+                sfv::BareItem::Token(t) => DirectiveArg::Present(t.as_str().to_string()),
+                sfv::BareItem::String(t) => DirectiveArg::Present(t.as_str().to_string()),
+                _ => DirectiveArg::Malformed,
+            },
+            sfv::ListEntry::InnerList(_) => DirectiveArg::Malformed,
+        };
+        out.push(Directive {
+            name: key.as_str().to_string(),
+            arg,
+        });
+    }
+    Some(out)
 }
 
 /// A second occurrence that disagrees with the first makes the value invalid.
@@ -244,9 +316,70 @@ pub fn pragma_no_cache(headers: &HeaderMap) -> bool {
 }
 
 /// Parses an HTTP date in any of the three formats of RFC 9110 §5.6.7
-/// (IMF-fixdate, obsolete RFC 850, asctime).
+/// (IMF-fixdate, obsolete RFC 850, asctime), leniently as §5.6.7 allows a
+/// recipient to be: the case of the weekday, the month and `GMT` does not
+/// matter (`sun, 06 nov 1994 08:49:37 gmt`), and neither does surrounding
+/// white space. A weekday that does not match the date still rejects it.
 pub fn parse_http_date(value: &HeaderValue) -> Option<SystemTime> {
-    httpdate::parse_http_date(value.to_str().ok()?).ok()
+    let text = value.to_str().ok()?.trim();
+    if let Ok(t) = httpdate::parse_http_date(text) {
+        return Some(t);
+    }
+    httpdate::parse_http_date(&canonical_date_words(text)).ok()
+}
+
+/// `text` with each alphabetic word that names a weekday, a month or GMT
+/// (in any case) written as RFC 9110 spells it.
+fn canonical_date_words(text: &str) -> String {
+    const WORDS: [&str; 27] = [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+        "GMT",
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        out.push_str(
+            WORDS
+                .iter()
+                .find(|w| w.eq_ignore_ascii_case(word))
+                .copied()
+                .unwrap_or(word),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A header that must appear once: absent, one value (repeated identical lines
@@ -377,6 +510,16 @@ pub fn combined_value(headers: &HeaderMap, name: &HeaderName) -> Option<HeaderVa
     Some(HeaderValue::from_bytes(&joined).unwrap_or_else(|_| first.clone()))
 }
 
+/// The `Age` of a response: the first member of its first line (RFC 9111
+/// §5.1: a list value or several lines are invalid, and a cache should use
+/// the first value rather than ignore the field); not a non-negative integer:
+/// ignored.
+fn first_age(headers: &HeaderMap) -> Option<Duration> {
+    let line = headers.get(header::AGE)?.to_str().ok()?;
+    let first = line.split(',').next().unwrap_or_default();
+    parse_delta_seconds(first.trim())
+}
+
 /// The caching-relevant headers of a response, parsed once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachingHeaders {
@@ -385,7 +528,7 @@ pub struct CachingHeaders {
     /// `Date`; an unparsable or conflicting one counts as absent (the time of
     /// receipt is used instead, RFC 9110 §6.6.1).
     pub date: Option<SystemTime>,
-    /// `Age`; invalid values are ignored (RFC 9111 §5.1).
+    /// `Age`, its first value; invalid values are ignored (RFC 9111 §5.1).
     pub age: Option<Duration>,
     /// `Last-Modified`; unparsable counts as absent.
     pub last_modified: Option<SystemTime>,
@@ -396,20 +539,23 @@ pub struct CachingHeaders {
 }
 
 impl CachingHeaders {
-    pub fn parse(headers: &HeaderMap) -> Self {
+    /// Parses a response's headers; `targets` are the targeted cache-control
+    /// fields this cache obeys ([`ResponseCacheControl::parse`]). When one of
+    /// them applies, `Expires` is ignored too (RFC 9213 §2.2).
+    pub fn parse(headers: &HeaderMap, targets: &[HeaderName]) -> Self {
+        let cache_control = ResponseCacheControl::parse(headers, targets);
         let expires = match single(headers, &header::EXPIRES) {
+            _ if cache_control.targeted => None,
             Single::Absent => None,
             Single::One(v) => Some(parse_http_date(v).map_or(Expires::Invalid, Expires::At)),
             Single::Conflicting => Some(Expires::Invalid),
         };
         let date_of = |name: &HeaderName| single_value(headers, name).and_then(parse_http_date);
         CachingHeaders {
-            cache_control: ResponseCacheControl::parse(headers),
+            cache_control,
             expires,
             date: date_of(&header::DATE),
-            age: single_value(headers, &header::AGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|s| parse_delta_seconds(s.trim())),
+            age: first_age(headers),
             last_modified: date_of(&header::LAST_MODIFIED),
             etag: single_value(headers, &header::ETAG).and_then(EntityTag::parse),
             vary: parse_vary(headers),
@@ -497,7 +643,7 @@ mod tests {
     }
 
     fn cc(value: &str) -> ResponseCacheControl {
-        ResponseCacheControl::parse(&map(&[("cache-control", value)]))
+        ResponseCacheControl::parse(&map(&[("cache-control", value)]), &[])
     }
 
     fn secs(s: u64) -> Option<DeltaSeconds> {
@@ -602,7 +748,7 @@ mod tests {
                 );
                 assert_eq!(d.name, d.name.to_lowercase());
             }
-            let parsed = CachingHeaders::parse(&h);
+            let parsed = CachingHeaders::parse(&h, &[]);
             assert!(parsed.expires.is_some(), "present, valid or not");
         }
     }
@@ -613,7 +759,7 @@ mod tests {
             ("cache-control", "max-age=60"),
             ("cache-control", "must-revalidate, private"),
         ]);
-        let c = ResponseCacheControl::parse(&h);
+        let c = ResponseCacheControl::parse(&h, &[]);
         assert_eq!(c.max_age, secs(60));
         assert!(c.must_revalidate && c.private);
         assert!(!c.no_cache && !c.no_store && !c.public);
@@ -638,6 +784,7 @@ mod tests {
                 must_revalidate: true,
                 proxy_revalidate: true,
                 immutable: true,
+                targeted: false,
             }
         );
         assert_eq!(cc("unknown, x=1"), ResponseCacheControl::default());
@@ -686,24 +833,95 @@ mod tests {
             ("cache-control", "max-age=5"),
         ]);
         assert_eq!(
-            ResponseCacheControl::parse(&two_lines).max_age,
+            ResponseCacheControl::parse(&two_lines, &[]).max_age,
             Some(DeltaSeconds::Invalid)
         );
         assert!(cc("no-cache, no-cache").no_cache);
     }
 
     #[test]
+    fn s_maxage_is_the_shared_lifetime_and_implies_proxy_revalidate() {
+        let c = cc("max-age=60, s-maxage=10");
+        assert_eq!(c.shared_max_age(), secs(10));
+        assert!(c.revalidate_when_stale() && !c.must_revalidate);
+        let c = cc("max-age=60");
+        assert_eq!(c.shared_max_age(), secs(60));
+        assert!(!c.revalidate_when_stale());
+        assert!(cc("proxy-revalidate").revalidate_when_stale());
+        assert!(cc("must-revalidate").revalidate_when_stale());
+    }
+
+    #[test]
+    fn a_targeted_field_replaces_cache_control_and_expires() {
+        let cdn = HeaderName::from_static("cdn-cache-control");
+        let vxb = HeaderName::from_static("vxb-cache-control");
+        let targets = [vxb.clone(), cdn.clone()];
+        let h = map(&[
+            ("cache-control", "no-store"),
+            ("expires", "Sun, 06 Nov 1994 08:49:37 GMT"),
+            (
+                "cdn-cache-control",
+                "max-age=60, must-revalidate, private=\"x\"",
+            ),
+        ]);
+        let parsed = CachingHeaders::parse(&h, &targets);
+        let c = parsed.cache_control;
+        assert!(c.targeted);
+        assert_eq!(c.max_age, secs(60));
+        assert!(c.must_revalidate && c.private && !c.no_store);
+        assert_eq!(parsed.expires, None, "Expires yields to the targeted field");
+        // Not a target of this cache: Cache-Control and Expires count.
+        let plain = CachingHeaders::parse(&h, &[]);
+        assert!(plain.cache_control.no_store && !plain.cache_control.targeted);
+        assert!(plain.expires.is_some());
+        // The first target in the list that is present wins.
+        let both = map(&[
+            ("cdn-cache-control", "max-age=60"),
+            ("vxb-cache-control", "max-age=5, ?0"),
+        ]);
+        assert_eq!(
+            ResponseCacheControl::parse(&both, &targets).max_age,
+            secs(60),
+            "`?0` is not a dictionary member name: invalid, so CDN's applies"
+        );
+        let both = map(&[
+            ("cdn-cache-control", "max-age=60"),
+            ("vxb-cache-control", "max-age=5, no-cache=?0"),
+        ]);
+        let c = ResponseCacheControl::parse(&both, &targets);
+        assert_eq!(c.max_age, secs(5));
+        assert!(!c.no_cache, "a member set to false is absent");
+        // Invalid or empty targeted fields fall back on Cache-Control.
+        for bad in ["max-age=", "max-age=\"unterminated", "", "max-age=(1 2)"] {
+            let h = map(&[("cdn-cache-control", bad), ("cache-control", "max-age=7")]);
+            let c = ResponseCacheControl::parse(&h, &targets);
+            if bad == "max-age=(1 2)" {
+                assert!(c.targeted, "a valid dictionary with an unusable member");
+                assert_eq!(c.max_age, Some(DeltaSeconds::Invalid));
+            } else {
+                assert!(!c.targeted, "{bad:?}");
+                assert_eq!(c.max_age, secs(7), "{bad:?}");
+            }
+        }
+        let negative = map(&[("cdn-cache-control", "max-age=-1")]);
+        assert_eq!(
+            ResponseCacheControl::parse(&negative, &targets).max_age,
+            Some(DeltaSeconds::Invalid)
+        );
+    }
+
+    #[test]
     fn pragma_counts_only_without_cache_control() {
-        let p = ResponseCacheControl::parse(&map(&[("pragma", "No-Cache")]));
+        let p = ResponseCacheControl::parse(&map(&[("pragma", "No-Cache")]), &[]);
         assert!(p.no_cache);
         let both = map(&[("pragma", "no-cache"), ("cache-control", "max-age=5")]);
-        assert!(!ResponseCacheControl::parse(&both).no_cache);
+        assert!(!ResponseCacheControl::parse(&both, &[]).no_cache);
         let empty_cc = map(&[("pragma", "no-cache"), ("cache-control", "")]);
         assert!(
-            !ResponseCacheControl::parse(&empty_cc).no_cache,
+            !ResponseCacheControl::parse(&empty_cc, &[]).no_cache,
             "an empty Cache-Control is still a Cache-Control"
         );
-        assert!(!ResponseCacheControl::parse(&map(&[("pragma", "x-other")])).no_cache);
+        assert!(!ResponseCacheControl::parse(&map(&[("pragma", "x-other")]), &[]).no_cache);
         assert!(pragma_no_cache(&map(&[("pragma", "foo, no-cache")])));
     }
 
@@ -714,6 +932,11 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 GMT",
             "Sunday, 06-Nov-94 08:49:37 GMT",
             "Sun Nov  6 08:49:37 1994",
+            // RFC 9110 §5.6.7 lets a recipient be lenient in case.
+            "sun, 06 nov 1994 08:49:37 gmt",
+            "SUNDAY, 06-NOV-94 08:49:37 GMT",
+            "sun nov  6 08:49:37 1994",
+            "  Sun, 06 Nov 1994 08:49:37 GMT ",
         ] {
             assert_eq!(
                 parse_http_date(&HeaderValue::from_static(s)),
@@ -727,6 +950,8 @@ mod tests {
             "",
             "yesterday",
             "Mon, 06 Nov 1994 08:49:37 GMT", // wrong weekday
+            "mon, 06 nov 1994 08:49:37 gmt", // wrong weekday, any case
+            "Sun, 06 Nov 1994 08:49:37 XYZ",
             "Sun, 06 Nov 1994 08:49:37 +0000",
             "Sun, 06 Nov 1960 08:49:37 GMT",
         ] {
@@ -737,7 +962,7 @@ mod tests {
     #[test]
     fn expires_valid_invalid_and_conflicting() {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        let e = |pairs: &[(&str, &str)]| CachingHeaders::parse(&map(pairs)).expires;
+        let e = |pairs: &[(&str, &str)]| CachingHeaders::parse(&map(pairs), &[]).expires;
         assert_eq!(e(&[]), None);
         assert_eq!(
             e(&[("expires", "Sun, 06 Nov 1994 08:49:37 GMT")]),
@@ -762,27 +987,30 @@ mod tests {
 
     #[test]
     fn age_is_non_negative_integer_or_ignored() {
-        let age = |v: &str| CachingHeaders::parse(&map(&[("age", v)])).age;
+        let age = |v: &str| CachingHeaders::parse(&map(&[("age", v)]), &[]).age;
         assert_eq!(age("30"), Some(Duration::from_secs(30)));
         assert_eq!(age(" 30 "), Some(Duration::from_secs(30)));
         assert_eq!(age("0"), Some(Duration::ZERO));
         assert_eq!(age("-3"), None);
         assert_eq!(age("3.5"), None);
         assert_eq!(age("abc"), None);
-        assert_eq!(age("1, 2"), None);
+        // RFC 9111 §5.1: a list (or several lines) is invalid, and the
+        // first value is used.
+        assert_eq!(age("1, 2"), Some(Duration::from_secs(1)));
+        assert_eq!(age("x, 2"), None);
         assert_eq!(
             age("123456789012345678901234567890"),
             Some(Duration::from_secs(DELTA_SECONDS_OVERFLOW))
         );
         assert_eq!(
-            CachingHeaders::parse(&map(&[("age", "3"), ("age", "4")])).age,
-            None
+            CachingHeaders::parse(&map(&[("age", "3"), ("age", "4")]), &[]).age,
+            Some(Duration::from_secs(3))
         );
     }
 
     #[test]
     fn date_and_last_modified_invalid_means_absent() {
-        let h = CachingHeaders::parse(&map(&[("date", "soon"), ("last-modified", "0")]));
+        let h = CachingHeaders::parse(&map(&[("date", "soon"), ("last-modified", "0")]), &[]);
         assert_eq!(h.date, None);
         assert_eq!(h.last_modified, None);
         assert!(!h.has_validators());
@@ -840,13 +1068,16 @@ mod tests {
 
     #[test]
     fn caching_headers_set_cookie_and_validators() {
-        let h = CachingHeaders::parse(&map(&[
-            ("set-cookie", "a=b"),
-            ("etag", r#""x""#),
-            ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
-        ]));
+        let h = CachingHeaders::parse(
+            &map(&[
+                ("set-cookie", "a=b"),
+                ("etag", r#""x""#),
+                ("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+            ]),
+            &[],
+        );
         assert!(h.set_cookie && h.has_validators());
-        assert!(CachingHeaders::parse(&map(&[("etag", r#""x""#)])).has_validators());
+        assert!(CachingHeaders::parse(&map(&[("etag", r#""x""#)]), &[]).has_validators());
     }
 
     #[test]
@@ -878,7 +1109,7 @@ mod tests {
             ("CACHE-CONTROL".to_string(), "must-revalidate".to_string()),
         ];
         let (merged, _) = apply_meta(&map(&[("cache-control", "no-store")]), &meta);
-        let c = ResponseCacheControl::parse(&merged);
+        let c = ResponseCacheControl::parse(&merged, &[]);
         assert_eq!(c.max_age, secs(60));
         assert!(c.must_revalidate && !c.no_store);
     }

@@ -84,6 +84,10 @@ pub struct RequestDirectives {
     /// The caller answers 504 itself when [`decide`] says the origin is needed;
     /// the policy does not second-guess it.
     pub only_if_cached: bool,
+    /// Not a directive: the request carried credentials (`Authorization`,
+    /// or a user name in its URL), which decides whether its response may
+    /// be shared (RFC 9111 §3.5, [`storability`]). Never sent on.
+    pub authorized: bool,
 }
 
 impl RequestDirectives {
@@ -97,13 +101,17 @@ impl RequestDirectives {
     }
 
     /// Reads an HTTP request's `Cache-Control` (used by `vxb proxy`), and
-    /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4).
+    /// `Pragma: no-cache` when there is no `Cache-Control` (RFC 9111 §5.4);
+    /// notes whether it carries `Authorization`.
     ///
     /// A directive repeated with different values keeps the most restrictive
     /// one (smallest `max-age` and `max-stale`, largest `min-fresh`); a value
     /// that is not a number is ignored, as if the directive were absent.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut r = RequestDirectives::default();
+        let mut r = RequestDirectives {
+            authorized: headers.contains_key(header::AUTHORIZATION),
+            ..RequestDirectives::default()
+        };
         if !headers.contains_key(header::CACHE_CONTROL) {
             r.no_cache = headers::pragma_no_cache(headers);
             return r;
@@ -261,6 +269,11 @@ pub enum Storability {
 /// `no-store`, response `no-store`, status, `Vary: *`, `no-cache` under
 /// `no_cache = "no-store"`, no freshness information, size.
 ///
+/// Stored for the fetching call alone ([`Visibility::Private`]): `private`,
+/// `Set-Cookie` without `public`, and the response to a request with
+/// `Authorization` (or credentials in its URL) unless `public`, `s-maxage` or
+/// `must-revalidate` allows sharing it (RFC 9111 §3.5).
+///
 /// "No freshness information" is the spec's rule, stricter than RFC 9111 (which
 /// would store such a response and never reuse it): an invalid `max-age`
 /// (`max-age=abc`) or `Expires` still counts as present — the response is
@@ -281,12 +294,12 @@ pub fn storability(
     if req.no_store {
         return No(NotStored::RequestNoStore);
     }
-    let h = CachingHeaders::parse(headers);
+    let h = CachingHeaders::parse(headers, &cfg.targeted);
     let cc = &h.cache_control;
     if cc.no_store {
         return No(NotStored::NoStore);
     }
-    let explicit = cc.max_age.is_some() || h.expires.is_some() || cc.public;
+    let explicit = cc.shared_max_age().is_some() || h.expires.is_some() || cc.public;
     let status_ok = HEURISTICALLY_CACHEABLE.contains(&status)
         || (explicit && STORABLE_WITH_EXPLICIT_FRESHNESS.contains(&status));
     if !status_ok {
@@ -299,7 +312,7 @@ pub fn storability(
         return No(NotStored::NoCacheConfiguredNoStore);
     }
     let t = &cfg.types[rtype];
-    if cc.max_age.is_none()
+    if cc.shared_max_age().is_none()
         && h.expires.is_none()
         && !h.has_validators()
         && t.default_max_age.is_zero()
@@ -312,7 +325,10 @@ pub fn storability(
             limit: t.max_entry_bytes,
         });
     }
-    if cc.private || (h.set_cookie && !cc.public) {
+    // RFC 9111 §3.5: a response to a request with credentials is shared only
+    // when the origin says so (`public`, `s-maxage`, `must-revalidate`).
+    let authorized_shared = cc.public || cc.s_maxage.is_some() || cc.must_revalidate;
+    if cc.private || (h.set_cookie && !cc.public) || (req.authorized && !authorized_shared) {
         Storability::Store(Visibility::Private)
     } else {
         Storability::Store(Visibility::Shared)
@@ -321,7 +337,8 @@ pub fn storability(
 
 /// The stored freshness lifetime (spec §3, "Freshness lifetime"), first that
 /// applies:
-/// 1. `max-age` (an invalid or conflicting one: zero, RFC 9111 §4.2.1);
+/// 1. `s-maxage`, else `max-age` (this is a shared cache, RFC 9111
+///    §5.2.2.10; an invalid or conflicting value: zero, §4.2.1);
 /// 2. the type's `default_max_age` when above zero — before `Expires`, as in
 ///    003's platform;
 /// 3. `Expires − Date` (no valid `Date`: the time of receipt; an `Expires`
@@ -332,21 +349,33 @@ pub fn storability(
 ///
 /// Steps 2 and 4 are heuristics, which RFC 9111 §4.2.2 allows only for the
 /// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response; a 302 with
-/// `Expires` goes straight to step 3. `s-maxage` is ignored (see
-/// [`headers::ResponseCacheControl`]). `no-cache` and `must-revalidate` do not
-/// change the lifetime; [`decide`] applies them.
+/// `Expires` goes straight to step 3. A targeted field (RFC 9213, the
+/// configured `targeted_cache_control`) stands in for `Cache-Control` and
+/// hides `Expires`. `no-cache` and `must-revalidate` do not change the
+/// lifetime; [`decide`] applies them.
 pub fn freshness_lifetime(
     resp: &StoredResponse,
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     lifetime_of(&h, resp, &cfg.types[rtype])
+}
+
+/// [`freshness_lifetime`] with `resp`'s headers already parsed (as
+/// [`Entry::caching`](super::Entry::caching) keeps them).
+pub fn lifetime_parsed(
+    h: &CachingHeaders,
+    resp: &StoredResponse,
+    cfg: &CacheConfig,
+    rtype: ResourceType,
+) -> Duration {
+    lifetime_of(h, resp, &cfg.types[rtype])
 }
 
 fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -> Duration {
     let cc = &h.cache_control;
-    if let Some(max_age) = cc.max_age {
+    if let Some(max_age) = cc.shared_max_age() {
         return max_age.or_zero();
     }
     let heuristic_allowed = HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public;
@@ -378,7 +407,7 @@ fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -
 /// A missing or invalid `Date` or `Age` contributes zero; a clock that went
 /// backwards (now before response_time) contributes zero resident time.
 pub fn current_age(resp: &StoredResponse, now: SystemTime) -> Duration {
-    age_of(&CachingHeaders::parse(&resp.headers), resp, now)
+    age_of(&CachingHeaders::parse(&resp.headers, &[]), resp, now)
 }
 
 /// [`current_age`] with `resp`'s headers already parsed (as
@@ -410,7 +439,7 @@ pub fn lifetime_in_force(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     in_force(&h, resp, req, cfg, rtype)
 }
 
@@ -453,7 +482,9 @@ pub enum Reuse {
 /// 3. Fresh while `age + min-fresh < lifetime in force` (strict, as RFC 9111
 ///    §4.2: a `maxage` of 0 always revalidates, as VoiceXML authors intend).
 /// 4. Past it, [`Reuse::Stale`] when the request's `max-stale` covers
-///    `age − lifetime` (inclusive) and the response has no `must-revalidate`.
+///    `age − lifetime` (inclusive) and the response has no `must-revalidate`,
+///    `proxy-revalidate` or `s-maxage` (which implies it: this is a shared
+///    cache, RFC 9111 §5.2.2.10).
 /// 5. Otherwise revalidate when the response has an `ETag` or a valid
 ///    `Last-Modified`, else refetch.
 pub fn decide(
@@ -464,7 +495,7 @@ pub fn decide(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Reuse {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     decide_parsed(&h, resp, request_headers, req, now, cfg, rtype)
 }
 
@@ -506,7 +537,7 @@ pub fn decide_parsed(
     }
     // Fresh but short of min-fresh is not "stale": max-stale does not apply.
     if age >= lifetime
-        && !cc.must_revalidate
+        && !cc.revalidate_when_stale()
         && req.max_stale.is_some_and(|ms| ms.covers(age - lifetime))
     {
         return Reuse::Stale;
@@ -556,7 +587,7 @@ pub fn vary_key(
 /// with the `Last-Modified` as received (RFC 9110 §13.1.3: an exact copy), both
 /// when both. Empty when the response has no validators.
 pub fn conditional_headers(resp: &StoredResponse) -> HeaderMap {
-    conditional_from(&CachingHeaders::parse(&resp.headers), resp)
+    conditional_from(&CachingHeaders::parse(&resp.headers, &[]), resp)
 }
 
 fn conditional_from(h: &CachingHeaders, resp: &StoredResponse) -> HeaderMap {
@@ -597,8 +628,8 @@ const NOT_UPDATED_BY_304: [HeaderName; 11] = [
 /// select only a stored response that also lacks validators; servers often
 /// omit them from 304s). When this is false, fetch the resource anew.
 pub fn not_modified_matches(stored: &StoredResponse, not_modified: &HeaderMap) -> bool {
-    let new = CachingHeaders::parse(not_modified);
-    let old = CachingHeaders::parse(&stored.headers);
+    let new = CachingHeaders::parse(not_modified, &[]);
+    let old = CachingHeaders::parse(&stored.headers, &[]);
     match (&new.etag, &old.etag) {
         (Some(n), Some(o)) if n.weak => n.weak_eq(o),
         (Some(n), Some(o)) => n.strong_eq(o),
@@ -667,7 +698,7 @@ pub fn stale_if_error_allows(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> bool {
-    let h = CachingHeaders::parse(&resp.headers);
+    let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     let cc = &h.cache_control;
     if cc.no_cache || req.no_cache {
         return false;
@@ -677,7 +708,7 @@ pub fn stale_if_error_allows(
     if age < lifetime {
         return true;
     }
-    if cc.must_revalidate {
+    if cc.revalidate_when_stale() {
         return false;
     }
     let granted = cc

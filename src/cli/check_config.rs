@@ -64,6 +64,16 @@ pub fn to_toml(c: &Config) -> String {
         duration(c.cache.stale_if_error),
         duration(d.cache.stale_if_error),
     );
+    let fields = |names: &[http::HeaderName]| {
+        let quoted: Vec<String> = names.iter().map(|n| string(n.as_str())).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    key(
+        &mut out,
+        "targeted_cache_control",
+        fields(&c.cache.targeted),
+        fields(&d.cache.targeted),
+    );
     for t in ResourceType::ALL {
         section(&mut out, &format!("cache.{}", t.as_str()));
         type_cache(&mut out, &c.cache.types[t], &d.cache.types[t]);

@@ -236,6 +236,13 @@ pub fn describe(
     if let Some(why) = f.not_cached() {
         let _ = writeln!(out, "    not stored: {why}");
     }
+    // What `vxb proxy` would say in its own `Cache-Status` (RFC 9211).
+    let status = f.cache_status(fetcher.clock().now(), &fetcher.config().cache);
+    let _ = writeln!(
+        out,
+        "    cache status: {}",
+        String::from_utf8_lossy(status.to_header_value().as_bytes())
+    );
     out
 }
 

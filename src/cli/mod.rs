@@ -63,6 +63,15 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// The cache as a reverse proxy in front of an origin, with an `X-Cache`
     /// header naming the cache's decision on every response.
+    ///
+    /// It is a shared HTTP cache as RFC 9111 describes one: `s-maxage` and
+    /// `proxy-revalidate`, responses to requests with `Authorization` kept
+    /// private, `Age` lists and lenient dates; targeted cache-control
+    /// (RFC 9213: `CDN-Cache-Control`, or the fields named by
+    /// `cache.targeted_cache_control`), which it does not pass on;
+    /// `stale-if-error` (RFC 5861); conditional requests (RFC 9110); and
+    /// `Cache-Status` (RFC 9211) on every response, e.g.
+    /// `vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored`, then `vxb;hit;ttl=55`.
     #[command(display_order = 5)]
     Proxy(proxy::ProxyArgs),
     /// Place one call to a VoiceXML application — interactive at a

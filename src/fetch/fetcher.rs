@@ -114,7 +114,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::StatusCode;
-use http::header::HeaderMap;
+use http::header::{HeaderMap, HeaderName};
 use url::Url;
 
 use super::cookies::{CookieJar, Cookies};
@@ -128,13 +128,14 @@ use super::record::FetchRecord;
 use super::record::{Failure, FetchResult};
 use super::request::FetchRequest;
 use super::singleflight::Flights;
+use super::status::CacheStatus;
 use super::tier::{TierDecision, TierStatus};
 use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
 use crate::cache::{Decision, Entry};
 use crate::clock::Clock;
 use crate::clock::Millis;
-use crate::config::Config;
+use crate::config::{CacheConfig, Config};
 use crate::resource::ResourceType;
 
 /// The process's fetcher: shared by every call, safe to use from any number
@@ -257,9 +258,26 @@ impl Fetched {
     }
 
     /// The response's current age (RFC 9111 §4.2.3) at `now`: the proxy's
-    /// `Age` header.
-    pub fn age(&self, now: SystemTime) -> Duration {
-        policy::age_of(self.entry.caching(), &self.entry.response, now)
+    /// `Age` header. `targets`: the cache's `targeted` fields, with which the
+    /// entry's headers are parsed once for every later use.
+    pub fn age(&self, now: SystemTime, targets: &[HeaderName]) -> Duration {
+        policy::age_of(self.entry.caching(targets), &self.entry.response, now)
+    }
+
+    /// This cache's `Cache-Status` member (RFC 9211) for the final response
+    /// at `now`: derived from the outcome, with the remaining freshness
+    /// (`ttl`, negative when stale) when the cache holds or served it.
+    pub fn cache_status(&self, now: SystemTime, cache: &CacheConfig) -> CacheStatus {
+        let held = self.outcome.stored() || self.decision().served_from_cache();
+        let ttl = held.then(|| {
+            let h = self.entry.caching(&cache.targeted);
+            let response = &self.entry.response;
+            let lifetime = policy::lifetime_parsed(h, response, cache, self.rtype);
+            let age = policy::age_of(h, response, now);
+            let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            secs(lifetime).saturating_sub(secs(age))
+        });
+        CacheStatus::of(&self.outcome, self.status(), ttl)
     }
 }
 

@@ -130,6 +130,8 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut directives = RequestDirectives::from_headers(&headers);
+        // reqwest turns a URL's user name and password into `Authorization`.
+        directives.authorized |= !req.url.username().is_empty() || req.url.password().is_some();
         if req.max_age.is_some() {
             directives.max_age = req.max_age;
         }
@@ -231,7 +233,7 @@ impl<'a> Ctx<'a> {
             let stored = store.get(self.rtype, url.as_str(), self.call);
             let reuse = stored.as_ref().map(|e| {
                 policy::decide_parsed(
-                    e.caching(),
+                    e.caching(&self.f.config.cache.targeted),
                     &e.response,
                     &self.headers,
                     &self.directives,

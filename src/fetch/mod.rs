@@ -13,6 +13,8 @@
 //! - [`outcome`]: what one hop did with the cache, from which its decision,
 //!   record, counter and proxy answer are derived.
 //! - `singleflight`: one origin request for many waiting calls.
+//! - [`status`]: `Cache-Status` (RFC 9211), written from an [`Outcome`] and
+//!   read back from an upstream cache's response.
 //!
 //! The I/O layer caches nothing; it hands complete responses (or a
 //! [`FetchError`]) to the fetcher:
@@ -39,6 +41,7 @@ pub mod preload;
 pub mod record;
 pub mod request;
 mod singleflight;
+pub mod status;
 pub mod tier;
 
 pub use cookies::{CookieJar, Cookies};
@@ -52,3 +55,4 @@ pub use parse::{BodyParser, ParseFailure, ParsedBody};
 pub use preload::PreloadOutcome;
 pub use record::{Failure, FetchRecord, FetchResult};
 pub use request::{FetchMethod, FetchRequest, Referrer};
+pub use status::CacheStatus;

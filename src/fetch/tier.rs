@@ -9,7 +9,7 @@
 //! as CARP does between Squid peers.
 //!
 //! It also reads what the tier did with a request ([`TierStatus`]) from the
-//! response: `Cache-Status` (RFC 9211), else `X-Cache` / `X-Cache-Lookup`
+//! response: `Cache-Status` (RFC 9211, read by [`super::status`]), else `X-Cache` / `X-Cache-Lookup`
 //! (Squid 5, Varnish-style caches, `vxb proxy`), and `Age`.
 
 use std::fmt;
@@ -23,6 +23,7 @@ use serde::Serialize;
 use siphasher::sip::SipHasher13;
 use url::Url;
 
+use super::status::CacheStatus;
 use crate::config::{FetchConfig, ProxySelect, ProxySetting};
 
 /// The proxy of `proxies` that `url` belongs to: the one with the highest
@@ -170,7 +171,6 @@ fn secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Er
 
 const X_CACHE: &str = "x-cache";
 const X_CACHE_LOOKUP: &str = "x-cache-lookup";
-const CACHE_STATUS: &str = "cache-status";
 
 impl TierStatus {
     /// The tier's decision in `headers` (a response that came over the
@@ -193,46 +193,23 @@ impl TierStatus {
     }
 }
 
-/// RFC 9211: a list of caches, nearest the origin first, each a token or
-/// string with parameters: `hit`, or `fwd=<reason>` (`fwd=stale` with
-/// `fwd-status=304` is a revalidation). A member that neither hit nor
-/// forwarded said nothing about this response.
+/// RFC 9211 ([`CacheStatus`]): a list of caches, nearest the origin first:
+/// `hit`, or `fwd=<reason>` (`fwd=stale` with `fwd-status=304` is a
+/// revalidation). A member that neither hit nor forwarded said nothing
+/// about this response.
 fn cache_status(headers: &HeaderMap) -> Option<(TierDecision, Option<String>)> {
-    let text: Vec<&str> = headers
-        .get_all(CACHE_STATUS)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    let seen = CacheStatus::parse(headers)
+        .into_iter()
+        .filter_map(|m| {
+            let decision = match (m.hit, m.fwd.as_deref(), m.fwd_status) {
+                (true, _, _) => TierDecision::Hit,
+                (false, Some("stale"), Some(304)) => TierDecision::Revalidated,
+                (false, Some(_), _) => TierDecision::Miss,
+                (false, None, _) => return None,
+            };
+            Some((decision, Some(m.cache)))
+        })
         .collect();
-    if text.is_empty() {
-        return None;
-    }
-    let list: sfv::List = sfv::Parser::new(&text.join(", ")).parse().ok()?;
-    let mut seen = Vec::new();
-    for entry in &list {
-        let sfv::ListEntry::Item(item) = entry else {
-            continue;
-        };
-        let name = match &item.bare_item {
-            sfv::BareItem::Token(t) => t.as_str().to_string(),
-            sfv::BareItem::String(s) => s.as_str().to_string(),
-            _ => continue,
-        };
-        let param = |key: &str| item.params.get(key);
-        let hit = param("hit").and_then(sfv::BareItem::as_boolean) == Some(true);
-        let fwd = param("fwd")
-            .and_then(|v| v.as_token())
-            .map(|t| t.as_str().to_string());
-        let fwd_status = param("fwd-status")
-            .and_then(sfv::BareItem::as_integer)
-            .map(i64::from);
-        let decision = match (hit, fwd.as_deref(), fwd_status) {
-            (true, _, _) => TierDecision::Hit,
-            (false, Some("stale"), Some(304)) => TierDecision::Revalidated,
-            (false, Some(_), _) => TierDecision::Miss,
-            (false, None, _) => continue,
-        };
-        seen.push((decision, Some(name)));
-    }
     spared(seen)
 }
 

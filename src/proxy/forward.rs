@@ -17,8 +17,10 @@ use super::headers::{self, X_CACHE};
 use super::route::{self, Upstream};
 use crate::cache::Decision;
 use crate::clock::Millis;
+use crate::fetch::status::CACHE_STATUS;
 use crate::fetch::{
-    FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached, Outcome, Referrer,
+    CacheStatus, FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached, Outcome,
+    Referrer,
 };
 use crate::serve::files::not_modified;
 use crate::server::AccessLine;
@@ -127,17 +129,32 @@ impl Forwarder {
     /// handle — or a 304 when the client's own validators match.
     fn respond(&self, request: &HeaderMap, fetched: &Fetched) -> Answer {
         let decision = fetched.decision();
+        let cache = &self.fetcher.config().cache;
+        let now = self.fetcher.clock().now();
         if let Outcome::Unsatisfied = fetched.outcome {
             let why = NotCached::OnlyIfCached.to_string();
-            return failure(StatusCode::GATEWAY_TIMEOUT, decision, why);
+            let mut answer = failure(StatusCode::GATEWAY_TIMEOUT, decision, why);
+            let status = fetched.cache_status(now, cache).to_header_value();
+            answer.response.headers_mut().insert(CACHE_STATUS, status);
+            return answer;
         }
         let mut status = fetched.status();
         let mut h = headers::response(fetched.headers());
         if decision.served_from_cache() {
-            let age = fetched.age(self.fetcher.clock().now());
+            let age = fetched.age(now, &cache.targeted);
             h.insert(AGE, HeaderValue::from(age.as_secs()));
         }
+        // The targeted fields addressed this cache (RFC 9213): not passed on.
+        for name in &cache.targeted {
+            h.remove(name);
+        }
         h.insert(X_CACHE, headers::x_cache(decision));
+        // After any upstream cache's members: RFC 9211 lists the caches from
+        // the origin towards the client.
+        h.append(
+            CACHE_STATUS,
+            fetched.cache_status(now, cache).to_header_value(),
+        );
         // The fetcher asks the origin without the client's validators (it
         // wants a body it can keep), so they are answered here, against the
         // response the client would get (RFC 9111 §4.3.2).
@@ -180,6 +197,8 @@ fn failure(status: StatusCode, decision: Decision, why: String) -> Answer {
     h.insert(X_CACHE, headers::x_cache(decision));
     let (via, vxb) = headers::via();
     h.insert(via, vxb);
+    let bypass = decision == Decision::Bypass;
+    h.insert(CACHE_STATUS, CacheStatus::failed(bypass).to_header_value());
     Answer {
         response,
         decision,

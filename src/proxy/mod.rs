@@ -2,7 +2,8 @@
 //! origin, so an application developer can check their server's caching
 //! headers with curl: every response carries `X-Cache: <decision>` (`MISS`,
 //! `HIT`, `REVALIDATED`, `REFRESHED`, `STALE`, `BYPASS`: the decisions of
-//! spec §3 in the upper case Squid and the CDNs use) and `Via: 1.1 vxb`.
+//! spec §3 in the upper case Squid and the CDNs use), `Cache-Status` (RFC 9211)
+//! and `Via: 1.1 vxb`.
 //! Each request is one log line on stdout, in
 //! the format `vxb serve` writes ([`crate::server::AccessLine`]).
 //!
@@ -36,7 +37,8 @@
 //!   A client's own `If-None-Match` / `If-Modified-Since` is answered here
 //!   with 304 against the response it would get.
 //! - **Cookies**: a response with `Set-Cookie` (without `public`) or
-//!   `private` is private: passed to its client, never to another.
+//!   `private` is private: passed to its client, never to another (see
+//!   below why).
 //! - **Failures**: the origin unreachable or a broken answer → 502, no
 //!   complete answer within `fetch.timeout` → 504; either with a one-line
 //!   text body naming the cause and `X-Cache: MISS` (`BYPASS` for methods
@@ -72,13 +74,49 @@
 //!                                 #   that carries no freshness information
 //! ```
 //!
-//! Where the browser's cache still differs from a shared RFC 9111 cache:
-//! it ignores `s-maxage` and `proxy-revalidate` (it was written as a private
-//! cache); it does not store 4xx/5xx answers (a developer wants to see them
-//! reach the origin) nor a response with neither freshness information nor
-//! validators (RFC 9111 would store one it could never reuse); and it does
-//! not single out requests with `Authorization` (RFC 9111 §3.5) — put it in
-//! front of your own application, not in front of many users.
+//! # Standards
+//!
+//! The cache is shared by every call of a process, so it is a *shared*
+//! cache in RFC 9111's sense, and the proxy serves it as one:
+//!
+//! - **RFC 9111**: `s-maxage` over `max-age` and `Expires`, implying
+//!   `proxy-revalidate` (§5.2.2.10); `proxy-revalidate` binds it (§5.2.2.8);
+//!   a response to a request with `Authorization` is kept for that request
+//!   alone unless `public`, `s-maxage` or `must-revalidate` allows sharing it
+//!   (§3.5); `Age` with a list value uses its first member (§5.1);
+//!   invalidation by unsafe methods, also of same-origin `Location` and
+//!   `Content-Location` (§4.4); 304 header updates (§3.2).
+//! - **RFC 9110**: dates in all three formats, lenient in case (§5.6.7);
+//!   interim (1xx) responses are never stored nor taken for the answer
+//!   (§15.2); conditional requests answered here (§13).
+//! - **RFC 9213** targeted cache-control: `CDN-Cache-Control` (or the fields
+//!   listed in `cache.targeted_cache_control`, first present wins) replaces
+//!   `Cache-Control` and `Expires` for this cache, and is not passed on.
+//! - **RFC 5861** `stale-if-error`, from the response or the configuration.
+//! - **RFC 9211** `Cache-Status` on every response
+//!   ([`crate::fetch::status`]), after the members of caches nearer the
+//!   origin: `vxb;hit;ttl=40`, `vxb;fwd=stale;fwd-status=304;ttl=60;stored`,
+//!   `vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored`.
+//!
+//! Where it still differs from a generic shared cache, on purpose: it does
+//! not store 4xx/5xx answers (a developer wants to see them reach the
+//! origin) nor a response with neither freshness information nor validators
+//! (RFC 9111 would store one it could never reuse). The proxy does not pass
+//! 1xx responses on to its client: hyper, its HTTP server, cannot send them.
+//!
+//! # Why `Set-Cookie` keeps a response private
+//!
+//! RFC 9111 lets a shared cache store and reuse a response that sets a
+//! cookie. vxb does not, unless the response says `public`: the cookie
+//! belongs to the caller whose request earned it. A voice application sets a
+//! session cookie on the first document of a call and the cache is shared
+//! by every call of the process; reusing that response would hand one
+//! caller's session (and whatever the page says about them) to the next, or
+//! make two calls share one session. So a response with `Set-Cookie` is kept
+//! for its own call only (the per-call overlay of the store), exactly like
+//! `private` — in the proxy, where every request is its own call, it reaches
+//! its client and no other. An origin that means a cookie-setting response
+//! for everyone says so with `public`.
 //!
 //! # Speed
 //!

@@ -86,7 +86,7 @@ pub fn rows(entries: &[ListedEntry], config: &CacheConfig, now: SystemTime) -> V
                     },
                 }
             };
-            let h = CachingHeaders::parse(&response.headers);
+            let h = CachingHeaders::parse(&response.headers, &config.targeted);
             let text = |name: http::header::HeaderName| {
                 response
                     .headers
