@@ -338,15 +338,42 @@ fn storable_statuses() {
             Document,
         )
     };
-    for status in [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501] {
+    for status in [200, 203, 204, 300, 301, 308] {
         assert_eq!(get(status, &validator), SHARED, "{status}");
     }
-    for status in [100, 206, 304, 400, 403, 500, 502, 503] {
+    // Errors, heuristically cacheable or not, only with explicit freshness
+    // (RFC 9111 §3: any final status may be stored with it).
+    let fresh = h(&[("cache-control", "max-age=60")]);
+    for status in [400, 403, 404, 405, 410, 414, 500, 501, 502, 503, 599] {
         assert_eq!(
             get(status, &validator),
-            not_stored(NotStored::Status(code(status)))
+            not_stored(NotStored::Status(code(status))),
+            "{status}"
+        );
+        assert_eq!(get(status, &fresh), SHARED, "{status} with max-age");
+    }
+    assert_eq!(get(299, &fresh), SHARED, "an unknown 2xx with max-age");
+    assert_eq!(
+        get(299, &validator),
+        not_stored(NotStored::Status(code(299)))
+    );
+    for status in [100, 103, 206, 304] {
+        assert_eq!(
+            get(status, &fresh),
+            not_stored(NotStored::Status(code(status))),
+            "{status} is never stored"
         );
     }
+    // RFC 9111 §5.2.2.3: must-understand stores only a status this cache
+    // knows, and then ignores the no-store that comes with it.
+    let mu = h(&[("cache-control", "max-age=60, no-store, must-understand")]);
+    assert_eq!(get(200, &mu), SHARED);
+    assert_eq!(get(404, &mu), SHARED);
+    assert_eq!(get(599, &mu), not_stored(NotStored::Status(code(599))));
+    assert_eq!(
+        get(200, &h(&[("cache-control", "max-age=60, no-store")])),
+        not_stored(NotStored::NoStore)
+    );
     // Temporary redirects only with explicit freshness or public.
     for status in [302, 303, 307] {
         assert_eq!(
@@ -564,8 +591,14 @@ fn lifetime_heuristics_only_for_heuristically_cacheable_statuses() {
         t0(),
     );
     assert_eq!(lifetime(&r, &cfg(), Document), secs(3600));
-    let r = stored_at(404, h(&[("last-modified", &lm)]), t0());
+    let r = stored_at(301, h(&[("last-modified", &lm)]), t0());
     assert_eq!(lifetime(&r, &cfg(), Document), secs(3600));
+    // An error gets no heuristic lifetime: it is stored only with explicit
+    // freshness.
+    let r = stored_at(404, h(&[("last-modified", &lm)]), t0());
+    assert_eq!(lifetime(&r, &cfg(), Document), Duration::ZERO);
+    let r = stored_at(404, h(&[("expires", &expires)]), t0());
+    assert_eq!(lifetime(&r, &c, Audio), secs(3600), "not default_max_age");
 }
 
 /// RFC 9111 §5.2.2.10: the cache is shared by every call, so `s-maxage`
@@ -1785,6 +1818,33 @@ mod differential {
             },
         },
         Exclusion {
+            name: "any status with explicit freshness",
+            why: "RFC 9111 §3: a response with explicit freshness may be stored whatever its \
+                  final status; the reference stores only the statuses on its list",
+            applies: |c, o, t| {
+                !t.storable
+                    && matches!(o.storability, Storability::Store(_))
+                    && ![
+                        200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501,
+                    ]
+                    .contains(&c.status)
+                    && (c.has_expires || !lifetime_args(c).is_empty())
+            },
+        },
+        Exclusion {
+            name: "errors need explicit freshness",
+            why: "a 4xx/5xx is stored only with max-age, s-maxage or Expires (a developer \
+                  wants to see errors reach the origin); the reference gives 404, 410, … \
+                  heuristic freshness",
+            applies: |c, o, t| {
+                t.storable
+                    && c.status >= 400
+                    && o.storability == Storability::NotStored(NotStored::Status(code(c.status)))
+                    && !c.has_expires
+                    && lifetime_args(c).is_empty()
+            },
+        },
+        Exclusion {
             name: "Authorization, kept per call",
             why: "RFC 9111 §3.5: without public, s-maxage or must-revalidate a response to \
                   a request with credentials is never shared; vxb keeps it for the call \
@@ -2195,5 +2255,44 @@ fn expires_in_any_case_and_invalid_expires() {
     assert_eq!(
         lifetime(&resp(&[("expires", "tomorrow")]), &cfg(), Document),
         Duration::ZERO
+    );
+}
+
+/// RFC 8246: while fresh, an `immutable` response is not revalidated by a
+/// request `max-age=0` (a reload) where `maxage = "limits"` makes the
+/// request's max-age a mere limit; under the default `"overrides"` the
+/// VoiceXML author's `maxage` still decides. `no-cache` is a forced reload.
+#[test]
+fn immutable_is_not_revalidated_while_fresh() {
+    let mut limits = cfg();
+    limits.maxage = MaxAgeMode::Limits;
+    let reload = RequestDirectives {
+        max_age: Some(Duration::ZERO),
+        ..none()
+    };
+    let immutable = resp(&[("cache-control", "max-age=600, immutable"), ETAG]);
+    assert_eq!(at(&immutable, 10, &reload, &limits), Reuse::Fresh);
+    assert_eq!(
+        at(&immutable, 700, &reload, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")]),
+        "stale: revalidated as any"
+    );
+    assert_eq!(
+        at(&immutable, 10, &reload, &cfg()),
+        revalidate_with(&[("if-none-match", "\"v1\"")]),
+        "overrides: the request's maxage=0 decides"
+    );
+    let forced = RequestDirectives {
+        no_cache: true,
+        ..none()
+    };
+    assert_eq!(
+        at(&immutable, 10, &forced, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")])
+    );
+    let plain = resp(&[("cache-control", "max-age=600"), ETAG]);
+    assert_eq!(
+        at(&plain, 10, &reload, &limits),
+        revalidate_with(&[("if-none-match", "\"v1\"")])
     );
 }

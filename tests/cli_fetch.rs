@@ -84,7 +84,10 @@ async fn an_error_status_is_shown_then_fails_with_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("#1 bypass 404"), "{stdout}");
-    assert!(stdout.contains("not stored: error status 404"), "{stdout}");
+    assert!(
+        stdout.contains("not stored: status 404 is stored only with explicit freshness"),
+        "{stdout}"
+    );
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("HTTP 404"), "{stderr}");

@@ -458,7 +458,10 @@ async fn stale_if_error_covers_a_500_and_without_it_the_500_is_the_answer() {
     assert_eq!(r.decision(), Decision::Bypass);
     assert_eq!(
         r.not_cached(),
-        Some(&NotCached::ErrorStatus(StatusCode::INTERNAL_SERVER_ERROR))
+        Some(&NotCached::Policy(NotStored::Status(
+            StatusCode::INTERNAL_SERVER_ERROR
+        ))),
+        "an error without explicit freshness is not stored"
     );
     let held = f.store().entries();
     assert_eq!(held.len(), 1);
@@ -1169,21 +1172,53 @@ async fn error_statuses_are_answers_for_the_proxy_and_errors_for_voicexml() {
         .await
         .expect("a 404 answer");
     assert_eq!(r.status(), 404);
+    assert_eq!(r.decision(), Decision::Hit, "stored under its max-age");
+    // RFC 9111 §3: a 404 with explicit freshness is stored, and every use
+    // is still error.badfetch.http.404 — but the origin is asked once.
+    let again = call.fetch(&req, None).await.expect_err("404 again");
+    assert_eq!(again.event(), "error.badfetch.http.404");
+    assert_eq!(o.log().requests("/gone.txt"), 1);
+    let records = call.records();
+    let seen: Vec<_> = records
+        .iter()
+        .map(|r| (r.decision(), r.status(), r.event()))
+        .collect();
     assert_eq!(
-        r.not_cached(),
-        Some(&NotCached::ErrorStatus(StatusCode::NOT_FOUND))
+        seen,
+        [
+            (
+                Some(Decision::Miss),
+                Some(404),
+                Some("error.badfetch.http.404")
+            ),
+            (
+                Some(Decision::Hit),
+                Some(404),
+                Some("error.badfetch.http.404")
+            )
+        ]
     );
-    assert!(f.store().entries().is_empty(), "not even with max-age");
+}
+
+/// Without explicit freshness a 404 is not stored (not even with validators
+/// or a `default_max_age`): each use asks the origin.
+#[tokio::test]
+async fn an_error_without_explicit_freshness_is_not_stored() {
+    let rules = "[[rule]]\npath = \"/gone.txt\"\nheaders = { \"ETag\" = \"\\\"x\\\"\" }\n";
+    let mut config = Config::direct();
+    config.cache.types[Document].default_max_age = secs(600);
+    let (_dir, o, _clock, f) = world(&[], rules, config).await;
+    let call = f.proxy_call();
+    let req = FetchRequest::get(url(&o, "/gone.txt"), Document, Referrer::User);
+    for _ in 0..2 {
+        let r = call.fetch_response(&req, None).await.expect("a 404 answer");
+        assert_eq!(r.status(), 404);
+        assert_eq!(
+            r.not_cached(),
+            Some(&NotCached::Policy(NotStored::Status(StatusCode::NOT_FOUND)))
+        );
+    }
     assert_eq!(o.log().requests("/gone.txt"), 2);
-    let record = &call.records()[0];
-    assert_eq!(
-        (record.decision(), record.status(), record.event()),
-        (
-            Some(Decision::Bypass),
-            Some(404),
-            Some("error.badfetch.http.404")
-        )
-    );
 }
 
 // ------------------------------------------------------- private answers ----
@@ -1516,7 +1551,9 @@ async fn every_fetch_leaves_one_record() {
         [
             (Document, Some(Decision::Miss), Some(200), 3, false),
             (Document, Some(Decision::Hit), Some(200), 3, false),
-            (Audio, Some(Decision::Bypass), Some(404), 14, true),
+            // Every path says max-age=60, the 404 too: stored (RFC 9111
+            // §3), and still an error for VoiceXML.
+            (Audio, Some(Decision::Miss), Some(404), 14, true),
         ]
     );
     assert_eq!(records[0].url, u.to_string());

@@ -1,13 +1,121 @@
 //! Applications written for production platforms, end to end through the
 //! Rust API with scripted callers: ABNF grammars (inline and fetched),
-//! grammars in formats vxb cannot read, and `error.unsupported.*` caught by
-//! the page itself.
+//! grammars in formats vxb cannot read, `error.unsupported.*` caught by
+//! the page itself, and the `<data>` DOM as VoiceXML 2.1's own example
+//! walks it.
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
 #[path = "support/interp.rs"]
 mod support;
 use support::{error_of, events, logs, prompts, vxml, world};
+
+// ------------------------------------------------------- <data> DOM ----
+
+/// VoiceXML 2.1's stock-quote example, unchanged: its absolute
+/// `http://www.example.org/` URLs reach the test origin on 127.0.0.1
+/// because the browser's HTTP proxy is that origin (which serves by path).
+#[tokio::test]
+async fn the_voicexml_21_stock_quote_example_runs_unchanged() {
+    let dir = fixtures::site(&[
+        ("quote.vxml", include_str!("fixtures/stockquote/quote.vxml")),
+        ("getquote", include_str!("fixtures/stockquote/getquote")),
+        (
+            "grammars/nasdaq.grxml",
+            include_str!("fixtures/stockquote/nasdaq.grxml"),
+        ),
+    ]);
+    let origin = fixtures::origin(dir.path(), "").await;
+    let mut config = vxb::config::Config::direct();
+    config.fetch.proxy = vxb::config::ProxySetting::Urls(
+        vxb::config::ProxyList::new(vec![origin.base_url()]).expect("one proxy"),
+    );
+    let clock: std::sync::Arc<dyn vxb::clock::Clock> = std::sync::Arc::new(vxb::clock::SystemClock);
+    let browser = vxb::Browser::with_workers(config, clock, Some(dir.path()), 1).expect("browser");
+    let input = vxb::CallerInput::parse(&["say:ford"]).expect("tokens");
+    let r = browser
+        .call(
+            "http://www.example.org/quote.vxml",
+            input,
+            vxb::CallOptions::default(),
+        )
+        .await;
+    assert_eq!(r.ended, vxb::CallEnd::Exit, "{r:?}");
+    assert_eq!(
+        prompts(&r),
+        [
+            "Say a company name.",
+            "Ford Motor Company last traded at 30.00, 1.00 from yesterday."
+        ],
+        "{r:?}"
+    );
+    let asked: Vec<String> = origin
+        .log()
+        .for_path("/getquote")
+        .into_iter()
+        .map(|l| l.target)
+        .collect();
+    assert_eq!(asked, ["/getquote?ticker=F"]);
+}
+
+/// The namespace-aware half of the DOM subset, on a document that binds
+/// one namespace as the default and another to a prefix.
+#[tokio::test]
+async fn the_data_dom_answers_the_namespace_methods() {
+    let w = world(&[
+        (
+            "a.vxml",
+            &vxml(
+                r#"<data name="d" src="ns.xml"/>
+<script><![CDATA[
+  var Q = 'urn:example:quote', X = 'urn:example:extra';
+  var root = d.documentElement;
+  var last = d.getElementsByTagNameNS(Q, 'last').item(0);
+  var extra = d.getElementsByTagNameNS(X, '*');
+  var at = root.getAttributeNodeNS(X, 'source');
+  function show(n) { return [n.nodeName, n.localName, n.prefix, n.namespaceURI].join('|'); }
+]]></script>
+<form><block>
+  <log>root <value expr="show(root)"/></log>
+  <log>last <value expr="show(last)"/> = <value expr="last.firstChild.data"/></log>
+  <log>extra <value expr="extra.length"/> <value expr="show(extra.item(0))"/></log>
+  <log>any <value expr="d.getElementsByTagNameNS('*', 'last').length"/> none <value expr="d.getElementsByTagNameNS('', 'last').length"/> plain <value expr="d.getElementsByTagNameNS(null, 'note').length"/></log>
+  <log>attr <value expr="root.getAttributeNS(X, 'source')"/> <value expr="root.hasAttributeNS(X, 'source')"/> <value expr="root.hasAttributeNS(Q, 'source')"/> [<value expr="root.getAttributeNS(Q, 'source')"/>] <value expr="root.getAttribute('x:source')"/></log>
+  <log>node <value expr="show(at)"/> <value expr="at.value"/> <value expr="at.specified"/> <value expr="at.ownerElement === root"/> <value expr="root.attributes.getNamedItemNS(X, 'source') === at"/></log>
+  <log>xmlns <value expr="root.getAttributeNS('http://www.w3.org/2000/xmlns/', 'x')"/> <value expr="root.getAttribute('xmlns')"/> <value expr="root.attributes.length"/> <value expr="root.hasAttributes()"/> <value expr="last.hasAttributes()"/></log>
+  <log>byid <value expr="d.getElementById('n1').nodeName"/> <value expr="d.getElementById('nope')"/> doctype <value expr="d.doctype"/></log>
+  <log>text <value expr="last.firstChild.substringData(1, 3)"/> <value expr="last.firstChild.localName"/> <value expr="last.firstChild.attributes"/> <value expr="d.getAttributeNode('x')"/></log>
+</block></form>"#,
+            ),
+        ),
+        (
+            "ns.xml",
+            r#"<?xml version="1.0"?>
+<quote xmlns="urn:example:quote" xmlns:x="urn:example:extra" x:source="feed">
+  <last>30.15</last>
+  <x:volume>12</x:volume>
+  <note xmlns="" id="n1">plain</note>
+</quote>"#,
+        ),
+    ])
+    .await;
+    let r = w.call("a.vxml", &[]).await;
+    assert_eq!(
+        logs(&r),
+        [
+            "root quote|quote||urn:example:quote",
+            "last last|last||urn:example:quote = 30.15",
+            "extra 1 x:volume|volume|x|urn:example:extra",
+            "any 1 none 0 plain 1",
+            "attr feed true false [] feed",
+            "node x:source|source|x|urn:example:extra feed true true true",
+            "xmlns urn:example:extra urn:example:quote 3 true false",
+            "byid note null doctype null",
+            "text 0.1 null null null",
+        ],
+        "{r:?}"
+    );
+}
 
 // ------------------------------------------------------------- ABNF ----
 

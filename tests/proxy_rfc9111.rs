@@ -29,7 +29,7 @@ use vxb::serve::Origin;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::{origin, site};
+use fixtures::{origin, site, write as write_file};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -403,7 +403,8 @@ async fn every_answer_carries_cache_status() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(
         header(&missing, "cache-status"),
-        Some("vxb;fwd=uri-miss;fwd-status=404")
+        Some("vxb;fwd=uri-miss;fwd-status=404;ttl=60;stored"),
+        "every path says max-age=60, the 404 too"
     );
     o.shutdown().await;
     let down = get(&p, "/other.txt", &[]).await;
@@ -425,4 +426,151 @@ async fn an_upstream_cache_status_is_kept_before_vxbs() {
     let names: Vec<&str> = members.iter().map(|m| m.cache.as_str()).collect();
     assert_eq!(names, ["OriginCache", "vxb"]);
     assert!(members[0].hit && !members[1].hit);
+}
+
+// --------------------------------------------------------- invalidation ----
+
+async fn send(p: &Proxy, method: Method, path: &str) -> HttpResponse {
+    let url = p.base_url().join(path).expect("test path");
+    let client =
+        HttpClient::new(Arc::new(SystemClock), &Config::direct().fetch).expect("client builds");
+    let req = HttpRequest {
+        method,
+        url: url.clone(),
+        headers: HeaderMap::new(),
+        body: Some(bytes::Bytes::from_static(b"x=1")),
+        timeout: TIMEOUT,
+    };
+    client
+        .send(req)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// RFC 9111 §4.4: a non-error answer to an unsafe method invalidates its
+/// URL and the same-origin URLs its `Location` and `Content-Location` name —
+/// not another origin's, and not on an error answer (a POST invalidates
+/// whatever the answer: the product's rule for `<submit method="post">`).
+#[tokio::test]
+async fn unsafe_methods_invalidate_their_url_and_the_same_origin_locations() {
+    let dir = site(&[
+        ("a.txt", "a"),
+        ("b.txt", "b"),
+        ("c.txt", "c"),
+        ("form", "done"),
+    ]);
+    let rules = "[[rule]]\npath = \"/*.txt\"\nheaders = { \"Cache-Control\" = \"max-age=3600\" }\n\
+                 [[rule]]\npath = \"/form\"\nheaders = { \"Cache-Control\" = \"no-store\", \
+                 \"Location\" = \"/a.txt\", \"Content-Location\" = \"b.txt\" }\n\
+                 [[rule]]\npath = \"/elsewhere\"\nheaders = { \"Cache-Control\" = \"no-store\", \
+                 \"Location\" = \"http://127.0.0.2:9/c.txt\" }\n";
+    write_file(dir.path(), "elsewhere", "moved");
+    let o = origin(dir.path(), rules).await;
+    let c = Arc::new(ManualClock::at_epoch_2024());
+    let p = proxy_with(&o.base_url(), Config::direct(), &c).await;
+    let warm = |path: &'static str| {
+        let p = &p;
+        async move {
+            get(p, path, &[]).await;
+            assert_eq!(kind(&get(p, path, &[]).await), "hit", "{path} stored");
+        }
+    };
+    for path in ["/a.txt", "/b.txt", "/c.txt"] {
+        warm(path).await;
+    }
+    assert_eq!(send(&p, Method::POST, "/form").await.status, StatusCode::OK);
+    for path in ["/a.txt", "/b.txt"] {
+        assert!(
+            !status(&get(&p, path, &[]).await).hit,
+            "{path}: named by the answer, invalidated"
+        );
+    }
+    assert_eq!(kind(&get(&p, "/c.txt", &[]).await), "hit");
+    send(&p, Method::POST, "/elsewhere").await;
+    assert_eq!(
+        kind(&get(&p, "/c.txt", &[]).await),
+        "hit",
+        "another origin's URL is not this cache's to invalidate"
+    );
+    // `vxb serve` answers PUT with 405: an error, so nothing is invalidated.
+    let put = send(&p, Method::PUT, "/c.txt").await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(kind(&get(&p, "/c.txt", &[]).await), "hit");
+    let gets = o.log().for_path("/c.txt");
+    let gets = gets.iter().filter(|r| r.method == Method::GET).count();
+    assert_eq!(gets, 1, "c.txt was never fetched again");
+}
+
+// ------------------------------------------------------------ immutable ----
+
+/// RFC 8246: with `maxage = "limits"`, a client's reload (`max-age=0`) does
+/// not revalidate a fresh `immutable` response; a plain one is revalidated.
+#[tokio::test]
+async fn immutable_is_not_revalidated_on_reload_while_fresh() {
+    let mut limits = Config::direct();
+    limits.cache.maxage = vxb::config::MaxAgeMode::Limits;
+    let reload = [("cache-control", "max-age=0")];
+    let (_d, o, c, p) = world_with(
+        &[("Cache-Control", "max-age=600, immutable")],
+        limits.clone(),
+    )
+    .await;
+    get(&p, "/a.txt", &[]).await;
+    c.advance(secs(10));
+    assert_eq!(kind(&get(&p, "/a.txt", &reload).await), "hit");
+    assert_eq!(o.log().requests("/a.txt"), 1);
+    let (_d, o, c, p) = world_with(&[("Cache-Control", "max-age=600")], limits).await;
+    get(&p, "/a.txt", &[]).await;
+    c.advance(secs(10));
+    assert_eq!(
+        kind(&get(&p, "/a.txt", &reload).await),
+        "fwd=stale;fwd-status=304;stored"
+    );
+    assert_eq!(o.log().requests("/a.txt"), 2);
+}
+
+// ------------------------------------------------------------- statuses ----
+
+/// A site answering `path` with `status` and `cache_control`.
+async fn status_world(
+    status: u16,
+    cache_control: &str,
+) -> (tempfile::TempDir, Origin, Arc<ManualClock>, Proxy) {
+    let dir = site(&[("a.txt", "hello")]);
+    let rules = format!(
+        "[[rule]]\npath = \"/**\"\nstatus = {status}\nheaders = {{ \"Cache-Control\" = \"{cache_control}\" }}\n"
+    );
+    let o = origin(dir.path(), &rules).await;
+    let c = Arc::new(ManualClock::at_epoch_2024());
+    let p = proxy_with(&o.base_url(), Config::direct(), &c).await;
+    (dir, o, c, p)
+}
+
+/// RFC 9111 §3: any final status with explicit freshness is stored (an
+/// error too: the origin is asked once), and reused only while fresh; an
+/// error without it is not; `must-understand` with `no-store` stores a
+/// status this cache knows.
+#[tokio::test]
+async fn any_status_with_explicit_freshness_is_stored() {
+    for code in [404, 410, 500, 503] {
+        let (_d, o, c, p) = status_world(code, "max-age=60").await;
+        let first = get(&p, "/a.txt", &[]).await;
+        assert_eq!(first.status.as_u16(), code);
+        assert!(status(&first).stored, "{code}");
+        let hit = get(&p, "/a.txt", &[]).await;
+        assert_eq!(hit.status.as_u16(), code);
+        assert_eq!(kind(&hit), "hit", "{code}");
+        c.advance(secs(61));
+        assert!(!status(&get(&p, "/a.txt", &[]).await).hit, "{code} stale");
+        assert_eq!(o.log().requests("/a.txt"), 2, "{code}");
+    }
+    let (_d, o, _c, p) = status_world(404, "public").await;
+    get(&p, "/a.txt", &[]).await;
+    let again = get(&p, "/a.txt", &[]).await;
+    assert_eq!(kind(&again), "fwd=uri-miss;fwd-status=404");
+    assert_eq!(o.log().requests("/a.txt"), 2);
+    let (_d, o, _c, p) = status_world(404, "max-age=60, no-store, must-understand").await;
+    get(&p, "/a.txt", &[]).await;
+    assert_eq!(kind(&get(&p, "/a.txt", &[]).await), "hit");
+    assert_eq!(o.log().requests("/a.txt"), 1);
 }

@@ -179,8 +179,8 @@ fn delta_arg(arg: &DirectiveArg) -> DeltaSeconds {
 ///   allows "use the first" or "consider it stale"; stale is the choice that
 ///   never serves content its origin may not have meant to be reused.
 ///
-/// `immutable` (RFC 8246) is parsed but changes nothing: it only matters to a
-/// user agent's reload, which a voice browser does not have.
+/// `immutable` (RFC 8246) keeps a fresh response from being revalidated by a
+/// request's `max-age` under `maxage = "limits"` ([`super::policy::decide`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseCacheControl {
     pub max_age: Option<DeltaSeconds>,
@@ -197,6 +197,8 @@ pub struct ResponseCacheControl {
     pub must_revalidate: bool,
     pub proxy_revalidate: bool,
     pub immutable: bool,
+    /// RFC 9111 §5.2.2.3: store only if the status is understood.
+    pub must_understand: bool,
     /// Read from a targeted field (RFC 9213, e.g. `CDN-Cache-Control`)
     /// instead of `Cache-Control`: `Expires` then does not count either.
     pub targeted: bool,
@@ -237,6 +239,7 @@ impl ResponseCacheControl {
                 "must-revalidate" => cc.must_revalidate = true,
                 "proxy-revalidate" => cc.proxy_revalidate = true,
                 "immutable" => cc.immutable = true,
+                "must-understand" => cc.must_understand = true,
                 // RFC 9111 §5.2.3: unknown directives are ignored.
                 _ => {}
             }
@@ -769,7 +772,8 @@ mod tests {
     fn every_response_directive_is_recognised() {
         let c = cc(
             "max-age=1, s-maxage=2, stale-if-error=3, no-store, no-cache, private, \
-                    public, must-revalidate, proxy-revalidate, immutable, unknown=9, x",
+                    public, must-revalidate, proxy-revalidate, immutable, must-understand, \
+                    unknown=9, x",
         );
         assert_eq!(
             c,
@@ -784,6 +788,7 @@ mod tests {
                 must_revalidate: true,
                 proxy_revalidate: true,
                 immutable: true,
+                must_understand: true,
                 targeted: false,
             }
         );

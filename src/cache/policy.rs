@@ -25,10 +25,11 @@ use super::headers::{
 use crate::config::{CacheConfig, MaxAgeMode, MustRevalidateMode, NoCacheMode, TypeCacheConfig};
 use crate::resource::ResourceType;
 
-/// Statuses whose responses may be stored and given a heuristic (or
-/// `default_max_age`) lifetime: RFC 9110 §15.1's "heuristically cacheable"
-/// codes, without 206 because vxb never sends range requests and cannot
-/// combine partial content.
+/// Statuses whose responses may be stored without explicit freshness and
+/// given a heuristic (or `default_max_age`) lifetime: RFC 9110 §15.1's
+/// "heuristically cacheable" codes, without 206 because this cache cannot
+/// combine partial content — and, among them, the errors (404, 405, 410,
+/// 414, 501) only with explicit freshness (see [`storability`]).
 pub const HEURISTICALLY_CACHEABLE: [StatusCode; 11] = [
     StatusCode::OK,
     StatusCode::NON_AUTHORITATIVE_INFORMATION,
@@ -43,14 +44,21 @@ pub const HEURISTICALLY_CACHEABLE: [StatusCode; 11] = [
     StatusCode::NOT_IMPLEMENTED,
 ];
 
-/// Further statuses that are stored only with explicit freshness (`max-age`,
-/// `Expires`) or `public` (RFC 9111 §3). Every other status (206, 304, 5xx but
-/// 501, …) is not understood by this cache and never stored.
-pub const STORABLE_WITH_EXPLICIT_FRESHNESS: [StatusCode; 3] = [
-    StatusCode::FOUND,
-    StatusCode::SEE_OTHER,
-    StatusCode::TEMPORARY_REDIRECT,
-];
+/// Statuses this cache never stores whatever the response says: interim
+/// (1xx) answers are not responses to store (RFC 9110 §15.2), a 206 is part
+/// of a representation this cache cannot combine, a 304 only validates.
+fn never_stored(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::PARTIAL_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+}
+
+/// Whether this cache understands a status (RFC 9111 §5.2.2.3,
+/// `must-understand`): a registered final status it can store and serve as
+/// it is.
+fn understood(status: StatusCode) -> bool {
+    !never_stored(status) && status.canonical_reason().is_some()
+}
 
 /// A request's `max-stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -221,7 +229,8 @@ pub enum NotStored {
     /// No `max-age`, `Expires`, `Last-Modified` or `ETag`, and the type's
     /// `default_max_age` is 0: it could never be reused or revalidated.
     NoFreshnessInformation,
-    /// A status this cache does not store (see [`HEURISTICALLY_CACHEABLE`]).
+    /// A status this cache does not store, or not without explicit
+    /// freshness (see [`storability`]).
     Status(StatusCode),
     /// Anything but GET (a POST from `<submit>`, notably).
     Method(Method),
@@ -243,6 +252,11 @@ impl fmt::Display for NotStored {
             NotStored::NoFreshnessInformation => {
                 f.write_str("no max-age, Expires, Last-Modified or ETag, and default_max_age is 0")
             }
+            NotStored::Status(s) if is_error(*s) => write!(
+                f,
+                "status {} is stored only with explicit freshness (max-age, s-maxage or Expires)",
+                s.as_u16()
+            ),
             NotStored::Status(s) => write!(f, "status {} is not stored", s.as_u16()),
             NotStored::Method(m) => write!(f, "{m} responses are never stored"),
             NotStored::TooLarge { size, limit } => {
@@ -263,6 +277,15 @@ pub enum Storability {
 
 /// Decides whether a response is stored (spec §3, "Storing"). `headers` are
 /// the response headers with `<meta http-equiv>` already applied.
+///
+/// Statuses (RFC 9111 §3, §4.2.2): any final status may be stored with
+/// explicit freshness (`max-age`, `s-maxage`, `Expires`), the
+/// [`HEURISTICALLY_CACHEABLE`] ones and a `public` response without it —
+/// except 4xx and 5xx, which need explicit freshness: an origin that says
+/// how long its 404 holds is asked once, not once per call, while one that
+/// says nothing sees every request (a developer wants to see errors reach
+/// the origin). 1xx, 206 and 304 are never stored; with `must-understand`
+/// only a registered status is, and `no-store` is then ignored.
 ///
 /// Checked in this order, the first that applies giving the reason: method
 /// (GET only: HEAD has no body to store under the URL, POST never), request
@@ -296,12 +319,20 @@ pub fn storability(
     }
     let h = CachingHeaders::parse(headers, &cfg.targeted);
     let cc = &h.cache_control;
-    if cc.no_store {
+    if never_stored(status) || (cc.must_understand && !understood(status)) {
+        return No(NotStored::Status(status));
+    }
+    // RFC 9111 §5.2.2.3: `must-understand` comes with `no-store` for the
+    // caches that do not know the status; one that does ignores `no-store`.
+    if cc.no_store && !cc.must_understand {
         return No(NotStored::NoStore);
     }
-    let explicit = cc.shared_max_age().is_some() || h.expires.is_some() || cc.public;
-    let status_ok = HEURISTICALLY_CACHEABLE.contains(&status)
-        || (explicit && STORABLE_WITH_EXPLICIT_FRESHNESS.contains(&status));
+    let freshness = cc.shared_max_age().is_some() || h.expires.is_some();
+    let status_ok = if is_error(status) {
+        freshness
+    } else {
+        HEURISTICALLY_CACHEABLE.contains(&status) || freshness || cc.public
+    };
     if !status_ok {
         return No(NotStored::Status(status));
     }
@@ -335,6 +366,11 @@ pub fn storability(
     }
 }
 
+/// A client or server error.
+fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
 /// The stored freshness lifetime (spec §3, "Freshness lifetime"), first that
 /// applies:
 /// 1. `s-maxage`, else `max-age` (this is a shared cache, RFC 9111
@@ -348,7 +384,8 @@ pub fn storability(
 /// 5. zero.
 ///
 /// Steps 2 and 4 are heuristics, which RFC 9111 §4.2.2 allows only for the
-/// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response; a 302 with
+/// [`HEURISTICALLY_CACHEABLE`] statuses or a `public` response, never an
+/// error (4xx, 5xx: stored only with explicit freshness); a 302 with
 /// `Expires` goes straight to step 3. A targeted field (RFC 9213, the
 /// configured `targeted_cache_control`) stands in for `Cache-Control` and
 /// hides `Expires`. `no-cache` and `must-revalidate` do not change the
@@ -378,7 +415,8 @@ fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -
     if let Some(max_age) = cc.shared_max_age() {
         return max_age.or_zero();
     }
-    let heuristic_allowed = HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public;
+    let heuristic_allowed =
+        !is_error(resp.status) && (HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public);
     if heuristic_allowed && !t.default_max_age.is_zero() {
         return t.default_max_age;
     }
@@ -478,7 +516,9 @@ pub enum Reuse {
 ///    ([`StoredResponse::vary`]); otherwise, or with `Vary: *`, refetch.
 /// 1. Response `no-cache` (or `Pragma: no-cache`), request `no-cache`, or
 ///    `must-revalidate` under `must_revalidate = "always"` → revalidate.
-/// 2. The lifetime in force: see [`lifetime_in_force`].
+/// 2. The lifetime in force: see [`lifetime_in_force`]. Under
+///    `maxage = "limits"` an `immutable` response (RFC 8246) is fresh for its
+///    whole stored lifetime whatever the request's `max-age`/`min-fresh`.
 /// 3. Fresh while `age + min-fresh < lifetime in force` (strict, as RFC 9111
 ///    §4.2: a `maxage` of 0 always revalidates, as VoiceXML authors intend).
 /// 4. Past it, [`Reuse::Stale`] when the request's `max-stale` covers
@@ -531,6 +571,16 @@ pub fn decide_parsed(
     }
     let lifetime = in_force(h, resp, req, cfg, rtype);
     let age = age_of(h, resp, now);
+    // RFC 8246: an `immutable` response is not revalidated while fresh, even
+    // when a request's max-age would have it (a reload); under
+    // `maxage = "overrides"` the request's maxage is the author's word and
+    // still decides.
+    if cc.immutable
+        && cfg.maxage == MaxAgeMode::Limits
+        && age < lifetime_of(h, resp, &cfg.types[rtype])
+    {
+        return Reuse::Fresh;
+    }
     let min_fresh = req.min_fresh.unwrap_or(Duration::ZERO);
     if age.saturating_add(min_fresh) < lifetime {
         return Reuse::Fresh;

@@ -79,9 +79,11 @@
 //!
 //! # Error statuses
 //!
-//! 4xx and 5xx are never stored, on either path (the proxy does not store a
-//! 404 either, although RFC 9111 would let it: an application developer
-//! checking their server wants to see the 404 go to the origin).
+//! 4xx and 5xx are stored only when the origin gives them explicit
+//! freshness (`max-age`, `s-maxage`, `Expires`; RFC 9111 §3), never with a
+//! heuristic lifetime: without it, an application developer checking their
+//! server sees each 404 go to the origin; with it, the origin is asked once
+//! and every use of the stored 404 is still a 404.
 //! [`CallFetcher::fetch_response`] returns them as responses (the proxy
 //! passes them on); [`CallFetcher::fetch`], the VoiceXML path, turns them
 //! into [`FetchError::Status`] (`error.badfetch.http.NNN`).
@@ -165,9 +167,6 @@ pub enum NotCached {
     /// than the type's whole budget).
     #[error("{0}")]
     Refused(Rejected),
-    /// 4xx and 5xx answers are not stored.
-    #[error("error status {} is not stored", .0.as_u16())]
-    ErrorStatus(StatusCode),
     /// The request said `only-if-cached` and nothing stored could serve it:
     /// the answer is a 504 made here, the origin was not asked.
     #[error("only-if-cached, and no usable stored response")]

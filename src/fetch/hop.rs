@@ -511,11 +511,9 @@ impl<'a> Ctx<'a> {
         let (entry, parsed) = self.response_entry(Arc::clone(key), resp, sent)?;
         let status = entry.response.status;
         let error = status.is_client_error() || status.is_server_error();
-        let storability = if error {
-            Err(NotCached::ErrorStatus(status))
-        } else {
-            self.storability(&entry)
-        };
+        let storability = self.storability(&entry);
+        // An error not stored leaves the old copy: it may still serve under
+        // stale-if-error, and the origin may recover.
         if storability.is_err() && replaces && !error {
             // The origin replaced the resource with something not to keep:
             // the old copy is obsolete.

@@ -19,10 +19,10 @@ use std::collections::HashMap;
 
 use url::Url;
 
+use super::builder::{self, Builder, Header, Target};
 use super::builtin::Builtin;
 use super::error::{Cause, GrammarError, Pos};
-use super::link;
-use super::model::{ExternalRef, Grammar, Mode, Node, NodeId, Rule, RuleId, Tag, TagFormat};
+use super::model::{Grammar, Mode, Node, NodeId, RuleId, TagFormat};
 use super::srgs::MAX_DEPTH;
 use super::tokens;
 use crate::fetch::location;
@@ -59,10 +59,7 @@ pub(crate) fn compile(
         base: url.clone(),
         mode: mode_hint.unwrap_or(Mode::Voice),
         names: HashMap::new(),
-        rules: Vec::new(),
-        nodes: Vec::new(),
-        tags: Vec::new(),
-        externals: Vec::new(),
+        b: Builder::default(),
     };
     p.compile()
 }
@@ -299,10 +296,7 @@ struct Parser<'a> {
     base: Url,
     mode: Mode,
     names: HashMap<String, RuleId>,
-    rules: Vec<Rule>,
-    nodes: Vec<Node>,
-    tags: Vec<Tag>,
-    externals: Vec<ExternalRef>,
+    b: Builder,
 }
 
 type Res<T> = Result<T, GrammarError>;
@@ -378,7 +372,8 @@ impl Parser<'_> {
                 }
                 Tok::Tag(t) => {
                     self.i += 1;
-                    header_tags.push(self.add_tag(t, at));
+                    let at = self.pos(at);
+                    header_tags.push(self.b.tag(&t, at));
                 }
                 _ => break,
             }
@@ -401,7 +396,8 @@ impl Parser<'_> {
             if !matches!(self.next(), Some((Tok::Sym('='), _))) {
                 return Err(self.err_at(at, format!("${name} is not followed by `=`")));
             }
-            let rid = self.add_rule(name.clone().into(), public, true, 0, self.pos(at));
+            let rule_at = self.pos(at);
+            let rid = self.b.rule(&name, public, rule_at);
             if self.names.insert(name.clone(), rid).is_some() {
                 return Err(GrammarError::Invalid {
                     url: self.url.to_string(),
@@ -421,9 +417,7 @@ impl Parser<'_> {
                 Some((_, at)) => return Err(self.err_at(at, "unexpected symbol in a rule")),
                 None => return Err(self.err_at(Pos::START, "a rule has no `;`")),
             }
-            if let Some(r) = self.rules.get_mut(rid as usize) {
-                r.body = body;
-            }
+            self.b.set_body(rid, body);
         }
 
         // Without `root`, the first public rule (else the first rule) is
@@ -439,35 +433,26 @@ impl Parser<'_> {
                     });
                 }
             },
-            None => {
-                let first_public = self.rules.iter().position(|r| r.public);
-                match first_public.or((!self.rules.is_empty()).then_some(0)) {
-                    Some(r) => (u32::try_from(r).unwrap_or(u32::MAX), false),
-                    None => {
-                        return Err(GrammarError::Invalid {
-                            url: self.url.to_string(),
-                            at: self.pos(Pos::START),
-                            cause: Cause::NoRules,
-                        });
-                    }
+            None => match self.b.default_root() {
+                Some(r) => (r, false),
+                None => {
+                    return Err(GrammarError::Invalid {
+                        url: self.url.to_string(),
+                        at: self.pos(Pos::START),
+                        cause: Cause::NoRules,
+                    });
                 }
-            }
+            },
         };
-        let grammar = Grammar {
+        std::mem::take(&mut self.b).finish(Header {
             url: self.url.clone(),
             mode: self.mode,
             tag_format,
             lang,
             root,
             root_declared,
-            rules: std::mem::take(&mut self.rules),
-            nodes: std::mem::take(&mut self.nodes),
-            tags: std::mem::take(&mut self.tags),
             header_tags,
-            externals: std::mem::take(&mut self.externals),
-        };
-        link::check_local(&grammar)?;
-        Ok(grammar)
+        })
     }
 
     // ----- rule expansions -----
@@ -490,7 +475,7 @@ impl Parser<'_> {
         Ok(if alts.len() == 1 {
             alts[0]
         } else {
-            self.add_node(Node::Alt(alts.into()))
+            self.b.node(Node::Alt(alts.into()))
         })
     }
 
@@ -519,7 +504,7 @@ impl Parser<'_> {
                     self.i += 1;
                     let body = self.alternatives(depth + 1)?;
                     self.close(']', at)?;
-                    self.add_node(Node::Repeat {
+                    self.b.node(Node::Repeat {
                         body,
                         min: 0,
                         max: Some(1),
@@ -543,8 +528,8 @@ impl Parser<'_> {
                 }
                 Tok::Tag(t) => {
                     self.i += 1;
-                    let id = self.add_tag(t, at);
-                    self.add_node(Node::Tag(id))
+                    let id = self.b.tag(&t, self.pos(at));
+                    self.b.node(Node::Tag(id))
                 }
                 Tok::Angle(_) | Tok::Lang => {
                     return Err(self.err_at(at, "a repeat or language with no item before it"));
@@ -559,9 +544,9 @@ impl Parser<'_> {
             parts.push(node);
         }
         Ok(match parts.len() {
-            0 => self.add_node(Node::Null),
+            0 => self.b.node(Node::Null),
             1 => parts[0],
-            _ => self.add_node(Node::Seq(parts.into())),
+            _ => self.b.node(Node::Seq(parts.into())),
         })
     }
 
@@ -578,7 +563,7 @@ impl Parser<'_> {
                             cause: Cause::BadRepeat(r),
                         });
                     };
-                    node = self.add_node(Node::Repeat {
+                    node = self.b.node(Node::Repeat {
                         body: node,
                         min,
                         max,
@@ -598,10 +583,10 @@ impl Parser<'_> {
         })?;
         if toks.is_empty() {
             // Punctuation only: it says nothing, as in the XML form.
-            return Ok(self.add_node(Node::Null));
+            return Ok(self.b.node(Node::Null));
         }
         let keys = toks.into_iter().map(|t| t.key).collect();
-        Ok(self.add_node(Node::Words(keys)))
+        Ok(self.b.node(Node::Words(keys)))
     }
 
     fn rule_ref(&mut self, name: &str, at: Pos) -> Res<NodeId> {
@@ -620,7 +605,7 @@ impl Parser<'_> {
                 }
             },
         };
-        Ok(self.add_node(node))
+        Ok(self.b.node(node))
     }
 
     fn uri_ref(&mut self, uri: &str, at: Pos) -> Res<NodeId> {
@@ -644,32 +629,21 @@ impl Parser<'_> {
                     },
                 });
             }
-            let name = b.name();
-            let body = self.add_node(Node::Builtin(Box::new(b)));
-            let rule = self.add_rule(name.into(), false, false, body, self.pos(at));
-            return Ok(self.add_node(Node::Rule(rule)));
+            let at = self.pos(at);
+            return Ok(self.b.builtin(b, at));
         }
-        let mut target = location::resolve(&self.base, uri)
+        let target = builder::target(&self.base, self.url, uri)
             .map_err(|e| self.err_at(at, format!("$<{uri}>: {e}")))?;
-        let fragment = target.fragment().map(str::to_string);
-        target.set_fragment(None);
-        let mut own = self.url.clone();
-        own.set_fragment(None);
-        if target == own {
-            // A reference to this very grammar; its root when unnamed is
-            // not known yet, so only named rules are allowed.
-            return match fragment {
-                Some(name) => self.rule_ref(&name, at),
-                None => Err(self.err_at(at, "a grammar cannot reference itself by URI")),
-            };
+        match target {
+            Target::Own(Some(name)) => self.rule_ref(&name, at),
+            // Its root when unnamed is not known yet, so only named rules
+            // of this very grammar may be referenced by URI.
+            Target::Own(None) => Err(self.err_at(at, "a grammar cannot reference itself by URI")),
+            Target::Other { url, rule } => {
+                let at = self.pos(at);
+                Ok(self.b.external(url, rule, at))
+            }
         }
-        self.externals.push(ExternalRef {
-            url: target,
-            rule: fragment.map(Into::into),
-            at: self.pos(at),
-        });
-        let ext = u32::try_from(self.externals.len() - 1).unwrap_or(u32::MAX);
-        Ok(self.add_node(Node::External(ext)))
     }
 
     // ----- helpers -----
@@ -752,37 +726,6 @@ impl Parser<'_> {
             Some((_, at)) => Err(self.err_at(at, format!("expected {what} in `<…>`"))),
             None => Err(self.err_at(Pos::START, format!("expected {what}"))),
         }
-    }
-
-    fn add_tag(&mut self, text: String, at: Pos) -> u32 {
-        self.tags.push(Tag {
-            text: text.into(),
-            at: self.pos(at),
-        });
-        u32::try_from(self.tags.len() - 1).unwrap_or(u32::MAX)
-    }
-
-    fn add_node(&mut self, node: Node) -> NodeId {
-        self.nodes.push(node);
-        u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX)
-    }
-
-    fn add_rule(
-        &mut self,
-        name: Box<str>,
-        public: bool,
-        declared: bool,
-        body: NodeId,
-        at: Pos,
-    ) -> RuleId {
-        self.rules.push(Rule {
-            name,
-            public,
-            declared,
-            body,
-            at,
-        });
-        u32::try_from(self.rules.len() - 1).unwrap_or(u32::MAX)
     }
 }
 

@@ -34,6 +34,7 @@
 //! array), for the interpreter to convert into its script engine.
 
 mod abnf;
+mod builder;
 mod builtin;
 mod error;
 mod link;

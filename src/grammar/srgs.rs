@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use roxmltree::{Document, Node as XmlNode, ParsingOptions};
 use url::Url;
 
+use super::builder::{self, Builder, Header, Target};
 use super::builtin::Builtin;
 use super::error::{Cause, GrammarError, Pos};
-use super::link;
-use super::model::{ExternalRef, Grammar, Mode, Node, NodeId, Rule, RuleId, Tag, TagFormat};
+use super::model::{Grammar, Mode, Node, NodeId, RuleId, TagFormat};
 use super::tokens;
 use crate::fetch::location;
 
@@ -68,10 +68,7 @@ pub(crate) fn compile_element(
         base: url.clone(),
         mode: Mode::Voice,
         names: HashMap::new(),
-        rules: Vec::new(),
-        nodes: Vec::new(),
-        tags: Vec::new(),
-        externals: Vec::new(),
+        b: Builder::default(),
         root: 0,
     };
     if root.tag_name().name() != "grammar" {
@@ -129,7 +126,8 @@ pub(crate) fn compile_element(
                         ));
                     }
                 };
-                let rid = c.add_rule(id.into(), public, true, 0, c.pos(child));
+                let at = c.pos(child);
+                let rid = c.b.rule(id, public, at);
                 if c.names.insert(id, rid).is_some() {
                     return Err(c.error(child, Cause::DuplicateRule(id.into())));
                 }
@@ -162,26 +160,17 @@ pub(crate) fn compile_element(
     };
     for (rid, element) in rule_elements {
         let body = c.sequence(element, 1)?;
-        if let Some(r) = c.rules.get_mut(rid as usize) {
-            r.body = body;
-        }
+        c.b.set_body(rid, body);
     }
-    let tag_ids = header_tags;
-    let grammar = Grammar {
+    c.b.finish(Header {
         url: url.clone(),
         mode: c.mode,
         tag_format,
         lang: root.attribute((XML_NS, "lang")).map(Into::into),
         root: c.root,
         root_declared,
-        rules: c.rules,
-        nodes: c.nodes,
-        tags: c.tags,
-        header_tags: tag_ids,
-        externals: c.externals,
-    };
-    link::check_local(&grammar)?;
-    Ok(grammar)
+        header_tags,
+    })
 }
 
 struct Compiler<'a, 'input> {
@@ -192,10 +181,7 @@ struct Compiler<'a, 'input> {
     base: Url,
     mode: Mode,
     names: HashMap<&'a str, RuleId>,
-    rules: Vec<Rule>,
-    nodes: Vec<Node>,
-    tags: Vec<Tag>,
-    externals: Vec<ExternalRef>,
+    b: Builder,
     root: RuleId,
 }
 
@@ -237,30 +223,6 @@ impl<'a, 'input> Compiler<'a, 'input> {
         } else {
             Err(self.error(text, Cause::UnexpectedText(parent.into())))
         }
-    }
-
-    fn add_node(&mut self, node: Node) -> NodeId {
-        self.nodes.push(node);
-        // A grammar cannot hold 2^32 nodes: MAX_XML_NODES bounds it far below.
-        u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX)
-    }
-
-    fn add_rule(
-        &mut self,
-        name: Box<str>,
-        public: bool,
-        declared: bool,
-        body: NodeId,
-        at: Pos,
-    ) -> RuleId {
-        self.rules.push(Rule {
-            name,
-            public,
-            declared,
-            body,
-            at,
-        });
-        u32::try_from(self.rules.len() - 1).unwrap_or(u32::MAX)
     }
 
     fn rule_id(&self, rule: XmlNode<'a, 'input>) -> Result<&'a str, GrammarError> {
@@ -309,7 +271,7 @@ impl<'a, 'input> Compiler<'a, 'input> {
                 },
                 "tag" => {
                     let t = self.tag(child);
-                    self.add_node(Node::Tag(t))
+                    self.b.node(Node::Tag(t))
                 }
                 "example" => continue,
                 other => {
@@ -325,9 +287,9 @@ impl<'a, 'input> Compiler<'a, 'input> {
             parts.push(part);
         }
         Ok(match parts.len() {
-            0 => self.add_node(Node::Null),
+            0 => self.b.node(Node::Null),
             1 => parts[0],
-            _ => self.add_node(Node::Seq(parts.into())),
+            _ => self.b.node(Node::Seq(parts.into())),
         })
     }
 
@@ -339,15 +301,12 @@ impl<'a, 'input> Compiler<'a, 'input> {
             return Ok(None);
         }
         let keys = toks.into_iter().map(|t| t.key).collect();
-        Ok(Some(self.add_node(Node::Words(keys))))
+        Ok(Some(self.b.node(Node::Words(keys))))
     }
 
     fn tag(&mut self, element: XmlNode) -> u32 {
-        self.tags.push(Tag {
-            text: text_of(element).into(),
-            at: self.pos(element),
-        });
-        u32::try_from(self.tags.len() - 1).unwrap_or(u32::MAX)
+        let at = self.pos(element);
+        self.b.tag(&text_of(element), at)
     }
 
     fn item(&mut self, item: XmlNode, depth: usize) -> Result<NodeId, GrammarError> {
@@ -358,7 +317,7 @@ impl<'a, 'input> Compiler<'a, 'input> {
         let Some((min, max)) = parse_repeat(repeat) else {
             return Err(self.error(item, Cause::BadRepeat(repeat.into())));
         };
-        Ok(self.add_node(Node::Repeat { body, min, max }))
+        Ok(self.b.node(Node::Repeat { body, min, max }))
     }
 
     fn one_of(&mut self, one_of: XmlNode, depth: usize) -> Result<NodeId, GrammarError> {
@@ -382,7 +341,7 @@ impl<'a, 'input> Compiler<'a, 'input> {
         if items.is_empty() {
             return Err(self.error(one_of, Cause::EmptyOneOf));
         }
-        Ok(self.add_node(Node::Alt(items.into())))
+        Ok(self.b.node(Node::Alt(items.into())))
     }
 
     fn ruleref(&mut self, element: XmlNode) -> Result<NodeId, GrammarError> {
@@ -401,7 +360,7 @@ impl<'a, 'input> Compiler<'a, 'input> {
                         ));
                     }
                 };
-                Ok(self.add_node(node))
+                Ok(self.b.node(node))
             }
             (None, Some(uri)) => self.reference(element, uri.trim()),
             (Some(special), Some(_)) => Err(self.bad_attribute(
@@ -436,36 +395,24 @@ impl<'a, 'input> Compiler<'a, 'input> {
                     },
                 ));
             }
-            // A hidden rule, so that the builtin's value arrives as `rules.digits`.
-            let name = b.name();
-            let body = self.add_node(Node::Builtin(Box::new(b)));
-            let rule = self.add_rule(name.into(), false, false, body, self.pos(element));
-            return Ok(self.add_node(Node::Rule(rule)));
+            let at = self.pos(element);
+            return Ok(self.b.builtin(b, at));
         }
-        let mut target = location::resolve(&self.base, uri)
+        let target = builder::target(&self.base, self.url, uri)
             .map_err(|e| self.bad_attribute(element, "uri", uri, &e.to_string()))?;
-        let fragment = target.fragment().map(str::to_string);
-        target.set_fragment(None);
-        let mut own = self.url.clone();
-        own.set_fragment(None);
-        if target == own {
-            return match fragment {
-                Some(name) => self.local(element, &name),
-                None => Ok(self.add_node(Node::Rule(self.root))),
-            };
+        match target {
+            Target::Own(Some(name)) => self.local(element, &name),
+            Target::Own(None) => Ok(self.b.node(Node::Rule(self.root))),
+            Target::Other { url, rule } => {
+                let at = self.pos(element);
+                Ok(self.b.external(url, rule, at))
+            }
         }
-        self.externals.push(ExternalRef {
-            url: target,
-            rule: fragment.map(Into::into),
-            at: self.pos(element),
-        });
-        let ext = u32::try_from(self.externals.len() - 1).unwrap_or(u32::MAX);
-        Ok(self.add_node(Node::External(ext)))
     }
 
     fn local(&mut self, element: XmlNode, name: &str) -> Result<NodeId, GrammarError> {
         match self.names.get(name) {
-            Some(&r) => Ok(self.add_node(Node::Rule(r))),
+            Some(&r) => Ok(self.b.node(Node::Rule(r))),
             None => Err(self.error(element, Cause::UndefinedRule(name.into()))),
         }
     }

@@ -10,17 +10,35 @@
 //! engine keep the DOM of a cached document for its later calls: a warm
 //! call reading cached data builds nothing.
 //!
-//! What the DOM offers (the subset of DOM Level 2 Core the VoiceXML 2.1
-//! examples walk): on every node `nodeType`, `nodeName`, `nodeValue`,
-//! `childNodes` (an array with `item(i)` and `length`), `firstChild`,
-//! `lastChild`, `parentNode`, `nextSibling`, `previousSibling`,
-//! `hasChildNodes()`, `ownerDocument` and `textContent`; on the document
-//! `documentElement` and `getElementsByTagName(name)` (`*` for all); on
-//! elements `tagName`, `localName`, `namespaceURI`, `attributes` (with
-//! `item`, `length`, `getNamedItem`), `getAttribute(name)` (`""` when
-//! absent), `hasAttribute(name)`, `getElementsByTagName(name)`; on text,
-//! CDATA and comment nodes `data` and `length`. The links between nodes are
-//! not enumerable, so converting a node to JSON-like data (an `<exit
+//! What the DOM offers is the read-only subset of DOM Level 2 Core that
+//! VoiceXML 2.1 names for `<data>`:
+//! - every node: `nodeType`, `nodeName`, `nodeValue`, `parentNode`,
+//!   `childNodes` (an array with `item(i)` and `length`), `firstChild`,
+//!   `lastChild`, `previousSibling`, `nextSibling`, `attributes` (`null`
+//!   but on elements), `ownerDocument`, `namespaceURI`, `prefix`,
+//!   `localName` (`null` but on elements and attributes), `hasChildNodes()`,
+//!   `hasAttributes()`, and `textContent`;
+//! - the document: `documentElement`, `doctype` (`null`: the parser keeps no
+//!   DTD node), `getElementsByTagName(name)`, `getElementsByTagNameNS(ns,
+//!   local)` (`*` for any, in either) and `getElementById(id)` (an `id` or
+//!   `xml:id` attribute: no DTD declares ID types here);
+//! - elements: `tagName`, `getAttribute(name)` (`""` when absent),
+//!   `getAttributeNS(ns, local)`, `getAttributeNode(name)`,
+//!   `getAttributeNodeNS(ns, local)` (`null` when absent), `hasAttribute`,
+//!   `hasAttributeNS`, `getElementsByTagName`, `getElementsByTagNameNS`;
+//! - attributes (`Attr`): `name`, `value`, `specified`, `ownerElement`, and
+//!   the node names above; namespace declarations are attributes too, in the
+//!   `http://www.w3.org/2000/xmlns/` namespace, as DOM Level 2 has them
+//!   (but for one repeating a binding its parent already has in scope, which
+//!   the parser does not report);
+//! - `attributes` (a `NamedNodeMap`): `item(i)`, `length`,
+//!   `getNamedItem(name)`, `getNamedItemNS(ns, local)`;
+//! - text and comments (`CharacterData`): `data`, `length`,
+//!   `substringData(offset, count)`; processing instructions `target`, `data`.
+//!
+//! Names keep the prefix the document wrote (`nodeName` `q:last` has
+//! `prefix` `q`, `localName` `last`). The links between nodes are not
+//! enumerable, so converting a node to JSON-like data (an `<exit
 //! namelist>`) sees a tree, not a cycle.
 
 use boa_engine::object::builtins::JsArray;
@@ -48,13 +66,30 @@ struct Node {
     kind: Kind,
 }
 
+/// A name as the document wrote it, with the namespace it is bound to.
+#[derive(Debug, PartialEq, Eq)]
+struct QName {
+    /// `prefix:local`, or `local` alone.
+    qualified: String,
+    local: String,
+    namespace: Option<String>,
+}
+
+impl QName {
+    fn prefix(&self) -> Option<&str> {
+        self.qualified.split_once(':').map(|(p, _)| p)
+    }
+}
+
+/// The namespace of namespace declarations (`xmlns`, `xmlns:p`) in DOM
+/// Level 2.
+const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+
 #[derive(Debug)]
 enum Kind {
     Element {
-        name: String,
-        local: String,
-        namespace: Option<String>,
-        attributes: Vec<(String, String)>,
+        name: QName,
+        attributes: Vec<(QName, String)>,
     },
     Text(String),
     Comment(String),
@@ -88,22 +123,10 @@ impl XmlTree {
                 .at(pos.row, pos.col));
             }
             let kind = match n.node_type() {
-                roxmltree::NodeType::Element => {
-                    let tag = n.tag_name();
-                    let name = match tag.namespace().and_then(|ns| n.lookup_prefix(ns)) {
-                        Some(prefix) if !prefix.is_empty() => format!("{prefix}:{}", tag.name()),
-                        _ => tag.name().to_string(),
-                    };
-                    Kind::Element {
-                        name,
-                        local: tag.name().to_string(),
-                        namespace: tag.namespace().map(str::to_string),
-                        attributes: n
-                            .attributes()
-                            .map(|a| (a.name().to_string(), a.value().to_string()))
-                            .collect(),
-                    }
-                }
+                roxmltree::NodeType::Element => Kind::Element {
+                    name: element_name(&n),
+                    attributes: attributes(&n),
+                },
                 roxmltree::NodeType::Text => Kind::Text(n.text().unwrap_or_default().to_string()),
                 roxmltree::NodeType::Comment => {
                     Kind::Comment(n.text().unwrap_or_default().to_string())
@@ -136,64 +159,55 @@ impl XmlTree {
     }
 
     /// The flat form the JavaScript builder reads: one array per node,
-    /// `[parent index or -1, nodeType, nodeName, nodeValue, [attr, value, …],
-    /// localName, namespaceURI]`.
+    /// `[parent index or -1, nodeType, nodeName, nodeValue, attributes,
+    /// localName, namespaceURI, prefix]`, where `attributes` holds five
+    /// entries per attribute: name, value, namespaceURI, localName, prefix.
     fn flat(&self, ctx: &mut Context) -> JsValue {
         let s = |v: &str| JsValue::new(JsString::from(v));
+        let opt = |v: Option<&str>| v.map_or(JsValue::null(), s);
         let items: Vec<JsValue> = self
             .nodes
             .iter()
             .map(|n| {
                 let parent = n.parent.map_or(-1.0, |p| p as f64);
-                let (node_type, name, value, attrs, local, ns) = match &n.kind {
-                    Kind::Element {
-                        name,
-                        local,
-                        namespace,
-                        attributes,
-                    } => (
-                        1,
-                        s(name),
-                        JsValue::null(),
-                        attributes.iter().flat_map(|(k, v)| [s(k), s(v)]).collect(),
-                        s(local),
-                        namespace.as_deref().map_or(JsValue::null(), s),
-                    ),
-                    Kind::Text(t) => (
-                        3,
-                        s("#text"),
-                        s(t),
-                        Vec::new(),
-                        JsValue::null(),
-                        JsValue::null(),
-                    ),
-                    Kind::Comment(t) => (
-                        8,
-                        s("#comment"),
-                        s(t),
-                        Vec::new(),
-                        JsValue::null(),
-                        JsValue::null(),
-                    ),
-                    Kind::Instruction { target, data } => (
-                        7,
-                        s(target),
-                        s(data),
-                        Vec::new(),
-                        JsValue::null(),
-                        JsValue::null(),
-                    ),
+                let (node_type, value, name) = match &n.kind {
+                    Kind::Element { name, .. } => (1, JsValue::null(), Some(name)),
+                    Kind::Text(t) => (3, s(t), None),
+                    Kind::Comment(t) => (8, s(t), None),
+                    Kind::Instruction { data, .. } => (7, s(data), None),
+                };
+                let node_name = match &n.kind {
+                    Kind::Element { name, .. } => s(&name.qualified),
+                    Kind::Text(_) => s("#text"),
+                    Kind::Comment(_) => s("#comment"),
+                    Kind::Instruction { target, .. } => s(target),
+                };
+                let attrs: Vec<JsValue> = match &n.kind {
+                    Kind::Element { attributes, .. } => attributes
+                        .iter()
+                        .flat_map(|(k, v)| {
+                            [
+                                s(&k.qualified),
+                                s(v),
+                                opt(k.namespace.as_deref()),
+                                s(&k.local),
+                                opt(k.prefix()),
+                            ]
+                        })
+                        .collect(),
+                    _ => Vec::new(),
                 };
                 let attrs: JsValue = JsArray::from_iter(attrs, ctx).into();
                 JsArray::from_iter(
                     [
                         JsValue::new(parent),
                         JsValue::new(node_type),
-                        name,
+                        node_name,
                         value,
                         attrs,
-                        local,
-                        ns,
+                        opt(name.map(|q| q.local.as_str())),
+                        opt(name.and_then(|q| q.namespace.as_deref())),
+                        opt(name.and_then(QName::prefix)),
                     ],
                     ctx,
                 )
@@ -202,6 +216,66 @@ impl XmlTree {
             .collect();
         JsArray::from_iter(items, ctx).into()
     }
+}
+
+/// The element's name as written: the start tag's text after `<`, which
+/// `roxmltree` resolves but does not keep (a namespace may be bound to more
+/// than one prefix, so looking the prefix up could name another).
+fn element_name(n: &roxmltree::Node<'_, '_>) -> QName {
+    let tag = n.tag_name();
+    let text = n.document().input_text();
+    let qualified = text
+        .get(n.range().start + 1..)
+        .and_then(|rest| {
+            rest.split(|c: char| c.is_whitespace() || c == '/' || c == '>')
+                .next()
+        })
+        .filter(|q| q.ends_with(tag.name()))
+        .unwrap_or(tag.name());
+    QName {
+        qualified: qualified.to_string(),
+        local: tag.name().to_string(),
+        namespace: tag
+            .namespace()
+            .filter(|ns| !ns.is_empty())
+            .map(str::to_string),
+    }
+}
+
+/// The element's attributes in DOM Level 2's sense: the namespace
+/// declarations it makes (those its parent has not in scope), then its own
+/// attributes under the names the document wrote.
+fn attributes(n: &roxmltree::Node<'_, '_>) -> Vec<(QName, String)> {
+    let inherited: Vec<(Option<&str>, &str)> = n
+        .parent_element()
+        .map(|p| p.namespaces().map(|ns| (ns.name(), ns.uri())).collect())
+        .unwrap_or_default();
+    let declared = n
+        .namespaces()
+        .filter(|ns| ns.name() != Some("xml") && !inherited.contains(&(ns.name(), ns.uri())))
+        .map(|ns| {
+            let (qualified, local) = match ns.name() {
+                Some(p) => (format!("xmlns:{p}"), p.to_string()),
+                None => ("xmlns".to_string(), "xmlns".to_string()),
+            };
+            let name = QName {
+                qualified,
+                local,
+                namespace: Some(XMLNS.to_string()),
+            };
+            (name, ns.uri().to_string())
+        });
+    let text = n.document().input_text();
+    let own = n.attributes().map(|a| {
+        let qualified = text.get(a.range_qname()).unwrap_or(a.name());
+        let name = QName {
+            qualified: qualified.to_string(),
+            local: a.name().to_string(),
+            namespace: a.namespace().map(str::to_string),
+        };
+        (name, a.value().to_string())
+    });
+    declared.chain(own).collect()
 }
 
 /// Parses `<data>` bodies for the cache (UTF-8, or UTF-16 with a BOM).
@@ -280,12 +354,25 @@ const BUILDER: &str = r#"(function (flat) {
     }
     return Object.freeze(target);
   }
+  // DOM Level 2: a null or empty namespace is no namespace; '*' is any.
+  function nsMatches(want, have) {
+    if (want === '*') { return true; }
+    var w = want === null || want === undefined || want === '' ? null : String(want);
+    return w === (have === '' ? null : have);
+  }
+  function nameMatches(want, have) { return want === '*' || String(want) === have; }
   var listProto = methods(Object.create(Array.prototype), {
     item(i) { return i >= 0 && i < this.length ? this[i] : null; }
   });
   var attrProto = methods(Object.create(listProto), {
     getNamedItem(name) {
-      for (var k = 0; k < this.length; k++) { if (this[k].name === name) { return this[k]; } }
+      for (var k = 0; k < this.length; k++) { if (this[k].name === String(name)) { return this[k]; } }
+      return null;
+    },
+    getNamedItemNS(ns, local) {
+      for (var k = 0; k < this.length; k++) {
+        if (nsMatches(ns, this[k].namespaceURI) && this[k].localName === String(local)) { return this[k]; }
+      }
       return null;
     }
   });
@@ -293,27 +380,58 @@ const BUILDER: &str = r#"(function (flat) {
     Object.setPrototypeOf(items, proto);
     return Object.freeze(items);
   }
-  function descendants(node, name) {
+  function descendants(node, keep) {
     var out = [];
     var stack = node.childNodes.slice().reverse();
     while (stack.length > 0) {
       var n = stack.pop();
       if (n.nodeType === 1) {
-        if (name === '*' || n.nodeName === name) { out.push(n); }
+        if (keep(n)) { out.push(n); }
         for (var i = n.childNodes.length - 1; i >= 0; i--) { stack.push(n.childNodes[i]); }
       }
     }
     return nodeList(out, listProto);
   }
+  function attributeOf(node, found) {
+    return node.attributes ? found(node.attributes) : null;
+  }
   var proto = methods({}, {
     hasChildNodes() { return this.childNodes.length > 0; },
-    getElementsByTagName(name) { return descendants(this, String(name)); },
+    hasAttributes() { return this.attributes ? this.attributes.length > 0 : false; },
+    getElementsByTagName(name) {
+      return descendants(this, function (n) { return nameMatches(name, n.nodeName); });
+    },
+    getElementsByTagNameNS(ns, local) {
+      return descendants(this, function (n) {
+        return nsMatches(ns, n.namespaceURI) && nameMatches(local, n.localName);
+      });
+    },
+    getElementById(id) {
+      var found = descendants(this, function (n) {
+        return n.getAttribute('id') === String(id) || n.getAttribute('xml:id') === String(id);
+      });
+      return found.length > 0 ? found[0] : null;
+    },
+    getAttributeNode(name) {
+      return attributeOf(this, function (a) { return a.getNamedItem(name); });
+    },
+    getAttributeNodeNS(ns, local) {
+      return attributeOf(this, function (a) { return a.getNamedItemNS(ns, local); });
+    },
     getAttribute(name) {
-      var a = this.attributes ? this.attributes.getNamedItem(String(name)) : null;
+      var a = this.getAttributeNode(name);
       return a === null ? '' : a.value;
     },
-    hasAttribute(name) {
-      return this.attributes ? this.attributes.getNamedItem(String(name)) !== null : false;
+    getAttributeNS(ns, local) {
+      var a = this.getAttributeNodeNS(ns, local);
+      return a === null ? '' : a.value;
+    },
+    hasAttribute(name) { return this.getAttributeNode(name) !== null; },
+    hasAttributeNS(ns, local) { return this.getAttributeNodeNS(ns, local) !== null; },
+    substringData(offset, count) {
+      if (typeof this.data !== 'string') { return undefined; }
+      var from = Math.max(0, Number(offset) || 0);
+      return this.data.substring(from, from + Math.max(0, Number(count) || 0));
     },
     get textContent() {
       if (this.nodeType === 3 || this.nodeType === 4 || this.nodeType === 8) { return this.nodeValue; }
@@ -332,22 +450,33 @@ const BUILDER: &str = r#"(function (flat) {
 
   var doc = Object.create(proto);
   doc.nodeType = 9; doc.nodeName = '#document'; doc.nodeValue = null;
+  doc.namespaceURI = null; doc.prefix = null; doc.localName = null; doc.attributes = null;
+  doc.doctype = null;
   var all = [];
   var kids = [[]];
+  var noChildren = nodeList([], listProto);
   for (var i = 0; i < flat.length; i++) {
     var f = flat[i];
     var n = Object.create(proto);
     n.nodeType = f[1]; n.nodeName = f[2]; n.nodeValue = f[3];
+    n.localName = f[5]; n.namespaceURI = f[6]; n.prefix = f[7];
     if (f[1] === 1) {
-      n.tagName = f[2]; n.localName = f[5]; n.namespaceURI = f[6];
+      n.tagName = f[2];
       var attrs = [];
-      for (var j = 0; j + 1 < f[4].length; j += 2) {
-        attrs.push(Object.freeze({ nodeType: 2, nodeName: f[4][j], name: f[4][j],
-          nodeValue: f[4][j + 1], value: f[4][j + 1] }));
+      for (var j = 0; j + 4 < f[4].length; j += 5) {
+        var a = { nodeType: 2, nodeName: f[4][j], name: f[4][j], nodeValue: f[4][j + 1],
+          value: f[4][j + 1], specified: true, namespaceURI: f[4][j + 2], localName: f[4][j + 3],
+          prefix: f[4][j + 4], attributes: null };
+        hide(a, 'ownerElement', n);
+        hide(a, 'parentNode', null);
+        hide(a, 'childNodes', noChildren);
+        attrs.push(Object.freeze(a));
       }
       n.attributes = nodeList(attrs, attrProto);
     } else {
+      n.attributes = null;
       n.data = f[3]; n.length = f[3].length;
+      if (f[1] === 7) { n.target = f[2]; }
     }
     all.push(n);
     kids.push([]);
@@ -384,13 +513,53 @@ mod tests {
             .expect("parses");
         assert_eq!(t.len(), 5);
         assert!(
-            matches!(&t.nodes[0].kind, Kind::Element { name, attributes, .. }
-            if name == "a" && attributes == &[("x".to_string(), "1".to_string())])
+            matches!(&t.nodes[0].kind, Kind::Element { name, attributes }
+            if name.qualified == "a" && attributes.len() == 1
+                && attributes[0].0.qualified == "x" && attributes[0].1 == "1")
         );
         assert_eq!(t.nodes[1].parent, Some(0));
         assert!(matches!(&t.nodes[2].kind, Kind::Text(s) if s == "hi"));
         assert_eq!(t.nodes[2].parent, Some(1));
         assert!(matches!(&t.nodes[3].kind, Kind::Comment(s) if s == "c"));
+    }
+
+    #[test]
+    fn names_keep_their_prefix_and_declarations_are_attributes() {
+        let t = XmlTree::parse(
+            "<q:quote xmlns:q='urn:q' xmlns='urn:d' q:at='1' plain='2'>\
+             <q:last/><name xmlns:q='urn:q'/><x:y xmlns:x='urn:q'/></q:quote>",
+        )
+        .expect("parses");
+        let Kind::Element { name, attributes } = &t.nodes[0].kind else {
+            panic!("root is an element")
+        };
+        assert_eq!(name.qualified, "q:quote");
+        assert_eq!(name.local, "quote");
+        assert_eq!(name.prefix(), Some("q"));
+        assert_eq!(name.namespace.as_deref(), Some("urn:q"));
+        let names: Vec<(&str, Option<&str>, &str)> = attributes
+            .iter()
+            .map(|(k, v)| (k.qualified.as_str(), k.namespace.as_deref(), v.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("xmlns:q", Some(XMLNS), "urn:q"),
+                ("xmlns", Some(XMLNS), "urn:d"),
+                ("q:at", Some("urn:q"), "1"),
+                ("plain", None, "2"),
+            ]
+        );
+        let Kind::Element { name, attributes } = &t.nodes[2].kind else {
+            panic!("second child is an element")
+        };
+        assert_eq!((name.qualified.as_str(), name.prefix()), ("name", None));
+        assert_eq!(name.namespace.as_deref(), Some("urn:d"));
+        assert!(attributes.is_empty(), "a repeated declaration is inherited");
+        let Kind::Element { name, .. } = &t.nodes[3].kind else {
+            panic!("third child is an element")
+        };
+        assert_eq!((name.qualified.as_str(), name.prefix()), ("x:y", Some("x")));
     }
 
     #[test]

@@ -431,7 +431,7 @@ impl Interpreter {
             Token::NoMatch => {
                 // §5.1.5: a nomatch is a recognition, though of nothing vxb
                 // can spell: no words, no interpretation.
-                self.set_no_match_result("", Mode::Voice)?;
+                self.set_last_result(&super::recognize::no_match("", Mode::Voice))?;
                 Err(Event::new("nomatch", None).into())
             }
             Token::Help => Err(Event::new("help", Some("the caller asked for help".into())).into()),

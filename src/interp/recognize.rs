@@ -165,13 +165,14 @@ impl Interpreter {
                 Token::Say(words) => (words.clone(), Mode::Voice),
                 _ => (String::new(), Mode::Voice),
             };
-            self.set_no_match_result(&utterance, mode)?;
+            let recognition = no_match(&utterance, mode);
+            self.set_last_result(&recognition)?;
             if let Some(item) = items.get(i) {
-                self.no_match_shadow(item, &utterance, mode)?;
+                self.declare_shadow(item, &recognition)?;
             }
             return Err(Event::new("nomatch", None).into());
         };
-        self.set_last_result(&result)?;
+        self.set_last_result(&matched(&result))?;
         match set.meanings[k] {
             Meaning::Item(j) => match items[j] {
                 FormItem::Field(f) => {
@@ -288,21 +289,26 @@ impl Interpreter {
         self.engine
             .assign_value(&c.name, &value)
             .map_err(|e| self.script_event(c.span, element, e))?;
+        self.declare_shadow(item, &matched(result))
+    }
+
+    /// An input item's shadow variable `name$`: the recognition that filled
+    /// it, or (after a nomatch) the one that did not, its variable staying
+    /// unfilled.
+    fn declare_shadow(&mut self, item: &FormItem, r: &Recognition) -> Result<(), Jump> {
+        let c = item.common();
         let shadow = Value::Object(vec![
-            ("utterance".into(), Value::String(result.utterance.clone())),
+            ("utterance".into(), Value::String(r.utterance.clone())),
             (
                 "inputmode".into(),
-                Value::String(result.inputmode.as_str().into()),
+                Value::String(r.inputmode.as_str().into()),
             ),
-            ("confidence".into(), Value::Number(result.confidence)),
-            (
-                "interpretation".into(),
-                Value::from_json(&result.interpretation),
-            ),
+            ("confidence".into(), Value::Number(r.confidence)),
+            ("interpretation".into(), r.interpretation.clone()),
         ]);
         self.engine
             .declare_value(&format!("{}$", c.name), &shadow)
-            .map_err(|e| self.script_event(c.span, element, e).into())
+            .map_err(|e| self.script_event(c.span, item.element_name(), e).into())
     }
 
     /// The item's own grammars: `<grammar>`s, then `type`, then `<option>`s.
@@ -371,7 +377,7 @@ impl Interpreter {
             Ok(None) => return Event::new("nomatch", None).into(),
             Err(j) => return j,
         };
-        if let Err(j) = self.set_last_result(&result) {
+        if let Err(j) = self.set_last_result(&matched(&result)) {
             return j;
         }
         self.follow(set.meanings[k]).await
@@ -656,60 +662,10 @@ impl Interpreter {
         }
     }
 
-    /// `application.lastresult$` after a nomatch (§5.1.5: a nomatch is a
-    /// recognition): what was said and how, with a confidence of 0 and no
-    /// interpretation.
-    pub(crate) fn set_no_match_result(&mut self, utterance: &str, mode: Mode) -> Result<(), Jump> {
-        let recognition = Recognition {
-            utterance: utterance.into(),
-            interpretation: Value::Undefined,
-            confidence: 0.0,
-            inputmode: match mode {
-                Mode::Dtmf => InputMode::Dtmf,
-                Mode::Voice => InputMode::Voice,
-            },
-            markname: None,
-            marktime: None,
-        };
+    /// Sets `application.lastresult$` to the one recognition `r`.
+    pub(crate) fn set_last_result(&mut self, r: &Recognition) -> Result<(), Jump> {
         self.engine
-            .set_last_result(&[recognition])
-            .map_err(|e| Event::semantic(format!("cannot set application.lastresult$: {e}")).into())
-    }
-
-    /// An input item's shadow variable `name$` after a nomatch: like
-    /// `lastresult$`, the item's own variable staying unfilled.
-    fn no_match_shadow(
-        &mut self,
-        item: &FormItem,
-        utterance: &str,
-        mode: Mode,
-    ) -> Result<(), Jump> {
-        let c = item.common();
-        let shadow = Value::Object(vec![
-            ("utterance".into(), Value::String(utterance.into())),
-            ("inputmode".into(), Value::String(mode.as_str().into())),
-            ("confidence".into(), Value::Number(0.0)),
-            ("interpretation".into(), Value::Undefined),
-        ]);
-        self.engine
-            .declare_value(&format!("{}$", c.name), &shadow)
-            .map_err(|e| self.script_event(c.span, item.element_name(), e).into())
-    }
-
-    fn set_last_result(&mut self, r: &Interpretation) -> Result<(), Jump> {
-        let recognition = Recognition {
-            utterance: r.utterance.clone(),
-            interpretation: Value::from_json(&r.interpretation),
-            confidence: r.confidence,
-            inputmode: match r.inputmode {
-                Mode::Dtmf => InputMode::Dtmf,
-                Mode::Voice => InputMode::Voice,
-            },
-            markname: None,
-            marktime: None,
-        };
-        self.engine
-            .set_last_result(&[recognition])
+            .set_last_result(std::slice::from_ref(r))
             .map_err(|e| Event::semantic(format!("cannot set application.lastresult$: {e}")).into())
     }
 
@@ -836,6 +792,40 @@ impl Interpreter {
 
 /// The DTMF key each choice of `menu` answers to: its `dtmf`, else with
 /// `dtmf="true"` the next of 1–9 (§2.2.2: the first nine choices without one).
+impl From<Mode> for InputMode {
+    fn from(mode: Mode) -> InputMode {
+        match mode {
+            Mode::Dtmf => InputMode::Dtmf,
+            Mode::Voice => InputMode::Voice,
+        }
+    }
+}
+
+/// A grammar's match as `lastresult$` and the shadow variables hold it.
+fn matched(r: &Interpretation) -> Recognition {
+    Recognition {
+        utterance: r.utterance.clone(),
+        interpretation: Value::from_json(&r.interpretation),
+        confidence: r.confidence,
+        inputmode: r.inputmode.into(),
+        markname: None,
+        marktime: None,
+    }
+}
+
+/// A nomatch as a recognition (§5.1.5: a nomatch is one): what was said and
+/// how, with a confidence of 0 and no interpretation.
+pub(crate) fn no_match(utterance: &str, mode: Mode) -> Recognition {
+    Recognition {
+        utterance: utterance.into(),
+        interpretation: Value::Undefined,
+        confidence: 0.0,
+        inputmode: mode.into(),
+        markname: None,
+        marktime: None,
+    }
+}
+
 pub(crate) fn menu_keys(menu: &Menu) -> Vec<Option<String>> {
     let mut next = 1u32;
     menu.choices

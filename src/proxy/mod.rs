@@ -85,7 +85,11 @@
 //!   alone unless `public`, `s-maxage` or `must-revalidate` allows sharing it
 //!   (§3.5); `Age` with a list value uses its first member (§5.1);
 //!   invalidation by unsafe methods, also of same-origin `Location` and
-//!   `Content-Location` (§4.4); 304 header updates (§3.2).
+//!   `Content-Location` (§4.4); 304 header updates (§3.2); any final
+//!   status stored with explicit freshness, `must-understand` (§3,
+//!   §5.2.2.3).
+//! - **RFC 8246** `immutable`: not revalidated while fresh when the
+//!   configuration makes a request's `max-age` a limit (`maxage = "limits"`).
 //! - **RFC 9110**: dates in all three formats, lenient in case (§5.6.7);
 //!   interim (1xx) responses are never stored nor taken for the answer
 //!   (§15.2); conditional requests answered here (§13).
@@ -98,9 +102,12 @@
 //!   origin: `vxb;hit;ttl=40`, `vxb;fwd=stale;fwd-status=304;ttl=60;stored`,
 //!   `vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored`.
 //!
-//! Where it still differs from a generic shared cache, on purpose: it does
-//! not store 4xx/5xx answers (a developer wants to see them reach the
-//! origin) nor a response with neither freshness information nor validators
+//! Where it still differs from a generic shared cache, on purpose: it
+//! stores a 4xx/5xx answer only with explicit freshness (`max-age`,
+//! `s-maxage`, `Expires`; RFC 9111 §3 allows any status then), never with a
+//! heuristic lifetime (a developer wants to see errors reach the origin
+//! unless it says otherwise), nor a response with neither freshness
+//! information nor validators
 //! (RFC 9111 would store one it could never reuse). The proxy does not pass
 //! 1xx responses on to its client: hyper, its HTTP server, cannot send them.
 //!
