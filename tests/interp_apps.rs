@@ -179,6 +179,52 @@ async fn fetched_abnf_grammars_and_their_external_rules() {
     assert_eq!(logs(&r), ["city=CDG via to Paris"], "{r:?}");
 }
 
+/// An inline ABNF grammar's `$<uri#rule>` resolves against its document's
+/// `xml:base`, as an inline XML grammar's `<ruleref uri>` does; a `base`
+/// declaration in the grammar wins over it.
+#[tokio::test]
+async fn inline_abnf_references_resolve_against_the_documents_xml_base() {
+    let page = |grammar: &str| {
+        format!(
+            r#"<?xml version="1.0"?>
+<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml" xml:base="grammars/">
+<form>
+  <field name="city"><grammar type="application/srgs">{grammar}</grammar></field>
+  <block><log>city=<value expr="city"/></log></block>
+</form>
+</vxml>"#
+        )
+    };
+    let w = world(&[
+        (
+            "a.vxml",
+            &page("#ABNF 1.0; root $trip; public $trip = [to] $&lt;names.abnf#name&gt; {out = rules.name;};"),
+        ),
+        (
+            "b.vxml",
+            &page("#ABNF 1.0; base &lt;../other/&gt;; root $trip; public $trip = [to] $&lt;names.abnf#name&gt; {out = rules.name;};"),
+        ),
+        (
+            "grammars/names.abnf",
+            "#ABNF 1.0;\npublic $name = paris {out = \"CDG\";};\n",
+        ),
+        (
+            "other/names.abnf",
+            "#ABNF 1.0;\npublic $name = paris {out = \"ORY\";};\n",
+        ),
+    ])
+    .await;
+    let r = w.call("a.vxml", &["say:to Paris"]).await;
+    assert_eq!(logs(&r), ["city=CDG"], "{r:?}");
+    let names: Vec<_> = r.fetches.iter().map(|f| f.url.as_str()).collect();
+    assert!(
+        names.iter().any(|u| u.ends_with("/grammars/names.abnf")),
+        "{names:?}"
+    );
+    let r = w.call("b.vxml", &["say:to Paris"]).await;
+    assert_eq!(logs(&r), ["city=ORY"], "{r:?}");
+}
+
 #[tokio::test]
 async fn abnf_errors_are_badfetch_at_the_documents_line() {
     let w = world(&[
@@ -603,6 +649,60 @@ async fn a_hotword_of_the_transfer_ends_it_near_end() {
         logs(&r),
         ["t=near_end_disconnect d=0 u=cancel m=voice", "after"],
         "{r:?}"
+    );
+}
+
+/// The `inputmodes` property decides which of the transfer's grammars can
+/// end it: input in a mode it leaves out is not heard (the transfer then
+/// ends as one with no outcome token does, `noanswer`).
+#[tokio::test]
+async fn only_the_input_modes_in_force_can_end_a_transfer() {
+    let page = |modes: &str| {
+        vxml(&format!(
+            r#"<form>
+  {modes}
+  <transfer name="t" dest="tel:+15550100" type="bridge">
+    <grammar mode="voice" root="r"><rule id="r">cancel</rule></grammar>
+    <grammar mode="dtmf" root="k"><rule id="k">9</rule></grammar>
+    <filled><log>t=<value expr="t"/> m=<value expr="t$.inputmode"/></log></filled>
+  </transfer>
+</form>"#
+        ))
+    };
+    let w = world(&[
+        ("both.vxml", &page("")),
+        (
+            "dtmf.vxml",
+            &page(r#"<property name="inputmodes" value="dtmf"/>"#),
+        ),
+        (
+            "voice.vxml",
+            &page(r#"<property name="inputmodes" value="voice"/>"#),
+        ),
+        (
+            "bad.vxml",
+            &page(r#"<property name="inputmodes" value="dtmf touch"/>"#),
+        ),
+    ])
+    .await;
+    let heard = "t=near_end_disconnect m=";
+    for (page, token, expected) in [
+        ("both.vxml", "say:cancel", format!("{heard}voice")),
+        ("both.vxml", "9", format!("{heard}dtmf")),
+        ("dtmf.vxml", "9", format!("{heard}dtmf")),
+        ("dtmf.vxml", "say:cancel", "t=noanswer m=undefined".into()),
+        ("voice.vxml", "say:cancel", format!("{heard}voice")),
+        ("voice.vxml", "9", "t=noanswer m=undefined".into()),
+    ] {
+        let r = w.call(page, &[token]).await;
+        assert_eq!(logs(&r), [expected.as_str()], "{page} {token}: {r:?}");
+    }
+    let r = w.call("bad.vxml", &["9"]).await;
+    let (event, message) = error_of(&r);
+    assert_eq!(event, "error.semantic", "{r:?}");
+    assert!(
+        message.contains("inputmodes") && message.contains("dtmf touch"),
+        "{message}"
     );
 }
 

@@ -38,11 +38,14 @@ pub(crate) fn is_abnf(text: &str) -> bool {
         .starts_with("#ABNF")
 }
 
-/// Compiles ABNF `text` found at `url`; `origin` is where the text starts in
+/// Compiles ABNF `text` found at `url`, whose references resolve against
+/// `base` (`url`, or the `xml:base` of the document it is inline in) until a
+/// `base` declaration says otherwise; `origin` is where the text starts in
 /// its document (1:1 for a fetched grammar).
 pub(crate) fn compile(
     text: &str,
     url: &Url,
+    base: &Url,
     mode_hint: Option<Mode>,
     origin: Pos,
 ) -> Result<Grammar, GrammarError> {
@@ -56,7 +59,7 @@ pub(crate) fn compile(
         i: 0,
         url,
         origin,
-        base: url.clone(),
+        base: base.clone(),
         mode: mode_hint.unwrap_or(Mode::Voice),
         names: HashMap::new(),
         b: Builder::default(),

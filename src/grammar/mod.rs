@@ -84,9 +84,23 @@ impl Grammar {
         mode_hint: Option<Mode>,
         at: Pos,
     ) -> Result<Grammar, GrammarError> {
+        Grammar::parse_inline_based(text, url, url, mode_hint, at)
+    }
+
+    /// As [`Grammar::parse_inline`], for a grammar whose document sets a
+    /// base (`xml:base`) other than its URL: an ABNF grammar's `$<uri>`
+    /// references resolve against `base` (unless the grammar declares its
+    /// own `base`). An XML grammar's text carries its `xml:base` itself.
+    pub(crate) fn parse_inline_based(
+        text: &str,
+        url: &Url,
+        base: &Url,
+        mode_hint: Option<Mode>,
+        at: Pos,
+    ) -> Result<Grammar, GrammarError> {
         let body = text.trim_start_matches('\u{feff}').trim_start();
         if abnf::is_abnf(body) {
-            abnf::compile(text, url, mode_hint, at)
+            abnf::compile(text, url, base, mode_hint, at)
         } else if body.starts_with('<') {
             srgs::compile(text, url, mode_hint, at)
         } else {

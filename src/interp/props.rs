@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use crate::fetch::FetchRequest;
+use crate::grammar::Mode;
 use crate::resource::ResourceType;
 use crate::vxml::{FetchAttrs, Property, parse_time};
 
@@ -65,6 +66,23 @@ impl<'a> Properties<'a> {
         parse_time(&p.value)
             .map(Some)
             .ok_or_else(|| bad_value(source, p, "a time such as 5s or 500ms"))
+    }
+
+    /// `inputmodes` (VoiceXML 2.0 §6.3.6): the modes the caller is heard
+    /// in, `dtmf voice` unless a property says otherwise (an empty value
+    /// hears neither).
+    pub(crate) fn input_modes(&self) -> Result<Vec<Mode>, Event> {
+        let Some((source, p)) = self.get("inputmodes") else {
+            return Ok(vec![Mode::Dtmf, Mode::Voice]);
+        };
+        p.value
+            .split_whitespace()
+            .map(|m| match m {
+                "dtmf" => Ok(Mode::Dtmf),
+                "voice" => Ok(Mode::Voice),
+                _ => Err(bad_value(source, p, "dtmf, voice or both")),
+            })
+            .collect()
     }
 
     /// Sets the request's `maxage`, `maxstale` and timeout from `attrs`,

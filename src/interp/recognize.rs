@@ -510,10 +510,13 @@ impl Interpreter {
             }
             GrammarSource::InlineText { text, at } => {
                 let url = self.doc_url(origin)?;
+                let base = self
+                    .origin_at(origin)
+                    .map_or_else(|| url.clone(), |a| a.base);
                 let compiled = parsers.grammar.compiled(doc, g, || {
                     let at = Pos::new(at.line, at.column);
-                    Ok(vec![Prepared::new(Grammar::parse_inline(
-                        text, &url, hint, at,
+                    Ok(vec![Prepared::new(Grammar::parse_inline_based(
+                        text, &url, &base, hint, at,
                     )?)?])
                 });
                 self.add_compiled(set, compiled, &g.fetch, meaning).await
@@ -634,13 +637,22 @@ impl Interpreter {
     }
 
     /// Whether `token` matches a grammar of item `i` itself (a
-    /// `<transfer>`'s hotword): the words or keys and their mode.
+    /// `<transfer>`'s hotword): the words or keys and their mode. Input in
+    /// a mode the `inputmodes` property leaves out is not heard.
     pub(crate) fn hotword(
         &mut self,
         set: &Active<'_>,
         i: usize,
         token: &Token,
     ) -> Result<Option<(String, Mode)>, Jump> {
+        let mode = match token {
+            Token::Dtmf(_) => Mode::Dtmf,
+            Token::Say(_) => Mode::Voice,
+            _ => return Ok(None),
+        };
+        if !self.properties().input_modes()?.contains(&mode) {
+            return Ok(None);
+        }
         let Some((k, r)) = self.match_token(set, token)? else {
             return Ok(None);
         };
