@@ -5,10 +5,19 @@
 //! What a server answers is its own business: [`Server::start`] takes a
 //! function making one hyper service per accepted connection (given the
 //! client's address), so per-connection work is done once, not per request.
+//!
+//! What every server owes the other clients is here, in [`ServerLimits`]: a
+//! client that opens connections and never finishes a request (slowloris),
+//! or keeps one idle, is cut off after the header timeout; at most
+//! `max_connections` are served at once, the rest wait in the listen
+//! backlog (back-pressure, not refusal) — so descriptors never run out for
+//! the clients that behave. And a request without exactly one `Host` is
+//! answered 400, as RFC 9112 §3.2 says, before the service sees it.
 
 use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -16,10 +25,10 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper::service::Service;
-use hyper_util::rt::TokioIo;
+use hyper::service::{Service, service_fn};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
@@ -119,6 +128,33 @@ impl<S> ConnectionService for S where
 {
 }
 
+/// What a server allows each client, so that none can lock out the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How long a client has, from the moment the server is ready for its
+    /// next request (a new connection, or a kept-alive one after a
+    /// response), to finish sending that request's headers; then the
+    /// connection is closed. It is both the header-read timeout and the
+    /// idle keep-alive timeout: hyper starts it whenever it waits for a
+    /// request head.
+    pub header_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until
+    /// one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    /// 10 s, which no client on a working network needs for its headers;
+    /// 512 connections, half of the usual 1,024-descriptor limit so the
+    /// server keeps descriptors for its own files and upstream connections.
+    fn default() -> ServerLimits {
+        ServerLimits {
+            header_timeout: Duration::from_secs(10),
+            max_connections: 512,
+        }
+    }
+}
+
 /// A running server. Dropping it stops it at once (every connection
 /// aborted); [`Server::shutdown`] stops it gracefully.
 #[derive(Debug)]
@@ -131,18 +167,26 @@ pub struct Server {
 impl Server {
     /// Binds `listen` and serves in the background of the current tokio
     /// runtime, each connection with the service `make(client address)`.
-    pub async fn start<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
+    pub async fn start<M, S>(
+        listen: SocketAddr,
+        limits: ServerLimits,
+        make: M,
+    ) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
         S: ConnectionService,
     {
-        Server::serve(TcpListener::bind(listen).await?, make)
+        Server::serve(TcpListener::bind(listen).await?, limits, make)
     }
 
     /// Like [`Server::start`], on a port other servers of this process (one
     /// per thread, each on its own runtime) bind too: `SO_REUSEPORT`, so the
     /// kernel spreads the connections among them.
-    pub fn start_on_shared_port<M, S>(listen: SocketAddr, make: M) -> std::io::Result<Server>
+    pub fn start_on_shared_port<M, S>(
+        listen: SocketAddr,
+        limits: ServerLimits,
+        make: M,
+    ) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
         S: ConnectionService,
@@ -155,17 +199,17 @@ impl Server {
         socket.set_reuseaddr(true)?;
         socket.set_reuseport(true)?;
         socket.bind(listen)?;
-        Server::serve(socket.listen(1024)?, make)
+        Server::serve(socket.listen(1024)?, limits, make)
     }
 
-    fn serve<M, S>(listener: TcpListener, make: M) -> std::io::Result<Server>
+    fn serve<M, S>(listener: TcpListener, limits: ServerLimits, make: M) -> std::io::Result<Server>
     where
         M: Fn(SocketAddr) -> S + Send + 'static,
         S: ConnectionService,
     {
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, make, stopped));
+        let task = tokio::spawn(accept_loop(listener, limits, make, stopped));
         Ok(Server {
             addr,
             stop,
@@ -205,19 +249,33 @@ pub fn base_url(addr: SocketAddr) -> Url {
     Url::parse(&format!("http://{addr}/")).expect("http://<socket address>/ is always a valid URL")
 }
 
-async fn accept_loop<M, S>(listener: TcpListener, make: M, mut stopped: watch::Receiver<bool>)
-where
+async fn accept_loop<M, S>(
+    listener: TcpListener,
+    limits: ServerLimits,
+    make: M,
+    mut stopped: watch::Receiver<bool>,
+) where
     M: Fn(SocketAddr) -> S,
     S: ConnectionService,
 {
     // Aborting this task drops the set, which aborts every connection.
     let mut connections = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
+        // At the cap, stop accepting: new clients wait in the kernel's
+        // backlog instead of taking descriptors from the ones being served.
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let service = make(peer);
-                    connections.spawn(serve_connection(stream, service, stopped.clone()));
+                    connections.spawn(serve_connection(stream, service, limits, slot, stopped.clone()));
                 }
                 // Out of descriptors and the like: pause instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -230,14 +288,33 @@ where
     while connections.join_next().await.is_some() {}
 }
 
-async fn serve_connection<S>(stream: TcpStream, service: S, mut stopped: watch::Receiver<bool>)
-where
+async fn serve_connection<S>(
+    stream: TcpStream,
+    service: S,
+    limits: ServerLimits,
+    // Held until the connection is closed: its place under the cap.
+    _slot: OwnedSemaphorePermit,
+    mut stopped: watch::Receiver<bool>,
+) where
     S: ConnectionService,
 {
     // A response is written in one go; Nagle would only hold back the last
     // segment of a large one waiting for an ACK.
     let _ = stream.set_nodelay(true);
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let service = service_fn(move |req: Request<Incoming>| {
+        let refused = host_problem(&req);
+        let answer = refused.is_none().then(|| service.call(req));
+        async move {
+            match (answer, refused) {
+                (Some(answer), _) => answer.await,
+                (None, why) => Ok(bad_request(why.unwrap_or_default())),
+            }
+        }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -246,6 +323,33 @@ where
             let _ = conn.await;
         }
     }
+}
+
+/// Why a request's `Host` is unacceptable (RFC 9112 §3.2: an HTTP/1.1
+/// request has exactly one, and a server answers 400 to any other), or
+/// `None` when it is fine. An HTTP/1.0 request may lack it.
+fn host_problem<B>(req: &Request<B>) -> Option<&'static str> {
+    let hosts = req.headers().get_all(http::header::HOST).iter().count();
+    match hosts {
+        1 => None,
+        0 if req.version() < http::Version::HTTP_11 => None,
+        0 => Some("an HTTP/1.1 request needs a Host header\n"),
+        _ => Some("a request has one Host header, not several\n"),
+    }
+}
+
+fn bad_request(why: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(why.as_bytes())));
+    *response.status_mut() = http::StatusCode::BAD_REQUEST;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 #[cfg(test)]

@@ -1068,6 +1068,7 @@ fn request_directives_from_headers() {
             no_cache: true,
             no_store: true,
             only_if_cached: true,
+            stale_if_error: None,
             authorized: false,
         }
     );
@@ -1137,12 +1138,13 @@ fn request_directives_to_header() {
         no_cache: true,
         no_store: true,
         only_if_cached: true,
+        stale_if_error: Some(secs(3)),
         authorized: false,
     };
     let header = all.to_header().expect("some");
     assert_eq!(
         header,
-        "max-age=1, max-stale, min-fresh=2, no-cache, no-store, only-if-cached"
+        "max-age=1, max-stale, min-fresh=2, stale-if-error=3, no-cache, no-store, only-if-cached"
     );
     // What the browser sends, the proxy reads back.
     assert_eq!(
@@ -2295,4 +2297,47 @@ fn immutable_is_not_revalidated_while_fresh() {
         at(&plain, 10, &reload, &limits),
         revalidate_with(&[("if-none-match", "\"v1\"")])
     );
+}
+
+/// RFC 5861 §3: within `stale-while-revalidate` past expiry, a stale copy is
+/// served and revalidated behind it — not for a request with its own
+/// `max-age`/`min-fresh`, not under `must-revalidate` or `s-maxage`.
+#[test]
+fn stale_while_revalidate_window() {
+    let r = resp(&[
+        ("cache-control", "max-age=10, stale-while-revalidate=60"),
+        ETAG,
+    ]);
+    assert_eq!(at(&r, 5, &none(), &cfg()), Reuse::Fresh);
+    assert_eq!(at(&r, 10, &none(), &cfg()), Reuse::StaleWhileRevalidate);
+    assert_eq!(at(&r, 69, &none(), &cfg()), Reuse::StaleWhileRevalidate);
+    let revalidate = revalidate_with(&[("if-none-match", "\"v1\"")]);
+    assert_eq!(at(&r, 70, &none(), &cfg()), revalidate, "past the window");
+    let own_limit = RequestDirectives {
+        max_age: Some(secs(30)),
+        ..none()
+    };
+    assert_eq!(at(&r, 40, &own_limit, &cfg()), revalidate);
+    for cc in [
+        "max-age=10, stale-while-revalidate=60, must-revalidate",
+        "s-maxage=10, stale-while-revalidate=60",
+        "max-age=10, stale-while-revalidate=60, no-cache",
+    ] {
+        let r = resp(&[("cache-control", cc), ETAG]);
+        assert_eq!(at(&r, 20, &none(), &cfg()), revalidate, "{cc}");
+    }
+}
+
+/// RFC 5861 §4: a request's own `stale-if-error` widens what an origin
+/// failure may be answered with.
+#[test]
+fn request_stale_if_error_allows_a_stale_copy() {
+    let r = resp(&[("cache-control", "max-age=10")]);
+    let later = t0() + secs(40);
+    assert!(!stale_if_error_allows(&r, &none(), later, &cfg(), Document));
+    let asked = RequestDirectives::from_headers(&h(&[("cache-control", "stale-if-error=60")]));
+    assert_eq!(asked.stale_if_error, Some(secs(60)));
+    assert!(stale_if_error_allows(&r, &asked, later, &cfg(), Document));
+    let short = RequestDirectives::from_headers(&h(&[("cache-control", "stale-if-error=5")]));
+    assert!(!stale_if_error_allows(&r, &short, later, &cfg(), Document));
 }

@@ -34,7 +34,7 @@ use vxb::serve::Origin;
 #[path = "support/fixtures.rs"]
 mod fixtures;
 use fixtures::{access_line_shape, origin, site, write};
-use vxb::server::Server;
+use vxb::server::{Server, ServerLimits};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -153,7 +153,7 @@ impl Echo {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let log = Arc::clone(&seen);
         let listen = SocketAddr::from(([127, 0, 0, 1], 0));
-        let server = Server::start(listen, move |_peer| {
+        let server = Server::start(listen, ServerLimits::default(), move |_peer| {
             let log = Arc::clone(&log);
             service_fn(move |req: Request<hyper::body::Incoming>| {
                 let log = Arc::clone(&log);

@@ -574,3 +574,81 @@ async fn any_status_with_explicit_freshness_is_stored() {
     assert_eq!(kind(&get(&p, "/a.txt", &[]).await), "hit");
     assert_eq!(o.log().requests("/a.txt"), 1);
 }
+
+// ------------------------------------------------ stale-while-revalidate ----
+
+/// Waits (real time, generously) until `done` holds; the background task
+/// runs on its own, so there is nothing to await directly.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// RFC 5861 §3: within the window a stale copy is served at once and
+/// revalidated in the background, once however many requests saw it stale;
+/// the next request gets the refreshed copy.
+#[tokio::test]
+async fn stale_while_revalidate_serves_stale_and_refreshes_once_behind() {
+    let (_d, o, c, p) = world(&[("Cache-Control", "max-age=10, stale-while-revalidate=60")]).await;
+    get(&p, "/a.txt", &[]).await;
+    c.advance(secs(20));
+    let (a, b, d) = tokio::join!(
+        get(&p, "/a.txt", &[]),
+        get(&p, "/a.txt", &[]),
+        get(&p, "/a.txt", &[])
+    );
+    for r in [&a, &b, &d] {
+        assert_eq!(&r.body[..], b"hello");
+        // Served from the cache (stale, so a negative ttl) or, if the
+        // refresh already landed, fresh again: never a wait on the origin.
+        assert!(status(r).hit, "{:?}", r.headers);
+    }
+    assert_eq!(status(&a).ttl.map(|t| t <= 0 || t == 10), Some(true));
+    eventually("the background revalidation", || {
+        o.log().conditional("/a.txt") == 1
+    })
+    .await;
+    // The 304 lands in the store just after the origin logs it.
+    let mut fresh = None;
+    for _ in 0..100 {
+        let r = get(&p, "/a.txt", &[]).await;
+        if status(&r).ttl == Some(10) {
+            fresh = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fresh = fresh.expect("the refreshed copy is served");
+    assert_eq!(kind(&fresh), "hit");
+    assert_eq!(
+        o.log().requests("/a.txt"),
+        2,
+        "one origin request behind three hits"
+    );
+    assert_eq!(o.log().conditional("/a.txt"), 1);
+    // Past the window: revalidated before answering, as without it.
+    c.advance(secs(100));
+    let late = get(&p, "/a.txt", &[]).await;
+    assert_eq!(kind(&late), "fwd=stale;fwd-status=304;stored");
+}
+
+/// RFC 5861 §4: a client's `stale-if-error` is honoured when the origin is
+/// down.
+#[tokio::test]
+async fn a_request_stale_if_error_gets_the_stale_copy_when_the_origin_fails() {
+    let (_d, o, c, p) = world(&[("Cache-Control", "max-age=10")]).await;
+    get(&p, "/a.txt", &[]).await;
+    o.shutdown().await;
+    c.advance(secs(30));
+    let plain = get(&p, "/a.txt", &[]).await;
+    assert_eq!(plain.status, StatusCode::BAD_GATEWAY);
+    let asked = get(&p, "/a.txt", &[("cache-control", "stale-if-error=60")]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert_eq!(&asked.body[..], b"hello");
+    assert_eq!(kind(&asked), "fwd=stale");
+}

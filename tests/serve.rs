@@ -556,3 +556,139 @@ fn vxb_serve_refuses_bad_input_with_exit_2() {
     assert!(err.contains("bad.toml:3:"), "{err}");
     assert!(err.contains("colour"), "{err}");
 }
+
+/// Serves `dir` with `limits`, on time the test controls (tokio's paused
+/// clock: a timeout fires when nothing else can happen, without sleeping).
+async fn limited(dir: &Path, limits: vxb::server::ServerLimits) -> Origin {
+    Origin::start(ServeOptions {
+        limits,
+        ..ServeOptions::new(dir)
+    })
+    .await
+    .expect("origin starts")
+}
+
+async fn connect(origin: &Origin) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(origin.addr())
+        .await
+        .expect("connects")
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn read_to_close(conn: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let _ = conn.read_to_end(&mut got).await;
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let dir = site();
+    let limits = vxb::server::ServerLimits {
+        header_timeout: Duration::from_secs(3),
+        ..Default::default()
+    };
+    let origin = limited(dir.path(), limits).await;
+    let mut slow = connect(&origin).await;
+    let began = tokio::time::Instant::now();
+    slow.write_all(b"GET /app.vxml HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
+        .await
+        .expect("writes");
+    let said = tokio::time::timeout(Duration::from_secs(60), read_to_close(&mut slow))
+        .await
+        .expect("the slow client is cut off");
+    // Closed at the timeout, not before, and no request was answered.
+    assert!(
+        began.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(!said.contains("200 OK"), "{said}");
+    // Everyone else is still served.
+    let ok = get(&origin, "app.vxml", &[]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let dir = site();
+    let limits = vxb::server::ServerLimits {
+        header_timeout: Duration::from_secs(3),
+        ..Default::default()
+    };
+    let origin = limited(dir.path(), limits).await;
+    let mut conn = connect(&origin).await;
+    conn.write_all(b"GET /script.js HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("writes");
+    let began = tokio::time::Instant::now();
+    let said = tokio::time::timeout(Duration::from_secs(60), read_to_close(&mut conn))
+        .await
+        .expect("the idle connection is closed");
+    // The request was answered, and the connection it kept alive closed
+    // once it had been idle for the timeout.
+    assert!(said.starts_with("HTTP/1.1 200 OK"), "{said}");
+    assert!(said.ends_with("var x = 1;"), "{said}");
+    assert!(
+        began.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_the_connection_cap_clients_wait_until_a_place_frees() {
+    use tokio::io::AsyncWriteExt;
+    let dir = site();
+    let limits = vxb::server::ServerLimits {
+        header_timeout: Duration::from_secs(600),
+        max_connections: 2,
+    };
+    let origin = limited(dir.path(), limits).await;
+    let idle_a = connect(&origin).await;
+    let _idle_b = connect(&origin).await;
+    let mut third = connect(&origin).await;
+    third
+        .write_all(b"GET /script.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("writes");
+    // Two connections hold both places: the third is not served…
+    let waited = tokio::time::timeout(Duration::from_secs(60), read_to_close(&mut third)).await;
+    assert!(waited.is_err(), "served past the cap: {waited:?}");
+    // …until one of them goes away.
+    drop(idle_a);
+    let said = tokio::time::timeout(Duration::from_secs(60), read_to_close(&mut third))
+        .await
+        .expect("served once a place freed");
+    assert!(said.starts_with("HTTP/1.1 200 OK"), "{said}");
+}
+
+#[test]
+fn a_request_needs_exactly_one_host() {
+    let dir = site();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let origin = rt.block_on(start(dir.path(), ""));
+    let addr = origin.addr();
+    let ask = |raw: &str| {
+        let mut conn = TcpStream::connect(addr).expect("connects");
+        conn.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        conn.write_all(raw.as_bytes()).expect("writes");
+        let mut said = String::new();
+        let _ = conn.read_to_string(&mut said);
+        said
+    };
+    let none = ask("GET /script.js HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert!(none.starts_with("HTTP/1.1 400 Bad Request"), "{none}");
+    assert!(none.contains("needs a Host header"), "{none}");
+    let two = ask("GET /script.js HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n");
+    assert!(two.starts_with("HTTP/1.1 400 Bad Request"), "{two}");
+    // HTTP/1.0 had no Host; it is still served.
+    let old = ask("GET /script.js HTTP/1.0\r\n\r\n");
+    assert!(old.starts_with("HTTP/1.0 200 OK"), "{old}");
+    assert!(old.ends_with("var x = 1;"), "{old}");
+    let one = ask("GET /script.js HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    assert!(one.starts_with("HTTP/1.1 200 OK"), "{one}");
+}

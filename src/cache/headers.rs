@@ -188,6 +188,9 @@ pub struct ResponseCacheControl {
     /// RFC 5861: how long past expiry a stale copy may be served when the
     /// origin fails.
     pub stale_if_error: Option<DeltaSeconds>,
+    /// RFC 5861 §3: how long past expiry a stale copy may be served while
+    /// it is revalidated in the background.
+    pub stale_while_revalidate: Option<DeltaSeconds>,
     pub no_store: bool,
     /// `no-cache` in `Cache-Control`, or `Pragma: no-cache` when the response
     /// has no `Cache-Control` header at all (RFC 9111 §5.4).
@@ -232,6 +235,9 @@ impl ResponseCacheControl {
                 "max-age" => merge_delta(&mut cc.max_age, delta_arg(&d.arg)),
                 "s-maxage" => merge_delta(&mut cc.s_maxage, delta_arg(&d.arg)),
                 "stale-if-error" => merge_delta(&mut cc.stale_if_error, delta_arg(&d.arg)),
+                "stale-while-revalidate" => {
+                    merge_delta(&mut cc.stale_while_revalidate, delta_arg(&d.arg))
+                }
                 "no-store" => cc.no_store = true,
                 "no-cache" => cc.no_cache = true,
                 "private" => cc.private = true,
@@ -771,7 +777,8 @@ mod tests {
     #[test]
     fn every_response_directive_is_recognised() {
         let c = cc(
-            "max-age=1, s-maxage=2, stale-if-error=3, no-store, no-cache, private, \
+            "max-age=1, s-maxage=2, stale-if-error=3, stale-while-revalidate=4, no-store, \
+                    no-cache, private, \
                     public, must-revalidate, proxy-revalidate, immutable, must-understand, \
                     unknown=9, x",
         );
@@ -781,6 +788,7 @@ mod tests {
                 max_age: secs(1),
                 s_maxage: secs(2),
                 stale_if_error: secs(3),
+                stale_while_revalidate: secs(4),
                 no_store: true,
                 no_cache: true,
                 private: true,

@@ -92,6 +92,9 @@ pub struct RequestDirectives {
     /// The caller answers 504 itself when [`decide`] says the origin is needed;
     /// the policy does not second-guess it.
     pub only_if_cached: bool,
+    /// RFC 5861 §4 `stale-if-error=N` on the request: the client accepts a
+    /// copy this stale when the origin fails.
+    pub stale_if_error: Option<Duration>,
     /// Not a directive: the request carried credentials (`Authorization`,
     /// or a user name in its URL), which decides whether its response may
     /// be shared (RFC 9111 §3.5, [`storability`]). Never sent on.
@@ -146,6 +149,9 @@ impl RequestDirectives {
                         (None | Some(MaxStale::Any), new) => new,
                     });
                 }
+                ("stale-if-error", Some(v)) => {
+                    r.stale_if_error = Some(r.stale_if_error.map_or(v, |old| old.min(v)))
+                }
                 ("no-cache", _) => r.no_cache = true,
                 ("no-store", _) => r.no_store = true,
                 ("only-if-cached", _) => r.only_if_cached = true,
@@ -192,6 +198,9 @@ impl RequestDirectives {
         }
         if let Some(f) = self.min_fresh {
             parts.push(format!("min-fresh={}", f.as_secs()));
+        }
+        if let Some(s) = self.stale_if_error {
+            parts.push(format!("stale-if-error={}", s.as_secs()));
         }
         for (set, name) in [
             (self.no_cache, "no-cache"),
@@ -503,6 +512,9 @@ pub enum Reuse {
     Fresh,
     /// Serve it although stale: the request's `max-stale` allows it.
     Stale,
+    /// Serve it although stale, and revalidate it in the background: the
+    /// response's `stale-while-revalidate` allows it (RFC 5861 §3).
+    StaleWhileRevalidate,
     /// Ask the origin with these conditional headers (`If-None-Match`,
     /// `If-Modified-Since`); a 304 keeps the body.
     Revalidate(HeaderMap),
@@ -525,7 +537,10 @@ pub enum Reuse {
 ///    `age − lifetime` (inclusive) and the response has no `must-revalidate`,
 ///    `proxy-revalidate` or `s-maxage` (which implies it: this is a shared
 ///    cache, RFC 9111 §5.2.2.10).
-/// 5. Otherwise revalidate when the response has an `ETag` or a valid
+/// 5. Within the response's `stale-while-revalidate` window (a request
+///    without `max-age` or `min-fresh`, no `must-revalidate` or kin),
+///    [`Reuse::StaleWhileRevalidate`].
+/// 6. Otherwise revalidate when the response has an `ETag` or a valid
 ///    `Last-Modified`, else refetch.
 pub fn decide(
     resp: &StoredResponse,
@@ -591,6 +606,20 @@ pub fn decide_parsed(
         && req.max_stale.is_some_and(|ms| ms.covers(age - lifetime))
     {
         return Reuse::Stale;
+    }
+    // RFC 5861 §3, for a request that set no freshness limit of its own (a
+    // VoiceXML `maxage` is the author's explicit word).
+    let window = cc
+        .stale_while_revalidate
+        .and_then(DeltaSeconds::valid)
+        .unwrap_or(Duration::ZERO);
+    if age >= lifetime
+        && !cc.revalidate_when_stale()
+        && req.max_age.is_none()
+        && req.min_fresh.is_none()
+        && age - lifetime < window
+    {
+        return Reuse::StaleWhileRevalidate;
     }
     go_to_origin()
 }
@@ -739,8 +768,9 @@ pub fn merge_not_modified(
 /// - it is still fresh for this request (it was sent to the origin only
 ///   because of `must_revalidate = "always"` or `min-fresh`), or it has no
 ///   `must-revalidate` (RFC 9111 §5.2.2.2) and is stale by no more than the
-///   larger of the configured `stale_if_error` and the response's own
-///   `stale-if-error` directive (RFC 5861: the origin's explicit permission).
+///   largest of the configured `stale_if_error`, the response's own
+///   `stale-if-error` directive (RFC 5861: the origin's explicit permission)
+///   and the request's (RFC 5861 §4: the client's).
 pub fn stale_if_error_allows(
     resp: &StoredResponse,
     req: &RequestDirectives,
@@ -765,7 +795,8 @@ pub fn stale_if_error_allows(
         .stale_if_error
         .and_then(DeltaSeconds::valid)
         .unwrap_or(Duration::ZERO);
-    age - lifetime <= cfg.stale_if_error.max(granted)
+    let asked = req.stale_if_error.unwrap_or(Duration::ZERO);
+    age - lifetime <= cfg.stale_if_error.max(granted).max(asked)
 }
 
 /// Whether a request invalidates the stored copy of its URL: a POST always

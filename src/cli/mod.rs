@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod lint;
 pub mod proxy;
 pub mod run;
+pub mod server_args;
 pub mod simulate;
 pub mod tier;
 
@@ -69,7 +70,8 @@ pub enum Command {
     /// private, `Age` lists and lenient dates; targeted cache-control
     /// (RFC 9213: `CDN-Cache-Control`, or the fields named by
     /// `cache.targeted_cache_control`), which it does not pass on;
-    /// `stale-if-error` (RFC 5861); conditional requests (RFC 9110); and
+    /// `stale-while-revalidate` and `stale-if-error` (RFC 5861); `immutable`
+    /// (RFC 8246); conditional requests (RFC 9110); and
     /// `Cache-Status` (RFC 9211) on every response, e.g.
     /// `vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored`, then `vxb;hit;ttl=55`.
     #[command(display_order = 5)]
@@ -99,6 +101,8 @@ pub enum Command {
         /// A TOML rules file adding headers by path pattern.
         #[arg(long)]
         rules: Option<PathBuf>,
+        #[command(flatten)]
+        server: server_args::ServerArgs,
     },
     /// Print the shell completion script for `vxb` (e.g. `vxb completions
     /// bash > /etc/bash_completion.d/vxb`).
@@ -189,14 +193,24 @@ fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Tier(args) => tier::run(args),
-        Command::Serve { dir, listen, rules } => serve(dir, listen, rules),
+        Command::Serve {
+            dir,
+            listen,
+            rules,
+            server,
+        } => serve(dir, listen, rules, server.limits()),
         Command::Completions { shell } => docs::completions(shell),
         Command::Manpage { dir } => docs::manpage(dir.as_deref()),
     }
 }
 
 /// `vxb serve`: runs until interrupted.
-fn serve(dir: PathBuf, listen: SocketAddr, rules: Option<PathBuf>) -> u8 {
+fn serve(
+    dir: PathBuf,
+    listen: SocketAddr,
+    rules: Option<PathBuf>,
+    limits: crate::server::ServerLimits,
+) -> u8 {
     let rules = match load_rules(rules.as_deref()) {
         Ok(r) => r,
         Err(e) => {
@@ -216,6 +230,7 @@ fn serve(dir: PathBuf, listen: SocketAddr, rules: Option<PathBuf>) -> u8 {
             listen,
             rules,
             echo: true,
+            limits,
             ..ServeOptions::new(&dir)
         };
         let origin = match Origin::start(options).await {

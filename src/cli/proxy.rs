@@ -33,6 +33,8 @@ pub struct ProxyArgs {
     /// cache (default: one per CPU).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    #[command(flatten)]
+    pub server: super::server_args::ServerArgs,
 }
 
 /// Runs `vxb proxy` until interrupted; returns the exit code.
@@ -63,9 +65,14 @@ pub fn run(args: ProxyArgs) -> u8 {
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         usize::from,
     );
+    // Each thread serves its own share of the connection cap, so the
+    // process as a whole keeps to it.
+    let mut limits = args.server.limits();
+    limits.max_connections = limits.max_connections.div_ceil(threads).max(1);
     let options = ProxyOptions {
         listen: args.listen,
         echo: !args.quiet,
+        limits,
         ..ProxyOptions::new(upstream.clone())
     };
     let proxy = match ProxyThreads::start(options, fetcher, threads) {

@@ -18,7 +18,9 @@
 //! Each hop (the URL, then each redirect target) is looked up under
 //! `(type, URL without fragment)`; [`policy::decide`] with the request's
 //! directives says what to do with a stored copy:
-//! - fresh → **hit**; stale but within `maxstale` → **stale**;
+//! - fresh → **hit**; stale but within `maxstale` → **stale**; stale
+//!   within the response's `stale-while-revalidate` (a shared entry) →
+//!   **stale**, and one background task per URL revalidates it (RFC 5861);
 //! - needs revalidation → a conditional request (`If-None-Match` /
 //!   `If-Modified-Since`, plus `Cookie` and the request `Cache-Control`);
 //!   304 → **revalidated** (headers merged, age reset, `<meta>` still wins);
@@ -129,7 +131,7 @@ use super::parse::{BodyParser, ParsedBody};
 use super::record::FetchRecord;
 use super::record::{Failure, FetchResult};
 use super::request::FetchRequest;
-use super::singleflight::Flights;
+use super::singleflight::{Flights, Running};
 use super::status::CacheStatus;
 use super::tier::{TierDecision, TierStatus};
 use crate::cache::policy::{self, NotStored};
@@ -154,6 +156,8 @@ pub struct Fetcher {
     /// Calls placed so far through [`Fetcher::call`], so each is traced
     /// with the number the user counts it by (the first call is call 1).
     calls: AtomicU64,
+    /// The background revalidations running (stale-while-revalidate).
+    pub(super) background: Running<FlightKey>,
 }
 
 /// Why a response was not stored (the decision was bypass).
@@ -299,6 +303,7 @@ impl Fetcher {
             file_root,
             flights: Flights::default(),
             calls: AtomicU64::new(0),
+            background: Running::default(),
             clock,
             config,
         }))

@@ -84,6 +84,8 @@ impl<'a> Outgoing<'a> {
 /// Everything one fetch needs, worked out once.
 pub(super) struct Ctx<'a> {
     f: &'a Fetcher,
+    /// The same fetcher, owned: what a background revalidation runs on.
+    owner: &'a Arc<Fetcher>,
     call: CallId,
     /// Set when something is stored for `call` alone (its end sweeps it).
     kept_private: &'a AtomicBool,
@@ -149,6 +151,7 @@ impl<'a> Ctx<'a> {
         let timeout = req.timeout.unwrap_or(f.config.fetch.timeout);
         Ctx {
             f,
+            owner: &call.fetcher,
             call: call.call,
             kept_private: &call.kept_private,
             jar: call.jar.as_deref(),
@@ -247,6 +250,10 @@ impl<'a> Ctx<'a> {
                 (Some(e), Some(Reuse::Stale)) => {
                     return self.served(e, Outcome::Stale { failed: None });
                 }
+                (Some(e), Some(Reuse::StaleWhileRevalidate)) if self.shared(&e) => {
+                    self.revalidate_in_background(url);
+                    return self.served(e, Outcome::Stale { failed: None });
+                }
                 (_, _) if self.directives.only_if_cached => {
                     return Ok(self.gateway_timeout(url.as_str().into()));
                 }
@@ -297,6 +304,52 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a stored entry is one every call may be served — the only
+    /// kind a background revalidation, which runs as no call in particular,
+    /// can refresh: not `private`, no `Set-Cookie` without `public`, not
+    /// fetched with credentials.
+    fn shared(&self, e: &Entry) -> bool {
+        let h = e.caching(&self.f.config.cache.targeted);
+        let cc = &h.cache_control;
+        !self.directives.authorized && !cc.private && (!h.set_cookie || cc.public)
+    }
+
+    /// RFC 5861 §3: refreshes `url` behind the stale copy just served, as a
+    /// task of its own that no call waits on, at most one per URL and type
+    /// at a time (a second stale hit while it runs starts none). It
+    /// revalidates as a request with `no-cache` would — conditionally when
+    /// the copy has validators — and stores what comes back as any fetch
+    /// does; a failure leaves the stale copy in place.
+    fn revalidate_in_background(&self, url: &Url) {
+        let key: FlightKey = (self.rtype, url.as_str().into());
+        if !self.f.background.start(key.clone()) {
+            return;
+        }
+        let fetcher = Arc::clone(self.owner);
+        let mut headers = self.headers.clone();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let req = FetchRequest {
+            headers,
+            follow_redirects: false,
+            ..FetchRequest::get(url.clone(), self.rtype, Referrer::User)
+        };
+        /// Frees the key however the task ends (a panic, a runtime shut down).
+        struct Finish(Arc<Fetcher>, FlightKey);
+        impl Drop for Finish {
+            fn drop(&mut self) {
+                self.0.background.finish(&self.1);
+            }
+        }
+        tokio::spawn(async move {
+            let done = Finish(fetcher, key);
+            let call = done.0.proxy_call();
+            if let Err(e) = call.fetch_response(&req, None).await {
+                tracing::debug!(target: "vxb::fetch", url = %req.url, "background revalidation: {e}");
+            }
+            call.end();
+        });
     }
 
     /// Asks the origin: a conditional request when `reuse` says revalidate,

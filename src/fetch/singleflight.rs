@@ -14,8 +14,11 @@
 //!
 //! The lock guards only the map (no await under it); waiting is on a
 //! `tokio::sync::watch` channel per flight.
+//!
+//! [`Running`] is the same rule for work nobody waits on: one background
+//! revalidation per key at a time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -136,6 +139,39 @@ impl<T: Clone> Follower<T> {
     }
 }
 
+/// Keys with a background task running (a stale-while-revalidate refresh):
+/// at most one per key. Unlike a flight, nobody waits for it.
+#[derive(Debug)]
+pub struct Running<K> {
+    keys: Mutex<HashSet<K>>,
+}
+
+impl<K> Default for Running<K> {
+    fn default() -> Self {
+        Running {
+            keys: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq> Running<K> {
+    /// Marks `key` running; `false` when it already was.
+    pub fn start(&self, key: K) -> bool {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key)
+    }
+
+    /// Marks `key` done.
+    pub fn finish(&self, key: &K) {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +240,15 @@ mod tests {
         };
         drop(old);
         assert_eq!(flights.in_flight(), 1, "the new flight is still there");
+    }
+
+    #[test]
+    fn running_admits_one_task_per_key_until_it_finishes() {
+        let r: Running<&str> = Running::default();
+        assert!(r.start("a"));
+        assert!(!r.start("a"), "already running");
+        assert!(r.start("b"));
+        r.finish(&"a");
+        assert!(r.start("a"), "free again");
     }
 }

@@ -96,7 +96,10 @@
 //! - **RFC 9213** targeted cache-control: `CDN-Cache-Control` (or the fields
 //!   listed in `cache.targeted_cache_control`, first present wins) replaces
 //!   `Cache-Control` and `Expires` for this cache, and is not passed on.
-//! - **RFC 5861** `stale-if-error`, from the response or the configuration.
+//! - **RFC 5861**: `stale-while-revalidate` (a stale copy served at once
+//!   within the window and refreshed in the background, one refresh per URL
+//!   at a time, so no client waits on the origin); `stale-if-error` from the
+//!   response, the request or the configuration.
 //! - **RFC 9211** `Cache-Status` on every response
 //!   ([`crate::fetch::status`]), after the members of caches nearer the
 //!   origin: `vxb;hit;ttl=40`, `vxb;fwd=stale;fwd-status=304;ttl=60;stored`,
@@ -159,7 +162,7 @@ pub use route::{BadOrigin, Upstream};
 pub use threads::ProxyThreads;
 
 use crate::fetch::Fetcher;
-use crate::server::Server;
+use crate::server::{Server, ServerLimits};
 use forward::Forwarder;
 
 /// Where the proxy listens and what it stands in front of.
@@ -174,6 +177,8 @@ pub struct ProxyOptions {
     /// Bind with `SO_REUSEPORT`, so that one proxy per thread can listen on
     /// the same port ([`ProxyThreads`]).
     pub shared_port: bool,
+    /// The header timeout and connection cap every client is held to.
+    pub limits: ServerLimits,
 }
 
 impl ProxyOptions {
@@ -184,6 +189,7 @@ impl ProxyOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             echo: false,
             shared_port: false,
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -229,9 +235,9 @@ impl Proxy {
             })
         };
         let server = if options.shared_port {
-            Server::start_on_shared_port(options.listen, make)
+            Server::start_on_shared_port(options.listen, options.limits, make)
         } else {
-            Server::start(options.listen, make).await
+            Server::start(options.listen, options.limits, make).await
         }
         .map_err(|e| ProxyError::Bind {
             addr: options.listen,

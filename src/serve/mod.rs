@@ -38,7 +38,7 @@ pub use rules::{Effect, Rules};
 
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::ConfigError;
-use crate::server::{AccessLine, Server};
+use crate::server::{AccessLine, Server, ServerLimits};
 
 /// Request bodies up to this size are kept in the log.
 const MAX_LOGGED_BODY: usize = 1 << 20;
@@ -56,6 +56,8 @@ pub struct ServeOptions {
     /// Where `Date` comes from and what the rules' delays wait on (a
     /// simulation on virtual time shares its clock with the cache).
     pub clock: Arc<dyn Clock>,
+    /// The header timeout and connection cap every client is held to.
+    pub limits: ServerLimits,
 }
 
 impl ServeOptions {
@@ -67,6 +69,7 @@ impl ServeOptions {
             rules: Rules::default(),
             echo: false,
             clock: Arc::new(SystemClock),
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -119,7 +122,7 @@ impl Origin {
             echo: options.echo,
             clock: options.clock,
         });
-        let server = Server::start(options.listen, move |_peer| {
+        let server = Server::start(options.listen, options.limits, move |_peer| {
             let state = state.clone();
             service_fn(move |req| {
                 let state = state.clone();
