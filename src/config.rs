@@ -18,6 +18,10 @@ use crate::resource::{PerType, ResourceType};
 /// The whole configuration, with defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
+    /// `strict`: refuse the schema slips production browsers tolerate (a
+    /// `<log>` directly in a `<form>`, a grammar with no root…) with
+    /// `error.badfetch` instead of loading them with a warning.
+    pub strict: bool,
     pub fetch: FetchConfig,
     pub cache: CacheConfig,
     /// `[preload]`: name → URL, fetched before the first call.
@@ -60,6 +64,9 @@ pub struct FetchConfig {
     /// `fetchtimeout` default.
     pub timeout: Duration,
     pub max_redirects: u32,
+    /// `max_body_bytes`: a longer response body (or `file:` file) is a
+    /// failed fetch, never buffered past this many bytes.
+    pub max_body_bytes: u64,
     /// `file:` URLs outside this directory are refused. `None` means "the
     /// directory of the start document (or scenario file)", decided by the caller.
     pub file_root: Option<PathBuf>,
@@ -250,9 +257,11 @@ pub fn default_max_bytes(t: ResourceType) -> u64 {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            strict: false,
             fetch: FetchConfig {
                 timeout: Duration::from_secs(7),
                 max_redirects: 5,
+                max_body_bytes: 32 * 1024 * 1024,
                 file_root: None,
                 proxy: ProxySetting::Env,
                 no_proxy: Vec::new(),
@@ -405,6 +414,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    strict: Option<bool>,
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
@@ -431,6 +441,7 @@ struct RawLimits {
 struct RawFetch {
     timeout: Option<HumanDuration>,
     max_redirects: Option<u32>,
+    max_body_bytes: Option<u64>,
     file_root: Option<PathBuf>,
     proxy: Option<ProxySetting>,
     no_proxy: Option<Vec<String>>,
@@ -504,9 +515,11 @@ impl RawConfig {
             }
         });
         Config {
+            strict: self.strict.unwrap_or(d.strict),
             fetch: FetchConfig {
                 timeout: self.fetch.timeout.map_or(d.fetch.timeout, |h| h.0),
                 max_redirects: self.fetch.max_redirects.unwrap_or(d.fetch.max_redirects),
+                max_body_bytes: self.fetch.max_body_bytes.unwrap_or(d.fetch.max_body_bytes),
                 file_root: self.fetch.file_root,
                 proxy: self.fetch.proxy.unwrap_or(d.fetch.proxy),
                 no_proxy: self.fetch.no_proxy.unwrap_or_default(),
@@ -668,6 +681,7 @@ mod tests {
 [fetch]
 timeout = "3s"
 max_redirects = 2
+max_body_bytes = 1000
 file_root = "/srv/app"
 proxy = ["http://10.0.0.1:3128", "http://10.0.0.2:3128"]
 no_proxy = ["localhost", ".internal"]
@@ -701,6 +715,7 @@ remove = ["JSESSIONID"]
         .expect("full config parses");
         assert_eq!(c.fetch.timeout, Duration::from_secs(3));
         assert_eq!(c.fetch.max_redirects, 2);
+        assert_eq!(c.fetch.max_body_bytes, 1000);
         assert_eq!(c.fetch.file_root.as_deref(), Some(Path::new("/srv/app")));
         let ProxySetting::Urls(list) = &c.fetch.proxy else {
             panic!("a list of proxies, got {:?}", c.fetch.proxy);

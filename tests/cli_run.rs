@@ -1239,3 +1239,53 @@ fn an_unreadable_scenario_among_others_exits_2_and_the_others_still_report() {
     assert!(xml.contains("<error type=\"scenario\""), "{xml}");
     assert!(xml.contains("first call reads the files"), "{xml}");
 }
+
+/// `--strict` on `run` and `simulate`: a page with a schema slip runs with
+/// a warning on stderr, and is refused with `error.badfetch` under the flag.
+#[test]
+fn strict_refuses_the_slips_run_and_simulate_otherwise_tolerate() {
+    let site = fixtures::site(&[
+        (
+            "index.vxml",
+            "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n<form>\n  <log>stray</log>\n</form>\n</vxml>\n",
+        ),
+        (
+            "scenario.toml",
+            "[[step]]\nname = \"the page runs\"\ncall = \"index.vxml\"\nexpect_end = \"exit\"\n",
+        ),
+    ]);
+    let index = site.path().join("index.vxml");
+    let out = vxb(&["run", arg(&index), "--input", "hangup"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(stdout(&out).contains("ended: exit"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("index.vxml:4:3: <log> directly inside <form>"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vxb(&["run", "--strict", arg(&index), "--input", "hangup"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("error.badfetch") && text.contains("index.vxml:4:3:"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    let scenario = site.path().join("scenario.toml");
+    let out = vxb(&["simulate", arg(&scenario)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = vxb(&["simulate", "--strict", arg(&scenario)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("error.badfetch"), "{}", stdout(&out));
+}

@@ -225,6 +225,64 @@ async fn a_reset_mid_body_fails() {
     }
 }
 
+fn client_limited_to(max_body_bytes: u64) -> HttpClient {
+    let mut fetch = vxb::config::Config::direct().fetch;
+    fetch.max_body_bytes = max_body_bytes;
+    HttpClient::new(Arc::new(SystemClock), &fetch).expect("client builds")
+}
+
+#[tokio::test]
+async fn a_body_past_max_body_bytes_is_refused_on_its_content_length() {
+    // The origin announces a megabyte and sends a few bytes, then waits: the
+    // client refuses on the header alone, without waiting for the body.
+    let url = raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nhello",
+        Then::Reset,
+    )
+    .await;
+    let e = get(&client_limited_to(100), url.clone())
+        .await
+        .expect_err("too large");
+    assert_eq!(
+        e,
+        FetchError::TooLarge {
+            url: url.to_string(),
+            limit: 100
+        }
+    );
+    assert_eq!(e.event(), "error.badfetch");
+    assert!(
+        e.to_string().contains("fetch.max_body_bytes (100 bytes)"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_without_a_length_is_cut_where_it_passes_max_body_bytes() {
+    let url = raw_server(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+          40\r\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\
+          40\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n0\r\n\r\n",
+        Then::Close,
+    )
+    .await;
+    let e = get(&client_limited_to(100), url.clone())
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(e, FetchError::TooLarge { limit: 100, .. }),
+        "{e:?}"
+    );
+    // The same body fits a limit of its own size exactly.
+    let url = raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        Then::Close,
+    )
+    .await;
+    let r = get(&client_limited_to(5), url).await.expect("fits");
+    assert_eq!(&r.body[..], b"hello");
+}
+
 #[tokio::test]
 async fn a_chunked_body_cut_mid_chunk_fails() {
     let url = raw_server(
@@ -426,7 +484,7 @@ async fn file_reads_carry_a_stamp_that_changes_with_the_file() {
     let path = root.path().join("app.vxml");
     let p = root.confine(&file_url(&path)).expect("inside");
     assert_eq!(p.path(), path);
-    let first = file::read(&p).await.expect("read");
+    let first = file::read(&p, u64::MAX).await.expect("read");
     assert_eq!(&first.body[..], b"<vxml/>");
     assert_eq!(first.stamp.len, 7);
     assert_eq!(
@@ -447,7 +505,10 @@ async fn file_reads_carry_a_stamp_that_changes_with_the_file() {
     assert_ne!(second, first.stamp);
     assert_eq!(second.modified, t);
     assert_eq!(second.len, 7);
-    assert_eq!(&file::read(&p).await.expect("read").body[..], b"<VXML/>");
+    assert_eq!(
+        &file::read(&p, u64::MAX).await.expect("read").body[..],
+        b"<VXML/>"
+    );
 
     // Same time, new size.
     std::fs::write(&path, "<vxml></vxml>").expect("rewrite");
@@ -474,8 +535,22 @@ async fn file_reads_carry_a_stamp_that_changes_with_the_file() {
         "{e:?}"
     );
     assert_eq!(e.event(), "error.badfetch");
-    let e = file::read(&p).await.expect_err("missing");
+    let e = file::read(&p, u64::MAX).await.expect_err("missing");
     assert!(e.to_string().contains("app.vxml"), "{e}");
+}
+
+#[tokio::test]
+async fn a_file_past_max_body_bytes_is_refused() {
+    let dir = site();
+    let root = FileRoot::new(dir.path()).expect("root");
+    let p = root
+        .confine(&file_url(&root.path().join("b.vxml")))
+        .expect("inside");
+    let e = file::read(&p, 13).await.expect_err("14 bytes");
+    assert!(matches!(e, FetchError::TooLarge { limit: 13, .. }), "{e:?}");
+    assert_eq!(e.event(), "error.badfetch");
+    let fits = file::read(&p, 14).await.expect("14 bytes");
+    assert_eq!(&fits.body[..], b"<vxml>b</vxml>");
 }
 
 #[tokio::test]

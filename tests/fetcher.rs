@@ -490,6 +490,35 @@ async fn no_store_is_a_bypass_every_time() {
 }
 
 #[tokio::test]
+async fn a_body_past_max_body_bytes_fails_and_nothing_is_stored() {
+    let mut config = Config::direct();
+    config.fetch.max_body_bytes = 8;
+    let big = "0123456789abcdef";
+    let (_dir, o, _clock, f) =
+        world(&[("big.wav", big), ("small.wav", "tiny")], FRESH_60, config).await;
+    let call = f.call();
+    let e = call
+        .fetch(
+            &FetchRequest::get(url(&o, "/big.wav"), Audio, Referrer::User),
+            None,
+        )
+        .await
+        .expect_err("over the limit");
+    assert!(matches!(e, FetchError::TooLarge { limit: 8, .. }), "{e:?}");
+    assert_eq!(e.event(), "error.badfetch");
+    // Nothing of it was kept, and the call's record says why.
+    assert!(f.store().entries().is_empty());
+    let records = call.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].event(), Some("error.badfetch"));
+    assert_eq!(records[0].decision(), None);
+    // A body within the limit is fetched and stored as ever.
+    let r = get(&call, &url(&o, "/small.wav"), Audio).await;
+    assert_eq!(&r.body()[..], b"tiny");
+    assert_eq!(f.store().entries().len(), 1);
+}
+
+#[tokio::test]
 async fn a_response_without_freshness_information_is_a_bypass() {
     let rules = "[[rule]]\npath = \"/a.txt\"\netag = false\nlast_modified = false\n";
     let (_dir, o, _clock, f) = world(&[("a.txt", "x")], rules, Config::direct()).await;

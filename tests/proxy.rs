@@ -140,9 +140,11 @@ struct Seen {
 }
 
 /// An origin that records every request and answers it with
-/// `METHOD PATH #N: BODY`: GET with `Cache-Control: max-age=3600` and an
-/// unknown header, everything else `no-store`; every answer also carries
-/// hop-by-hop headers the proxy must not pass on.
+/// `METHOD PATH #N: BODY` (and ` for HOST` when the request has an
+/// `X-Forwarded-Host`, as origins behind proxies often reflect it): GET with
+/// `Cache-Control: max-age=3600` and an unknown header, everything else
+/// `no-store`; every answer also carries hop-by-hop headers the proxy must
+/// not pass on.
 struct Echo {
     server: Server,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -175,8 +177,14 @@ impl Echo {
                         log.push(seen.clone());
                         log.len()
                     };
+                    let reflected = seen
+                        .headers
+                        .get("x-forwarded-host")
+                        .and_then(|v| v.to_str().ok())
+                        .map(|host| format!(" for {host}"))
+                        .unwrap_or_default();
                     let text = format!(
-                        "{} {} #{n}: {}",
+                        "{} {} #{n}: {}{reflected}",
                         seen.method,
                         seen.path,
                         String::from_utf8_lossy(&seen.body)
@@ -467,6 +475,34 @@ async fn hop_by_hop_headers_are_stripped_both_ways() {
     assert_eq!(h["via"], "1.1 vxb");
     assert_eq!(h["x-forwarded-for"], "127.0.0.1");
     assert_eq!(h["host"], echo.server.addr().to_string().as_str());
+}
+
+#[tokio::test]
+async fn a_clients_forwarding_headers_cannot_poison_the_cache() {
+    let echo = Echo::start().await;
+    let p = proxy(&echo.server.base_url(), &clock()).await;
+    let attacker = [
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-for", "203.0.113.9"),
+        ("x-forwarded-proto", "http"),
+        ("forwarded", "for=203.0.113.9;host=evil.example"),
+    ];
+    let first = get(&p, "/page", &attacker).await;
+    let later = get(&p, "/page", &[]).await;
+    assert_eq!((x_cache(&first), x_cache(&later)), ("miss", "hit"));
+    for r in [&first, &later] {
+        assert!(!body(r).contains("evil"), "{}", body(r));
+    }
+    // The origin never heard the client's claims: only the proxy's own
+    // X-Forwarded-For, naming the client it really talked to.
+    let seen = echo.seen();
+    assert_eq!(seen.len(), 1);
+    let h = &seen[0].headers;
+    for name in ["x-forwarded-host", "x-forwarded-proto", "forwarded"] {
+        assert!(!h.contains_key(name), "the origin saw {name}: {h:?}");
+    }
+    let xff: Vec<_> = h.get_all("x-forwarded-for").iter().collect();
+    assert_eq!(xff, ["127.0.0.1"]);
 }
 
 #[tokio::test]

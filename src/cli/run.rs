@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// The TOML configuration file.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Refuse the schema slips production browsers tolerate (a `<log>`
+    /// directly in a `<form>`, a grammar with no root…) with
+    /// `error.badfetch`, as `strict = true` in the configuration does.
+    #[arg(long)]
+    pub strict: bool,
     /// Write the call's report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -98,7 +103,10 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let config = match load_config(args.config.as_deref()) {
-        Ok(c) => c,
+        Ok(c) => Config {
+            strict: c.strict || args.strict,
+            ..c
+        },
         Err(e) => {
             eprintln!("vxb run: {e}");
             return EXIT_USAGE;

@@ -52,6 +52,11 @@ pub enum FetchError {
         cause: String,
     },
 
+    /// A body longer than `fetch.max_body_bytes` (by its Content-Length, or
+    /// by what arrived): refused without reading past the limit.
+    #[error("{url}: body longer than fetch.max_body_bytes ({limit} bytes)")]
+    TooLarge { url: String, limit: u64 },
+
     /// More redirects in a row than `fetch.max_redirects`.
     #[error("{url}: more than {limit} redirects")]
     TooManyRedirects { url: String, limit: u32 },
@@ -147,6 +152,7 @@ impl FetchError {
             | FetchError::ShortBody { url, .. }
             | FetchError::Broken { url, .. }
             | FetchError::TooManyRedirects { url, .. }
+            | FetchError::TooLarge { url, .. }
             | FetchError::BadRedirect { url, .. }
             | FetchError::OutsideRoot { url, .. }
             | FetchError::FileFromHttp { url, .. }

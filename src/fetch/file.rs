@@ -118,10 +118,11 @@ impl ConfinedPath {
     }
 }
 
-/// Reads the whole file. The stamp is taken from the open file before
+/// Reads the whole file, refusing one longer than `max` bytes without
+/// reading past that. The stamp is taken from the open file before
 /// reading, so a file changed during the read gets a stamp that no longer
 /// matches: the next use reads it again instead of trusting a torn copy.
-pub async fn read(p: &ConfinedPath) -> Result<FileBody, FetchError> {
+pub async fn read(p: &ConfinedPath, max: u64) -> Result<FileBody, FetchError> {
     let mut file = tokio::fs::File::open(&p.path)
         .await
         .map_err(|e| p.error(&e))?;
@@ -133,9 +134,24 @@ pub async fn read(p: &ConfinedPath) -> Result<FileBody, FetchError> {
             "is a directory",
         )));
     }
-    // The length is a capacity hint only; the read goes to end of file.
+    let too_large = || FetchError::TooLarge {
+        url: p.url.to_string(),
+        limit: max,
+    };
+    if stamp.len > max {
+        return Err(too_large());
+    }
+    // The length is a capacity hint only; the read goes to end of file (a
+    // file that grew meanwhile is still cut at the limit).
     let mut body = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
-    file.read_to_end(&mut body).await.map_err(|e| p.error(&e))?;
+    (&mut file)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut body)
+        .await
+        .map_err(|e| p.error(&e))?;
+    if body.len() as u64 > max {
+        return Err(too_large());
+    }
     Ok(FileBody {
         body: Bytes::from(body),
         stamp,

@@ -469,7 +469,8 @@ impl<'a> Ctx<'a> {
             // Outdated: whatever happens next, it must not be served again.
             self.f.store.remove(self.rtype, &key);
         }
-        let FileBody { body, stamp } = file::read(&path).await?;
+        let FileBody { body, stamp } =
+            file::read(&path, self.f.config.fetch.max_body_bytes).await?;
         let now = self.f.clock.now();
         let mut h = HeaderMap::new();
         let content_type = crate::serve::files::content_type(path.path());

@@ -44,6 +44,8 @@ pub struct HttpClient {
     /// With several proxies, their URLs ([`tier::pick_index`] chooses).
     nodes: Arc<[Url]>,
     clock: Arc<dyn Clock>,
+    /// `fetch.max_body_bytes`: no body is read past it.
+    max_body: u64,
 }
 
 /// A request to send.
@@ -183,6 +185,7 @@ impl HttpClient {
             clients: clients.into(),
             nodes: nodes.into(),
             clock,
+            max_body: fetch.max_body_bytes,
         })
     }
 
@@ -260,9 +263,21 @@ impl HttpClient {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit: self.max_body,
+        };
+        // Refused on its word before a byte is read; a body without a
+        // length (or lying about it) is cut where it passes the limit.
+        if expected.is_some_and(|n| n > self.max_body) {
+            return Err(too_large());
+        }
         let mut body = BytesMut::new();
         loop {
             match resp.chunk().await {
+                Ok(Some(chunk)) if (body.len() + chunk.len()) as u64 > self.max_body => {
+                    return Err(too_large());
+                }
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
                 Ok(None) => break,
                 Err(e) => {

@@ -160,6 +160,7 @@ pub(crate) struct CallParts {
 pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallReport {
     let started = Instant::now();
     let limits_config = parts.fetcher.config().limits.clone();
+    let strict = parts.fetcher.config().strict;
     let mut report = CallReport {
         start_url: parts.start.clone(),
         ..CallReport::default()
@@ -189,6 +190,7 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         report,
         queue: Vec::new(),
         limits: limits_config,
+        strict,
         transitions: 0,
         steps: 0,
         hung_up: None,
@@ -226,6 +228,8 @@ pub(crate) struct Interpreter {
     /// Prompts queued and not yet played.
     queue: Vec<Queued>,
     limits: LimitsConfig,
+    /// `strict`: schema slips are refused, not warned of.
+    strict: bool,
     /// Document loads so far.
     transitions: u32,
     /// Form items visited and events handled since the caller last spoke.
@@ -450,6 +454,26 @@ impl Interpreter {
     fn warn(&mut self, warning: String) {
         tracing::warn!(target: "vxb::call", "{warning}");
         self.report.warnings.push(warning);
+    }
+
+    /// The schema slips of something just loaded, each as (the refusal,
+    /// the warning): under `strict` the first is `error.badfetch`;
+    /// otherwise each is warned of once a call.
+    fn tolerate(
+        &mut self,
+        slips: impl IntoIterator<Item = (String, Option<String>)>,
+    ) -> Result<(), Event> {
+        for (refusal, warning) in slips {
+            if self.strict {
+                return Err(Event::badfetch(refusal));
+            }
+            if let Some(w) = warning
+                && !self.report.warnings.contains(&w)
+            {
+                self.warn(w);
+            }
+        }
+        Ok(())
     }
 
     fn drain_fetch_records(&mut self) {

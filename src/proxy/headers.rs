@@ -10,8 +10,14 @@
 //! `Expect` (the body has already been read).
 //!
 //! Added to a forwarded request: `Via: 1.1 vxb` (RFC 9110 §7.6.3) and the
-//! client's address as one more `X-Forwarded-For` line (a list read as
-//! "client, proxy…", RFC 9110 §5.3 joining lines with commas).
+//! client's address as `X-Forwarded-For`.
+//!
+//! What a client says about where it came from — `X-Forwarded-For`,
+//! `-Host`, `-Proto`, `-Port`, `-Server`, `Forwarded` — is dropped, not
+//! passed on: the cache key does not hold those headers, so an origin that
+//! reflects one (a link built from `X-Forwarded-Host`) would let one request
+//! poison the stored response for every later client. The proxy speaks
+//! only for itself: the address it accepted the connection from.
 
 use http::header::{
     CONNECTION, CONTENT_LENGTH, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue,
@@ -24,6 +30,16 @@ const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection")
 pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// The cache's decision on every response.
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+/// What a client claims about its path, never forwarded (see the module
+/// docs).
+static CLIENT_CLAIMS: [HeaderName; 6] = [
+    X_FORWARDED_FOR,
+    HeaderName::from_static("x-forwarded-host"),
+    HeaderName::from_static("x-forwarded-proto"),
+    HeaderName::from_static("x-forwarded-port"),
+    HeaderName::from_static("x-forwarded-server"),
+    HeaderName::from_static("forwarded"),
+];
 /// What the proxy adds to `Via`.
 const VIA_VXB: HeaderValue = HeaderValue::from_static("1.1 vxb");
 
@@ -41,10 +57,13 @@ static HOP_BY_HOP: [HeaderName; 8] = [
 ];
 
 /// The headers of a client's request to send to the origin: the end-to-end
-/// ones, then `Via` and `X-Forwarded-For` (`client`, made once per
-/// connection).
+/// ones but the client's claims about its path, then `Via` and
+/// `X-Forwarded-For` (`client`, made once per connection).
 pub fn request(from_client: &HeaderMap, client: &HeaderValue) -> HeaderMap {
     let mut out = end_to_end(from_client, &[HOST, EXPECT]);
+    for claim in &CLIENT_CLAIMS {
+        out.remove(claim);
+    }
     out.append(VIA, VIA_VXB);
     out.append(X_FORWARDED_FOR, client.clone());
     out
@@ -140,13 +159,22 @@ mod tests {
     }
 
     #[test]
-    fn forwarding_headers_are_appended_to_the_clients() {
-        let from_client = map(&[("via", "1.0 edge"), ("x-forwarded-for", "192.0.2.7")]);
+    fn via_is_appended_and_the_clients_forwarding_claims_replaced() {
+        let from_client = map(&[
+            ("via", "1.0 edge"),
+            ("x-forwarded-for", "192.0.2.7"),
+            ("x-forwarded-host", "evil.example"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-port", "443"),
+            ("x-forwarded-server", "edge"),
+            ("forwarded", "for=192.0.2.7"),
+        ]);
         let out = request(&from_client, &HeaderValue::from_static("10.0.0.1"));
         let via: Vec<_> = out.get_all(VIA).iter().collect();
         assert_eq!(via, ["1.0 edge", "1.1 vxb"]);
         let xff: Vec<_> = out.get_all(X_FORWARDED_FOR).iter().collect();
-        assert_eq!(xff, ["192.0.2.7", "10.0.0.1"]);
+        assert_eq!(xff, ["10.0.0.1"]);
+        assert_eq!(names(&out), ["via", "x-forwarded-for"]);
     }
 
     #[test]
