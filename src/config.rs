@@ -18,6 +18,10 @@ use crate::resource::{PerType, ResourceType};
 /// The whole configuration, with defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
+    /// `strict`: refuse the schema slips production browsers tolerate (a
+    /// `<log>` directly in a `<form>`, a grammar with no root…) with
+    /// `error.badfetch` instead of loading them with a warning.
+    pub strict: bool,
     pub fetch: FetchConfig,
     pub cache: CacheConfig,
     /// `[preload]`: name → URL, fetched before the first call.
@@ -253,6 +257,7 @@ pub fn default_max_bytes(t: ResourceType) -> u64 {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            strict: false,
             fetch: FetchConfig {
                 timeout: Duration::from_secs(7),
                 max_redirects: 5,
@@ -409,6 +414,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    strict: Option<bool>,
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
@@ -509,6 +515,7 @@ impl RawConfig {
             }
         });
         Config {
+            strict: self.strict.unwrap_or(d.strict),
             fetch: FetchConfig {
                 timeout: self.fetch.timeout.map_or(d.fetch.timeout, |h| h.0),
                 max_redirects: self.fetch.max_redirects.unwrap_or(d.fetch.max_redirects),

@@ -14,7 +14,11 @@
 //! - a `<data>` file that is not XML, an audio clip that cannot be decoded;
 //! - a resource that cannot be fetched (at the reference naming it);
 //! - a `#fragment` naming no dialog of its document;
-//! - an `<assign>` to a variable declared nowhere in the application.
+//! - an `<assign>` to a variable declared nowhere in the application;
+//! - under `strict` (`--strict`, `strict = true`), each schema slip a call
+//!   would otherwise tolerate with a warning: a fetched grammar with no
+//!   `root`, a `<log>` directly in a `<form>`, and the rest of the table in
+//!   the docs.
 //!
 //! References made by expressions (`expr`, `srcexpr`, `namelist`) need a
 //! running call and are not followed.
@@ -92,6 +96,7 @@ pub async fn lint(fetcher: &Arc<Fetcher>, starts: &[Url]) -> LintReport {
         declared: HashSet::new(),
         assigned: Vec::new(),
         report: LintReport::default(),
+        strict: fetcher.config().strict,
     };
     for start in starts {
         l.enqueue(start.clone(), ResourceType::Document, None, Referrer::User);
@@ -115,6 +120,8 @@ struct Linter {
     /// Every `<assign name>`, with where it is.
     assigned: Vec<(String, At)>,
     report: LintReport,
+    /// Schema slips are findings (`strict`), not tolerated.
+    strict: bool,
 }
 
 /// What a file is called in findings: its path for `file:`, else its URL.
@@ -171,7 +178,19 @@ impl Linter {
             }
             ResourceType::Grammar => {
                 let text = String::from_utf8_lossy(&body);
-                if let Err(e) = Grammar::parse(&text, &base, None) {
+                let compiled = Grammar::parse(&text, &base, None);
+                if let Ok(g) = &compiled
+                    && self.strict
+                    && let Some(pos) = g.root_missing_at()
+                {
+                    self.report.findings.push(Finding {
+                        file: file.clone(),
+                        line: pos.line,
+                        column: pos.column,
+                        message: "<grammar> names no root rule: the schema requires `root` (`root $name;` in ABNF)".into(),
+                    });
+                }
+                if let Err(e) = compiled {
                     let finding = match e {
                         GrammarError::Invalid { at: pos, cause, .. } => Finding {
                             file,
@@ -209,13 +228,21 @@ impl Linter {
     /// A VoiceXML document: parsed as a call parses it, then walked for
     /// references, inline scripts, dialog ids and variables.
     fn document(&mut self, url: &Url, file: &str, body: &[u8]) {
-        if let Err(e) = crate::vxml::parse(body, url.as_str()) {
+        let refused = match crate::vxml::parse(body, url.as_str()) {
+            Err(e) => vec![e],
+            Ok(doc) if self.strict => doc.slips,
+            Ok(_) => Vec::new(),
+        };
+        let parsed = !matches!(refused.first(), Some(e) if !matches!(e.kind, crate::vxml::ParseErrorKind::Slip(_)));
+        for e in refused {
             self.report.findings.push(Finding {
                 file: file.to_string(),
                 line: e.span.line,
                 column: e.span.column,
                 message: e.kind.to_string(),
             });
+        }
+        if !parsed {
             return;
         }
         let text = String::from_utf8_lossy(body);

@@ -10,6 +10,114 @@ mod fixtures;
 mod support;
 use support::{error_of, events, logs, prompts, vxml, world};
 
+// ------------------------------------------------------ schema slips ----
+
+/// One tolerated schema slip: a page, the caller's input, what the call
+/// does with the slip tolerated, and what the warning (or, under `strict`,
+/// the refusal) says.
+struct SlipCase {
+    page: &'static str,
+    input: &'static [&'static str],
+    logs: &'static [&'static str],
+    prompts: &'static [&'static str],
+    says: &'static str,
+    at: &'static str,
+}
+
+const SLIPS: &[SlipCase] = &[
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\">\n<form><block><log>ran</log></block></form>\n</vxml>\n",
+        input: &[],
+        logs: &["ran"],
+        prompts: &[],
+        says: "<vxml> has no namespace",
+        at: ":2:1:",
+    },
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\">\n<form><block><log>ran</log></block></form>\n</vxml>\n",
+        input: &[],
+        logs: &["ran"],
+        prompts: &[],
+        says: "<vxml> has no `version`",
+        at: ":2:1:",
+    },
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n<form>\n  <var name=\"n\" expr=\"1\"/>\n  <log>first <value expr=\"n\"/></log>\n  <assign name=\"n\" expr=\"n + 1\"/>\n  <block><log>then <value expr=\"n\"/></log></block>\n</form>\n</vxml>\n",
+        input: &[],
+        logs: &["first 1", "then 2"],
+        prompts: &[],
+        says: "<log> directly inside <form>",
+        at: ":5:3:",
+    },
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n<form><block>\n  <prompt>Hello <prompt>and welcome</prompt> caller.</prompt>\n</block></form>\n</vxml>\n",
+        input: &[],
+        logs: &[],
+        prompts: &["Hello and welcome caller."],
+        says: "<prompt> inside <prompt>",
+        at: ":4:17:",
+    },
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n<form><field name=\"f\">\n  <grammar mode=\"voice\"><rule id=\"private\">no</rule><rule id=\"yes\" scope=\"public\">yes</rule></grammar>\n  <filled><log>f=<value expr=\"f\"/></log></filled>\n</field></form>\n</vxml>\n",
+        input: &["say:yes"],
+        logs: &["f=yes"],
+        prompts: &[],
+        says: "<grammar> names no root rule",
+        at: ":4:3:",
+    },
+    SlipCase {
+        page: "<?xml version=\"1.0\"?>\n<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\">\n<form><field name=\"f\">\n  <grammar type=\"application/srgs\">#ABNF 1.0; $private = no; public $yes = yes;</grammar>\n  <filled><log>f=<value expr=\"f\"/></log></filled>\n</field></form>\n</vxml>\n",
+        input: &["say:yes"],
+        logs: &["f=yes"],
+        prompts: &[],
+        says: "<grammar> names no root rule",
+        at: ":4:36:",
+    },
+];
+
+/// Each slip loads with a warning naming file, line and what the schema
+/// says, and runs as production browsers run it; under `strict` the same
+/// page is refused with `error.badfetch` at the same place.
+#[tokio::test]
+async fn tolerated_slips_load_with_a_warning_and_strict_refuses_them() {
+    let files: Vec<(String, &str)> = SLIPS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("slip{i}.vxml"), c.page))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    let lenient = world(&files).await;
+    let mut config = vxb::config::Config::direct();
+    config.strict = true;
+    let strict = support::world_with(&files, "", config).await;
+    for (i, case) in SLIPS.iter().enumerate() {
+        let page = format!("slip{i}.vxml");
+        let r = lenient.call(&page, case.input).await;
+        assert_eq!(r.ended, vxb::CallEnd::Exit, "{page}: {r:?}");
+        assert_eq!(logs(&r), case.logs, "{page}: {r:?}");
+        assert_eq!(prompts(&r), case.prompts, "{page}: {r:?}");
+        let at = format!("/{page}{}", case.at);
+        let Some(warning) = r.warnings.first() else {
+            panic!("{page}: no warning")
+        };
+        assert!(
+            warning.contains(&at)
+                && warning.contains(case.says)
+                && warning.contains("the schema")
+                && warning.contains("tolerated"),
+            "{page}: {warning}"
+        );
+        let r = strict.call(&page, case.input).await;
+        let (event, message) = error_of(&r);
+        assert_eq!(event, "error.badfetch", "{page}: {r:?}");
+        assert!(
+            message.contains(&at) && message.contains(case.says),
+            "{page}: {message}"
+        );
+        assert!(r.logs.is_empty() && r.warnings.is_empty(), "{page}: {r:?}");
+    }
+}
+
 // ------------------------------------------------------- <data> DOM ----
 
 /// VoiceXML 2.1's stock-quote example, unchanged: its absolute

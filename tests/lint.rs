@@ -157,3 +157,57 @@ fn lint_of_a_directory_is_bad_input() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A page with a slip production browsers tolerate: clean by default,
+/// a problem at its line under `--strict` or `strict = true`; a fetched
+/// grammar with no `root` likewise.
+#[test]
+fn strict_lint_reports_each_tolerated_slip() {
+    let page = r#"<?xml version="1.0"?>
+<vxml xmlns="http://www.w3.org/2001/vxml" version="2.1">
+  <form>
+    <log>stray</log>
+    <field name="f"><grammar src="noroot.grxml"/></field>
+  </form>
+</vxml>
+"#;
+    let grammar = r#"<?xml version="1.0"?>
+<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" mode="voice">
+  <rule id="r" scope="public">yes</rule>
+</grammar>
+"#;
+    let site = fixtures::site(&[
+        ("index.vxml", page),
+        ("noroot.grxml", grammar),
+        ("strict.toml", "strict = true\n"),
+    ]);
+    let dir = std::fs::canonicalize(site.path()).expect("dir");
+    let index = dir.join("index.vxml");
+    let index = index.to_str().expect("utf-8");
+    let out = vxb(&["lint", index]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let config = dir.join("strict.toml");
+    for args in [
+        vec!["lint", "--strict", index],
+        vec!["lint", "--config", config.to_str().expect("utf-8"), index],
+    ] {
+        let out = vxb(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stdout}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{stdout}");
+        assert!(
+            lines.iter().any(|l| l.ends_with(
+                "index.vxml:4:5: error: <log> directly inside <form>: the schema allows executable content only in <block>, <filled> and event handlers"
+            )),
+            "{stdout}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("noroot.grxml:2:1: error: <grammar> names no root rule")),
+            "{stdout}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ pub fn to_toml(c: &Config) -> String {
         "# The effective vxb configuration: every key, defaults filled in.\n\
          # A value that differs from the default has a comment naming the default.\n",
     );
+    key(&mut out, "strict", c.strict, d.strict);
     section(&mut out, "fetch");
     key(
         &mut out,
@@ -245,7 +246,7 @@ mod tests {
 
     #[test]
     fn a_changed_configuration_parses_back_the_same_and_marks_its_changes() {
-        let written = "[fetch]\ntimeout = \"1m 30s\"\nfile_root = \"/srv/app\"\n\
+        let written = "strict = true\n[fetch]\ntimeout = \"1m 30s\"\nfile_root = \"/srv/app\"\n\
                        [cache]\nno_cache = \"no-store\"\nheuristic_fraction = 0.25\n\
                        [cache.audio]\nmax_bytes = 1000\ndefault_max_age = \"24h\"\n\
                        [preload]\nmain = \"http://127.0.0.1:8080/index.vxml\"\n\"odd key\" = \"x.vxml\"\n\
@@ -259,6 +260,7 @@ mod tests {
             "{text}"
         );
         for line in [
+            "strict = true  # default: false\n",
             "timeout = \"1m 30s\"  # default: \"7s\"\n",
             "no_cache = \"no-store\"  # default: \"revalidate\"\n",
             "max_bytes = 1000  # default: ",

@@ -23,12 +23,19 @@ pub struct LintArgs {
     /// A configuration file (its `fetch.file_root`, timeouts, cookies).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Refuse the schema slips production browsers tolerate (a `<log>`
+    /// directly in a `<form>`, a grammar with no root…) as findings, as `strict = true` in the configuration does.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Runs `vxb lint`; returns the exit code.
 pub fn run(args: LintArgs) -> u8 {
     let config = match load_config(args.config.as_deref()) {
-        Ok(c) => c,
+        Ok(c) => crate::config::Config {
+            strict: c.strict || args.strict,
+            ..c
+        },
         Err(e) => {
             eprintln!("vxb lint: {e}");
             return EXIT_USAGE;

@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// The TOML configuration file.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Refuse the schema slips production browsers tolerate (a `<log>`
+    /// directly in a `<form>`, a grammar with no root…) with
+    /// `error.badfetch`, as `strict = true` in the configuration does.
+    #[arg(long)]
+    pub strict: bool,
     /// Write the call's report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -98,7 +103,10 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let config = match load_config(args.config.as_deref()) {
-        Ok(c) => c,
+        Ok(c) => Config {
+            strict: c.strict || args.strict,
+            ..c
+        },
         Err(e) => {
             eprintln!("vxb run: {e}");
             return EXIT_USAGE;
@@ -216,12 +224,33 @@ enum Caller {
     Lines(LineCaller<BufReader<Stdin>, Stderr>),
 }
 
+impl Caller {
+    /// Whether the transcript shows each token as a `> ` line: yes, unless
+    /// a person typed it at a terminal, which already shows it after its
+    /// prompt.
+    fn echoes(&self) -> bool {
+        match self {
+            Caller::Script(_) => true,
+            Caller::Lines(lines) => !lines.is_interactive(),
+        }
+    }
+}
+
 impl InputSource for Caller {
     fn next_token(&mut self) -> Pin<Box<dyn Future<Output = Token> + '_>> {
-        match self {
-            Caller::Script(script) => InputSource::next_token(script),
-            Caller::Lines(lines) => lines.next_token(),
-        }
+        let echo = self.echoes();
+        Box::pin(async move {
+            let token = match self {
+                Caller::Script(script) => InputSource::next_token(script).await,
+                Caller::Lines(lines) => lines.next_token().await,
+            };
+            if echo {
+                // On stdout with the prompts (the `Printer`, on this same
+                // thread), so the caller's turn sits where it came.
+                println!("> {}", token.typed());
+            }
+            token
+        })
     }
 }
 

@@ -48,6 +48,11 @@ pub struct SimulateArgs {
     /// A configuration file overriding the scenarios' `config`.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Refuse the schema slips production browsers tolerate (a `<log>`
+    /// directly in a `<form>`, a grammar with no root…) with
+    /// `error.badfetch`, as `strict = true` in the configuration does.
+    #[arg(long)]
+    pub strict: bool,
     /// The clock to run on, overriding each scenario's `clock`: `virtual`
     /// runs every wait at once; `real` takes real time. Default: virtual
     /// when every call goes to the scenario's own origin or a file, real
@@ -178,7 +183,10 @@ async fn run_one(file: &Path, args: &SimulateArgs, live: bool) -> Ran {
         Err(e) => return unreadable(e.to_string()),
     };
     let config = match scenario.load_config(args.config.as_deref()) {
-        Ok(c) => c,
+        Ok(c) => crate::config::Config {
+            strict: c.strict || args.strict,
+            ..c
+        },
         Err(e) => return unreadable(e.to_string()),
     };
     let mode = args.clock.unwrap_or_else(|| scenario.clock_mode());

@@ -425,9 +425,9 @@ impl Parser<'_> {
 
         // Without `root`, the first public rule (else the first rule) is
         // the root, as the XML form and most platforms have it.
-        let (root, root_declared) = match root_name {
+        let (root, root_missing) = match root_name {
             Some((name, at)) => match self.names.get(&name) {
-                Some(&r) => (r, true),
+                Some(&r) => (r, None),
                 None => {
                     return Err(GrammarError::Invalid {
                         url: self.url.to_string(),
@@ -437,7 +437,7 @@ impl Parser<'_> {
                 }
             },
             None => match self.b.default_root() {
-                Some(r) => (r, false),
+                Some(r) => (r, Some(self.pos(at))),
                 None => {
                     return Err(GrammarError::Invalid {
                         url: self.url.to_string(),
@@ -453,7 +453,7 @@ impl Parser<'_> {
             tag_format,
             lang,
             root,
-            root_declared,
+            root_missing,
             header_tags,
         })
     }

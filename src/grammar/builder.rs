@@ -36,7 +36,7 @@ pub(super) struct Header {
     pub tag_format: TagFormat,
     pub lang: Option<Box<str>>,
     pub root: RuleId,
-    pub root_declared: bool,
+    pub root_missing: Option<Pos>,
     pub header_tags: Vec<u32>,
 }
 
@@ -127,7 +127,7 @@ impl Builder {
             tag_format: h.tag_format,
             lang: h.lang,
             root: h.root,
-            root_declared: h.root_declared,
+            root_missing: h.root_missing,
             rules: self.rules,
             nodes: self.nodes,
             tags: self.tags,

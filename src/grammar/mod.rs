@@ -161,7 +161,7 @@ impl Grammar {
             tag_format: TagFormat::Literals,
             lang: None,
             root: 0,
-            root_declared: true,
+            root_missing: None,
             rules: vec![Rule {
                 name: b.name().into(),
                 public: true,

@@ -55,9 +55,10 @@ pub struct Grammar {
     pub(crate) tag_format: TagFormat,
     pub(crate) lang: Option<Box<str>>,
     pub(crate) root: RuleId,
-    /// False when the grammar named no root and the compiler chose one (a
-    /// slip production browsers accept; the interpreter warns of it).
-    pub(crate) root_declared: bool,
+    /// Where the grammar starts when it named no root and the compiler
+    /// chose one (a slip production browsers accept; the interpreter warns
+    /// of it, or refuses it under `strict`); `None` when it named its root.
+    pub(crate) root_missing: Option<Pos>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) tags: Vec<Tag>,
@@ -137,7 +138,13 @@ impl Grammar {
     /// Whether the grammar named its root rule (`root`), rather than the
     /// compiler taking the first rule.
     pub fn root_declared(&self) -> bool {
-        self.root_declared
+        self.root_missing.is_none()
+    }
+
+    /// Where a grammar that named no root starts (its `<grammar>` element
+    /// or `#ABNF` header); `None` when it named its root.
+    pub fn root_missing_at(&self) -> Option<Pos> {
+        self.root_missing
     }
 
     /// The name of the root rule.

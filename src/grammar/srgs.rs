@@ -146,15 +146,16 @@ pub(crate) fn compile_element(
             }
         }
     }
-    let root_declared = root.attribute("root").is_some();
+    let root_missing = root.attribute("root").is_none().then(|| c.pos(root));
     c.root = match root.attribute("root").map(str::trim) {
         Some(name) => match c.names.get(name) {
             Some(&r) => r,
             None => return Err(c.error(root, Cause::MissingRoot(name.into()))),
         },
-        // Lenient: without `root`, the first rule is the root (as most platforms do).
-        None => match rule_elements.first() {
-            Some(&(r, _)) => r,
+        // Lenient: without `root`, the first public rule (else the first
+        // rule) is the root, in both forms, as most platforms have it.
+        None => match c.b.default_root() {
+            Some(r) => r,
             None => return Err(c.error(root, Cause::NoRules)),
         },
     };
@@ -168,7 +169,7 @@ pub(crate) fn compile_element(
         tag_format,
         lang: root.attribute((XML_NS, "lang")).map(Into::into),
         root: c.root,
-        root_declared,
+        root_missing,
         header_tags,
     })
 }

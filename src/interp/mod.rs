@@ -117,6 +117,7 @@ pub use load::{AudioParser, VxmlParser};
 
 use crate::audio::Sink;
 use crate::call::{CallEnd, CallObserver, CallReport, EventRecord, InputSource, LogRecord};
+use crate::clock::Millis;
 use crate::config::LimitsConfig;
 use crate::fetch::{BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher};
 use crate::script::{EngineShelf, Limits, ScriptEngine, ScriptError, Session};
@@ -160,6 +161,7 @@ pub(crate) struct CallParts {
 pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallReport {
     let started = Instant::now();
     let limits_config = parts.fetcher.config().limits.clone();
+    let strict = parts.fetcher.config().strict;
     let mut report = CallReport {
         start_url: parts.start.clone(),
         ..CallReport::default()
@@ -189,6 +191,7 @@ pub(crate) async fn run_call(parts: CallParts, engines: &EngineShelf) -> CallRep
         report,
         queue: Vec::new(),
         limits: limits_config,
+        strict,
         transitions: 0,
         steps: 0,
         hung_up: None,
@@ -226,6 +229,8 @@ pub(crate) struct Interpreter {
     /// Prompts queued and not yet played.
     queue: Vec<Queued>,
     limits: LimitsConfig,
+    /// `strict`: schema slips are refused, not warned of.
+    strict: bool,
     /// Document loads so far.
     transitions: u32,
     /// Form items visited and events handled since the caller last spoke.
@@ -401,7 +406,9 @@ impl Interpreter {
         self.report.elapsed = started.elapsed();
         tracing::debug!(
             target: "vxb::call",
+            call = %self.fetcher.label(),
             start = %self.report.start_url,
+            elapsed = %Millis(self.report.elapsed),
             compilations = self.engine.compilations(),
             fetches = self.report.fetches.len(),
             "call ended"
@@ -432,7 +439,14 @@ impl Interpreter {
             caught,
             default_handler,
         };
-        tracing::debug!(target: "vxb::event", name = %record.name, message = record.message.as_deref().unwrap_or(""), caught, "event");
+        tracing::debug!(
+            target: "vxb::event",
+            call = %self.fetcher.label(),
+            name = %record.name,
+            message = record.message.as_deref().map(tracing::field::display),
+            caught,
+            "event"
+        );
         if let Some(o) = self.observer.as_mut() {
             o.event(&record);
         }
@@ -440,7 +454,13 @@ impl Interpreter {
     }
 
     fn record_log(&mut self, record: LogRecord) {
-        tracing::info!(target: "vxb::log", label = record.label.as_deref().unwrap_or(""), "{}", record.message);
+        tracing::info!(
+            target: "vxb::log",
+            call = %self.fetcher.label(),
+            label = record.label.as_deref().map(tracing::field::display),
+            "{}",
+            record.message
+        );
         if let Some(o) = self.observer.as_mut() {
             o.log(&record);
         }
@@ -448,8 +468,28 @@ impl Interpreter {
     }
 
     fn warn(&mut self, warning: String) {
-        tracing::warn!(target: "vxb::call", "{warning}");
+        tracing::warn!(target: "vxb::call", call = %self.fetcher.label(), "{warning}");
         self.report.warnings.push(warning);
+    }
+
+    /// The schema slips of something just loaded, each as (the refusal,
+    /// the warning): under `strict` the first is `error.badfetch`;
+    /// otherwise each is warned of once a call.
+    fn tolerate(
+        &mut self,
+        slips: impl IntoIterator<Item = (String, Option<String>)>,
+    ) -> Result<(), Event> {
+        for (refusal, warning) in slips {
+            if self.strict {
+                return Err(Event::badfetch(refusal));
+            }
+            if let Some(w) = warning
+                && !self.report.warnings.contains(&w)
+            {
+                self.warn(w);
+            }
+        }
+        Ok(())
     }
 
     fn drain_fetch_records(&mut self) {

@@ -228,6 +228,7 @@ impl Interpreter {
         let doc = fetched
             .parsed_as::<Document>()
             .ok_or_else(|| Event::badfetch(format!("{}: not a VoiceXML document", fetched.url)))?;
+        self.tolerate(doc.slips.iter().map(|s| (s.to_string(), s.slip_warning())))?;
         let mut url = fetched.final_url.clone();
         url.set_fragment(None);
         let base = effective_base(&url, doc.base.as_deref()).map_err(|e| Event::from_fetch(&e))?;

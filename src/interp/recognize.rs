@@ -564,6 +564,16 @@ impl Interpreter {
 
     /// A prepared grammar, linked (its external references fetched first).
     async fn activate(&mut self, p: &Prepared, fetch: &FetchAttrs) -> Result<ActiveGrammar, Event> {
+        if let Some(at) = p.grammar.root_missing_at() {
+            let refusal = format!(
+                "{}:{at}: <grammar> names no root rule: the schema requires `root` (`root $name;` in ABNF)",
+                p.grammar.url()
+            );
+            let warning = format!(
+                "{refusal} (tolerated: its first public rule, else its first rule, is the root; `--strict` refuses it)"
+            );
+            self.tolerate([(refusal, Some(warning))])?;
+        }
         if let Some(a) = &p.active {
             return Ok(a.clone());
         }

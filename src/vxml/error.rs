@@ -112,6 +112,55 @@ pub enum ParseErrorKind {
     MisplacedText { parent: String },
     #[error("elements are nested more than {0} deep")]
     TooDeep(usize),
+    /// A slip production browsers accept; vxb accepts it with a warning,
+    /// and refuses it only under `strict`.
+    #[error("{0}")]
+    Slip(Slip),
+}
+
+/// A schema slip real pages make and production browsers run. Its message
+/// says what the schema says; [`Slip::tolerance`] what vxb does instead.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Slip {
+    #[error(
+        "<vxml> has no namespace: the schema puts VoiceXML in xmlns=\"http://www.w3.org/2001/vxml\""
+    )]
+    NoNamespace,
+    #[error("<vxml> has no `version`: the schema requires version=\"2.0\" or \"2.1\"")]
+    NoVersion,
+    #[error(
+        "<{element}> directly inside <form>: the schema allows executable content only in <block>, <filled> and event handlers"
+    )]
+    ExecutableInForm { element: String },
+    #[error("<prompt> inside <{parent}>: the schema allows no prompt inside prompt content")]
+    NestedPrompt { parent: String },
+}
+
+impl Slip {
+    /// What vxb does with the slip when not strict (what production
+    /// browsers do).
+    pub fn tolerance(&self) -> &'static str {
+        match self {
+            Slip::NoNamespace => "read as VoiceXML",
+            Slip::NoVersion => "read as version 2.1",
+            Slip::ExecutableInForm { .. } => "run as if in a <block> at this place",
+            Slip::NestedPrompt { .. } => "its content is spoken in place",
+        }
+    }
+}
+
+impl ParseError {
+    /// For a tolerated slip: the warning a call gives (where, what the
+    /// schema says, what vxb does instead).
+    pub fn slip_warning(&self) -> Option<String> {
+        match &self.kind {
+            ParseErrorKind::Slip(slip) => Some(format!(
+                "{self} (tolerated: {}; `--strict` refuses it)",
+                slip.tolerance()
+            )),
+            _ => None,
+        }
+    }
 }
 
 fn list<'a>(attributes: &'a [&'static str]) -> ListDisplay<'a> {

@@ -21,7 +21,7 @@ pub mod prompt;
 pub mod xml;
 
 pub use attrs::parse_time;
-pub use error::{ParseError, ParseErrorKind};
+pub use error::{ParseError, ParseErrorKind, Slip};
 pub use exec::Executable;
 pub use model::*;
 pub use parser::MAX_DEPTH;

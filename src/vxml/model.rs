@@ -80,6 +80,11 @@ pub struct Document {
     pub links: Vec<Link>,
     pub dialogs: Vec<Dialog>,
     pub span: Span,
+    /// The schema slips the parser tolerated, as production browsers do
+    /// (each a [`ParseErrorKind::Slip`](super::ParseErrorKind::Slip), in
+    /// document order): the interpreter warns of them, or under `strict`
+    /// refuses the document with the first.
+    pub slips: Vec<super::ParseError>,
 }
 
 impl Document {

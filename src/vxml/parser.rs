@@ -7,13 +7,14 @@
 //! must be known VoiceXML elements in an allowed place, else the document is
 //! invalid (`error.badfetch`).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::time::Duration;
 
 use roxmltree::Node;
 
 use super::attrs::{parse_bool, parse_list, parse_time};
-use super::error::{ParseError, ParseErrorKind, SourceLine};
+use super::error::{ParseError, ParseErrorKind, Slip, SourceLine};
 use super::exec::{
     Assign, Branch, Clear, Disconnect, Executable, Exit, ExitValue, Foreach, Goto, GotoTarget, If,
     Log, LogPart, Return, ReturnValue, Submit, Throw,
@@ -133,8 +134,33 @@ pub(crate) fn parse_text(text: &str, source_name: &str) -> Result<Document> {
             },
         ));
     }
-    p.document(root)
+    if root.tag_name().namespace().is_none() {
+        p.slip(root, Slip::NoNamespace);
+    }
+    let mut document = p.document(root)?;
+    document.slips = p.slips.take();
+    Ok(document)
 }
+
+/// Executable content production browsers run when a page puts it directly
+/// in a `<form>` (`<var>`, `<script>` and `<data>` belong there already).
+const STRAY_EXECUTABLE: &[&str] = &[
+    "assign",
+    "audio",
+    "clear",
+    "disconnect",
+    "exit",
+    "foreach",
+    "goto",
+    "if",
+    "log",
+    "prompt",
+    "reprompt",
+    "return",
+    "submit",
+    "throw",
+    "value",
+];
 
 /// Whether an element belongs to VoiceXML (no namespace, or VoiceXML's, or
 /// SSML's, which VoiceXML prompts embed). VoiceXML's `<grammar>` is SRGS's
@@ -183,6 +209,8 @@ struct Parser<'s> {
     text: &'s str,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
+    /// The slips tolerated so far (see [`Document::slips`]).
+    slips: RefCell<Vec<ParseError>>,
 }
 
 impl<'s> Parser<'s> {
@@ -194,7 +222,14 @@ impl<'s> Parser<'s> {
             source_name,
             text,
             line_starts,
+            slips: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Notes a tolerated slip at `node`.
+    fn slip(&self, node: Node<'_, '_>, slip: Slip) {
+        let e = self.error(node, ParseErrorKind::Slip(slip));
+        self.slips.borrow_mut().push(e);
     }
 
     /// The line and column (in characters) of a byte offset.
@@ -550,10 +585,14 @@ impl<'s> Parser<'s> {
     // ----- document level --------------------------------------------------------
 
     fn document(&self, root: Node<'_, '_>) -> Result<Document> {
-        let version = match self.required(root, "version")?.trim() {
-            "2.0" => Version::V2_0,
-            "2.1" => Version::V2_1,
-            other => return Err(self.bad_value(root, "version", other, "2.0 or 2.1")),
+        let version = match root.attribute("version").map(str::trim) {
+            Some("2.0") => Version::V2_0,
+            Some("2.1") => Version::V2_1,
+            Some(other) => return Err(self.bad_value(root, "version", other, "2.0 or 2.1")),
+            None => {
+                self.slip(root, Slip::NoVersion);
+                Version::V2_1
+            }
         };
         let mut doc = Document {
             source: self.source_name.to_string(),
@@ -569,6 +608,7 @@ impl<'s> Parser<'s> {
             links: Vec::new(),
             dialogs: Vec::new(),
             span: self.span_of(root),
+            slips: Vec::new(),
         };
         let mut ids = HashSet::new();
         for child in self.elements(root) {
@@ -824,8 +864,21 @@ impl<'s> Parser<'s> {
             span: self.span_of(node),
         };
         let mut names = HashSet::new();
+        let mut stray = StrayBlock::default();
         for child in self.elements(node) {
             let (name, c) = child?;
+            if STRAY_EXECUTABLE.contains(&name) {
+                self.slip(
+                    c,
+                    Slip::ExecutableInForm {
+                        element: name.to_string(),
+                    },
+                );
+                let (out, bare) = stray.open(self.span_of(c));
+                self.executable_child(Child::El(name, c), node, out, bare)?;
+                continue;
+            }
+            stray.close_into(&mut form.children);
             match name {
                 "var" | "script" | "data" => {
                     form.children
@@ -856,6 +909,7 @@ impl<'s> Parser<'s> {
                 }
             }
         }
+        stray.close_into(&mut form.children);
         name_anonymous_items(&mut form.children, &names);
         Ok(form)
     }
@@ -1197,13 +1251,22 @@ impl<'s> Parser<'s> {
     }
 
     /// The mixed content of a prompt (or of audio fallback, SSML containers…).
+    /// A `<prompt>` inside it is a tolerated slip: its content is spoken in
+    /// place.
     fn prompt_content(&self, node: Node<'_, '_>) -> Result<Vec<PromptNode>> {
-        children(node)
-            .map(|child| match child {
-                Child::Text(t, _) => Ok(PromptNode::Text(t.to_string())),
-                Child::El(name, c) => self.prompt_node(name, c),
-            })
-            .collect()
+        let mut out = Vec::new();
+        for child in children(node) {
+            match child {
+                Child::Text(t, _) => out.push(PromptNode::Text(t.to_string())),
+                Child::El("prompt", c) => {
+                    let parent = node.tag_name().name().to_string();
+                    self.slip(c, Slip::NestedPrompt { parent });
+                    out.extend(self.prompt_content(c)?);
+                }
+                Child::El(name, c) => out.push(self.prompt_node(name, c)?),
+            }
+        }
+        Ok(out)
     }
 
     /// One element of prompt content.
@@ -1502,6 +1565,40 @@ impl<'s> Parser<'s> {
             content,
             span: self.span_of(node),
         })
+    }
+}
+
+/// Executable content found directly in a `<form>` (a tolerated slip),
+/// gathered into the anonymous `<block>` it runs as.
+#[derive(Default)]
+struct StrayBlock {
+    open: Option<(Span, Vec<Executable>, BarePrompt)>,
+}
+
+impl StrayBlock {
+    /// The block's content so far, opening it at `span` if need be.
+    fn open(&mut self, span: Span) -> (&mut Vec<Executable>, &mut BarePrompt) {
+        let (_, out, bare) = self
+            .open
+            .get_or_insert_with(|| (span, Vec::new(), BarePrompt::default()));
+        (out, bare)
+    }
+
+    /// Ends the block, if one is open, as the form's next item.
+    fn close_into(&mut self, children: &mut Vec<FormChild>) {
+        if let Some((span, mut content, mut bare)) = self.open.take() {
+            bare.flush_into(&mut content);
+            children.push(FormChild::Item(FormItem::Block(Block {
+                common: ItemCommon {
+                    name: String::new(),
+                    anonymous: true,
+                    expr: None,
+                    cond: None,
+                    span,
+                },
+                content,
+            })));
+        }
     }
 }
 
