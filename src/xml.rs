@@ -31,7 +31,9 @@ pub enum XmlError {
     #[error("{0}")]
     Syntax(#[from] roxmltree::Error),
     /// Its entity references expand past the budget.
-    #[error("its entity references expand to more than {limit} bytes (a text of {size} bytes may expand to at most {limit})")]
+    #[error(
+        "its entity references expand to more than {limit} bytes (a text of {size} bytes may expand to at most {limit})"
+    )]
     Expansion {
         /// Where the reference that crossed the budget is.
         pos: TextPos,
@@ -136,9 +138,7 @@ fn declarations(subset: &str) -> HashMap<String, &str> {
         if parameter {
             rest = rest[1..].trim_start();
         }
-        let name_len = rest
-            .find(|c: char| c.is_whitespace())
-            .unwrap_or(rest.len());
+        let name_len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
         let name = &rest[..name_len];
         rest = rest[name_len..].trim_start();
         let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
@@ -228,7 +228,10 @@ mod tests {
     fn laughs(levels: usize, uses: usize) -> String {
         let mut dtd = String::from("<!ENTITY l0 \"xxxxxxxxxx\">\n");
         for k in 1..levels {
-            dtd += &format!("<!ENTITY l{k} \"{}\">\n", format!("&l{};", k - 1).repeat(10));
+            dtd += &format!(
+                "<!ENTITY l{k} \"{}\">\n",
+                format!("&l{};", k - 1).repeat(10)
+            );
         }
         let top = format!("&l{};", levels - 1);
         format!(
@@ -261,7 +264,10 @@ mod tests {
         assert!(line.contains("<block>"), "{line}");
         // The first reference (10^6 bytes) fits; the second crosses.
         assert_eq!(pos.col as usize, line.find("&l5;").expect("ref") + 1 + 4);
-        assert!(e.to_string().contains("expand to more than 1048576 bytes"), "{e}");
+        assert!(
+            e.to_string().contains("expand to more than 1048576 bytes"),
+            "{e}"
+        );
     }
 
     #[test]
