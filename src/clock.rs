@@ -41,6 +41,18 @@ pub trait Clock: Send + Sync + Debug {
     }
 }
 
+/// A duration as traces and log lines show it: milliseconds with two
+/// decimals (`0.41ms`, `1532.00ms`), one unit everywhere so lines compare
+/// at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Millis(pub Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}ms", self.0.as_secs_f64() * 1000.0)
+    }
+}
+
 /// The real clock.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
@@ -112,6 +124,17 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_show_as_milliseconds_with_two_decimals() {
+        assert_eq!(Millis(Duration::from_micros(410)).to_string(), "0.41ms");
+        assert_eq!(
+            Millis(Duration::from_nanos(565_068_999)).to_string(),
+            "565.07ms"
+        );
+        assert_eq!(Millis(Duration::ZERO).to_string(), "0.00ms");
+        assert_eq!(Millis(Duration::from_secs(2)).to_string(), "2000.00ms");
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

@@ -15,12 +15,13 @@
 //! answered 400, as RFC 9112 §3.2 says, before the service sees it.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -30,6 +31,78 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
+
+use crate::clock::Millis;
+
+/// One line of `vxb serve`'s and `vxb proxy`'s log, in the one format both
+/// write: when the request came (UTC, milliseconds), what it asked, the
+/// status, the body bytes sent, how long the answer took, and what the
+/// server adds (the request's validators; the cache's decision).
+///
+/// `2026-01-05T10:00:00.123Z GET /app.vxml 304 0B 0.41ms if-none-match="\"3-5\""`
+#[derive(Debug)]
+pub struct AccessLine<'a> {
+    /// When the request arrived, by the server's clock.
+    pub at: SystemTime,
+    pub method: &'a Method,
+    /// The request target's path and query, as sent.
+    pub target: &'a str,
+    pub status: StatusCode,
+    /// Body bytes sent (0 for HEAD and 304).
+    pub bytes: u64,
+    /// From the request's arrival to its answer.
+    pub latency: Millis,
+    /// What this server adds at the end of the line; may be empty.
+    pub detail: String,
+}
+
+impl fmt::Display for AccessLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {}B {}",
+            humantime::format_rfc3339_millis(self.at),
+            self.method,
+            self.target,
+            self.status.as_u16(),
+            self.bytes,
+            self.latency
+        )?;
+        if !self.detail.is_empty() {
+            write!(f, " {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a reader of the log (the benchmark counting its origin's load)
+/// takes back from an [`AccessLine`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessFields<'a> {
+    pub target: &'a str,
+    pub status: u16,
+    pub bytes: u64,
+}
+
+impl AccessLine<'_> {
+    /// Reads back the target, status and bytes of a line written by
+    /// [`AccessLine`]'s `Display`; `None` for any other line. The target
+    /// holds no space (a request target cannot), so fields split on spaces.
+    pub fn parse(line: &str) -> Option<AccessFields<'_>> {
+        let mut fields = line.split(' ');
+        humantime::parse_rfc3339(fields.next()?).ok()?;
+        let _method = fields.next()?;
+        let target = fields.next()?;
+        let status = fields.next()?.parse().ok()?;
+        let bytes = fields.next()?.strip_suffix('B')?.parse().ok()?;
+        fields.next()?.strip_suffix("ms")?;
+        Some(AccessFields {
+            target,
+            status,
+            bytes,
+        })
+    }
+}
 
 /// What [`Server`] serves a connection with: a hyper service answering each
 /// request with a complete body, that can move to the connection's task.
@@ -277,4 +350,59 @@ fn bad_request(why: &'static str) -> Response<Full<Bytes>> {
         http::HeaderValue::from_static("close"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_access_line_has_time_request_status_bytes_latency_and_detail() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_704_067_200_123);
+        let mut line = AccessLine {
+            at,
+            method: &Method::GET,
+            target: "/a.vxml?x=1",
+            status: StatusCode::NOT_MODIFIED,
+            bytes: 0,
+            latency: Millis(Duration::from_micros(410)),
+            detail: r#"if-none-match="\"3-5\"""#.into(),
+        };
+        assert_eq!(
+            line.to_string(),
+            r#"2024-01-01T00:00:00.123Z GET /a.vxml?x=1 304 0B 0.41ms if-none-match="\"3-5\"""#
+        );
+        line.detail.clear();
+        assert_eq!(
+            line.to_string(),
+            "2024-01-01T00:00:00.123Z GET /a.vxml?x=1 304 0B 0.41ms"
+        );
+    }
+
+    #[test]
+    fn an_access_line_reads_back_and_nothing_else_does() {
+        let line = AccessLine {
+            at: SystemTime::UNIX_EPOCH,
+            method: &Method::HEAD,
+            target: "/p.wav",
+            status: StatusCode::OK,
+            bytes: 12,
+            latency: Millis(Duration::from_millis(3)),
+            detail: r#"if-none-match="\"a -> b\"" HIT"#.into(),
+        };
+        let fields = AccessFields {
+            target: "/p.wav",
+            status: 200,
+            bytes: 12,
+        };
+        assert_eq!(AccessLine::parse(&line.to_string()), Some(fields));
+        for other in [
+            "vxb serve: serving x on http://h/",
+            "GET /a -> 200 (12 bytes)",
+            "2024-01-01T00:00:00.000Z GET /a 200 lots 0.41ms",
+            "",
+        ] {
+            assert_eq!(AccessLine::parse(other), None, "{other}");
+        }
+    }
 }

@@ -432,6 +432,39 @@ fn run_on_a_terminal_is_interactive() {
 }
 
 #[test]
+fn a_scripted_call_shows_each_token_in_its_transcript_as_typed() {
+    let out = vxb(&[
+        "run",
+        "vxml-samples/pizza/index.vxml",
+        "--input",
+        "1, say large, Say pepperoni and olives",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let turns: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("> ") || l.starts_with("prompt: W"))
+        .collect();
+    assert_eq!(
+        turns,
+        [
+            "prompt: Welcome to Pizza Palace. For delivery, press 1 or say delivery. \
+             For pickup, press 2 or say pickup.",
+            "> 1",
+            "prompt: What size would you like: small, medium or large? You can also \
+             press 1, 2 or 3.",
+            "> say large",
+            "prompt: Which toppings? We have pepperoni, mushrooms and olives. You can \
+             choose two, for example: pepperoni and olives.",
+            "> say pepperoni and olives",
+            // The script ran out: the caller hangs up.
+            "> hangup",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
 fn run_reads_a_token_a_line_from_a_pipe_without_prompting() {
     let site = fixtures::site(&[("ask.vxml", ASK)]);
     let out = vxb_with_stdin(
@@ -451,6 +484,27 @@ fn run_reads_a_token_a_line_from_a_pipe_without_prompting() {
         "the blank line and the bad ones are skipped; `hangup` ends the call: {text}"
     );
     assert!(text.ends_with("ended: hangup\n"), "{text}");
+    // The transcript shows each token taken, as a `> ` line where the
+    // caller answered.
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "prompt: Please key in your number.",
+            "> noinput",
+            "event noinput: no input within the timeout of 5s",
+            "prompt: I did not hear you.",
+            "prompt: Please key in your number.",
+            "> nomatch",
+            "event nomatch",
+            "prompt: That is not a number.",
+            "prompt: Please key in your number.",
+            "> hangup",
+            "event connection.disconnect.hangup: the caller hung up",
+            "ended: hangup",
+        ],
+        "{text}"
+    );
     // No `>` prompt on a pipe; one hint per bad line.
     let err = stderr(&out);
     assert!(!err.contains("> "), "{err}");
@@ -549,7 +603,30 @@ fn v_traces_each_fetch_on_stderr_and_quiet_is_the_default() {
     assert_eq!(fetches.len(), 3, "one line per fetch: {err}");
     assert!(fetches[0].contains("INFO"), "{err}");
     assert!(fetches[0].contains("hello/index.vxml"), "{err}");
-    assert!(fetches[0].contains(r#"decision="miss""#), "{err}");
+    assert!(fetches[0].contains(" decision=miss "), "{err}");
+    for line in &fetches {
+        // The call the user placed is call 1 (whatever ids the process
+        // handed out before it).
+        assert!(line.contains(" call=1 "), "{line}");
+        // A duration reads `elapsed=0.41ms`: milliseconds, two decimals.
+        let elapsed = line
+            .split(" elapsed=")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("an elapsed field: {line}"));
+        let ms = elapsed
+            .strip_suffix("ms")
+            .unwrap_or_else(|| panic!("in ms: {line}"));
+        assert_eq!(ms.split('.').nth(1).map(str::len), Some(2), "{line}");
+        assert!(ms.parse::<f64>().is_ok(), "{line}");
+        // Nothing a fetch does not have: no tier, no error, no empty field.
+        assert!(!line.contains("=\"\""), "{line}");
+        assert!(
+            !line.contains(" error=") && !line.contains(" tier="),
+            "{line}"
+        );
+        assert!(!line.contains(" final_url="), "not redirected: {line}");
+    }
     // Not a debug line at -v, and nothing of it on stdout or in the report.
     assert!(!err.contains("DEBUG"), "{err}");
     assert_eq!(stdout(&verbose), stdout(&quiet));
@@ -557,11 +634,43 @@ fn v_traces_each_fetch_on_stderr_and_quiet_is_the_default() {
     serde_json::from_str::<serde_json::Value>(&report).expect("the report is pure JSON");
 
     let debug = vxb(&["-vv", "run", hello, "--input", "hangup"]);
+    let err = stderr(&debug);
+    let ended = err
+        .lines()
+        .find(|l| l.contains("DEBUG vxb::call: call ended"))
+        .unwrap_or_else(|| panic!("a call-ended line: {err}"));
     assert!(
-        stderr(&debug).contains("DEBUG vxb::call"),
-        "{}",
-        stderr(&debug)
+        ended.contains(" call=1 ") && ended.contains("ms "),
+        "{ended}"
     );
+}
+
+#[test]
+fn a_preload_is_traced_as_such_and_the_call_is_still_call_1() {
+    let hello = Path::new(env!("CARGO_MANIFEST_DIR")).join("vxml-samples/hello/index.vxml");
+    let dir = TempDir::new().expect("tempdir");
+    let config = dir.path().join("vxb.toml");
+    let url = format!("file://{}", hello.display());
+    std::fs::write(&config, format!("[preload]\nhello = \"{url}\"\n")).expect("config");
+    let out = vxb(&[
+        "-v",
+        "run",
+        arg(&hello),
+        "--config",
+        arg(&config),
+        "--input",
+        "hangup",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let calls: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("vxb::fetch"))
+        .filter_map(|l| l.split(" call=").nth(1)?.split(' ').next())
+        .collect();
+    assert_eq!(calls.first(), Some(&"preload"), "{err}");
+    assert_eq!(calls.last(), Some(&"1"), "{err}");
+    assert!(calls.iter().all(|c| *c == "preload" || *c == "1"), "{err}");
 }
 
 #[test]

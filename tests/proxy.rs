@@ -33,7 +33,7 @@ use vxb::serve::Origin;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::{origin, site, write};
+use fixtures::{access_line_shape, origin, site, write};
 use vxb::server::{Server, ServerLimits};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -229,11 +229,11 @@ async fn a_miss_then_a_hit_and_the_origin_asked_once() {
     let (_d, o, _c, p) = world(&[("a.txt", "hello")], &cache_control("/**", "max-age=60")).await;
     let first = get(&p, "/a.txt", &[]).await;
     assert_eq!(first.status, StatusCode::OK);
-    assert_eq!(x_cache(&first), "miss");
+    assert_eq!(x_cache(&first), "MISS");
     assert_eq!(body(&first), "hello");
     assert_eq!(header(&first, "age"), None, "a live response has no Age");
     let second = get(&p, "/a.txt", &[]).await;
-    assert_eq!(x_cache(&second), "hit");
+    assert_eq!(x_cache(&second), "HIT");
     assert_eq!(body(&second), "hello");
     assert_eq!(
         header(&second, "content-type"),
@@ -249,7 +249,7 @@ async fn a_hit_carries_its_age_in_the_cache() {
     get(&p, "/a.txt", &[]).await;
     c.advance(secs(30));
     let hit = get(&p, "/a.txt", &[]).await;
-    assert_eq!(x_cache(&hit), "hit");
+    assert_eq!(x_cache(&hit), "HIT");
     assert_eq!(header(&hit, "age"), Some("30"));
     assert_eq!(o.log().requests("/a.txt"), 1);
 }
@@ -262,10 +262,10 @@ async fn no_cache_with_an_etag_is_revalidated_and_the_body_comes_from_the_cache(
     )
     .await;
     let first = get(&p, "/a.txt", &[]).await;
-    assert_eq!(x_cache(&first), "miss");
+    assert_eq!(x_cache(&first), "MISS");
     let second = get(&p, "/a.txt", &[]).await;
     assert_eq!(second.status, StatusCode::OK);
-    assert_eq!(x_cache(&second), "revalidated");
+    assert_eq!(x_cache(&second), "REVALIDATED");
     assert_eq!(body(&second), "cached body");
     assert!(header(&second, "age").is_some(), "served from the cache");
     let log = o.log().for_path("/a.txt");
@@ -278,10 +278,10 @@ async fn no_cache_with_an_etag_is_revalidated_and_the_body_comes_from_the_cache(
 #[tokio::test]
 async fn a_changed_resource_is_refreshed() {
     let (d, o, _c, p) = world(&[("a.txt", "one")], &cache_control("/**", "no-cache")).await;
-    assert_eq!(x_cache(&get(&p, "/a.txt", &[]).await), "miss");
+    assert_eq!(x_cache(&get(&p, "/a.txt", &[]).await), "MISS");
     write(d.path(), "a.txt", "two, longer");
     let r = get(&p, "/a.txt", &[]).await;
-    assert_eq!(x_cache(&r), "refreshed");
+    assert_eq!(x_cache(&r), "REFRESHED");
     assert_eq!(body(&r), "two, longer");
     assert_eq!(o.log().statuses("/a.txt"), [200, 200]);
     assert_eq!(o.log().conditional("/a.txt"), 1);
@@ -292,7 +292,7 @@ async fn no_store_is_a_bypass_every_time() {
     let (_d, o, _c, p) = world(&[("a.txt", "x")], &cache_control("/**", "no-store")).await;
     for _ in 0..2 {
         let r = get(&p, "/a.txt", &[]).await;
-        assert_eq!(x_cache(&r), "bypass");
+        assert_eq!(x_cache(&r), "BYPASS");
         assert_eq!(body(&r), "x");
     }
     assert_eq!(o.log().requests("/a.txt"), 2);
@@ -304,11 +304,11 @@ async fn request_max_stale_serves_a_stale_copy() {
     get(&p, "/a.txt", &[]).await;
     c.advance(secs(25));
     let stale = get(&p, "/a.txt", &[("cache-control", "max-stale=30")]).await;
-    assert_eq!(x_cache(&stale), "stale");
+    assert_eq!(x_cache(&stale), "STALE");
     assert_eq!(header(&stale, "age"), Some("25"));
     assert_eq!(o.log().requests("/a.txt"), 1);
     let too_stale = get(&p, "/a.txt", &[("cache-control", "max-stale=5")]).await;
-    assert_eq!(x_cache(&too_stale), "revalidated", "15 s stale is over 5");
+    assert_eq!(x_cache(&too_stale), "REVALIDATED", "15 s stale is over 5");
     assert_eq!(o.log().conditional("/a.txt"), 1);
 }
 
@@ -325,7 +325,7 @@ async fn request_max_age_min_fresh_and_no_cache_send_it_to_the_origin() {
     ] {
         c.advance(secs(20));
         let r = get(&p, "/a.txt", &[directive]).await;
-        assert_eq!(x_cache(&r), "revalidated", "{directive:?}");
+        assert_eq!(x_cache(&r), "REVALIDATED", "{directive:?}");
     }
     let log = o.log().for_path("/a.txt");
     assert_eq!(log.len(), 5);
@@ -337,15 +337,15 @@ async fn request_max_age_min_fresh_and_no_cache_send_it_to_the_origin() {
         &[("cache-control", "max-age=30, min-fresh=5")],
     )
     .await;
-    assert_eq!(x_cache(&r), "hit");
+    assert_eq!(x_cache(&r), "HIT");
 }
 
 #[tokio::test]
 async fn request_no_store_is_passed_on_and_keeps_nothing() {
     let (_d, o, _c, p) = world(&[("a.txt", "x")], &cache_control("/**", "max-age=60")).await;
     let r = get(&p, "/a.txt", &[("cache-control", "no-store")]).await;
-    assert_eq!(x_cache(&r), "bypass");
-    assert_eq!(x_cache(&get(&p, "/a.txt", &[]).await), "miss");
+    assert_eq!(x_cache(&r), "BYPASS");
+    assert_eq!(x_cache(&get(&p, "/a.txt", &[]).await), "MISS");
     assert_eq!(o.log().requests("/a.txt"), 2);
 }
 
@@ -354,12 +354,12 @@ async fn only_if_cached_is_a_504_without_a_stored_copy_and_a_hit_with_one() {
     let (_d, o, _c, p) = world(&[("a.txt", "x")], &cache_control("/**", "max-age=60")).await;
     let r = get(&p, "/a.txt", &[("cache-control", "only-if-cached")]).await;
     assert_eq!(r.status, StatusCode::GATEWAY_TIMEOUT);
-    assert_eq!(x_cache(&r), "miss");
+    assert_eq!(x_cache(&r), "MISS");
     assert!(body(&r).contains("only-if-cached"), "{}", body(&r));
     assert_eq!(o.log().requests("/a.txt"), 0, "the origin was not asked");
     get(&p, "/a.txt", &[]).await;
     let r = get(&p, "/a.txt", &[("cache-control", "only-if-cached")]).await;
-    assert_eq!(x_cache(&r), "hit");
+    assert_eq!(x_cache(&r), "HIT");
     assert_eq!(body(&r), "x");
 }
 
@@ -370,7 +370,7 @@ async fn a_clients_own_validators_are_answered_with_304() {
     let etag = header(&first, "etag").expect("the origin sends an ETag");
     let r = get(&p, "/a.txt", &[("if-none-match", etag)]).await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(x_cache(&r), "hit");
+    assert_eq!(x_cache(&r), "HIT");
     assert!(r.body.is_empty());
     assert_eq!(header(&r, "etag"), Some(etag));
     let other = get(&p, "/a.txt", &[("if-none-match", "\"other\"")]).await;
@@ -389,7 +389,7 @@ async fn head_is_answered_from_the_cache_without_a_body() {
     get(&p, "/a.txt", &[]).await;
     let r = send(Method::HEAD, &p.base_url(), "/a.txt", &[], None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(x_cache(&r), "hit");
+    assert_eq!(x_cache(&r), "HIT");
     assert_eq!(header(&r, "content-length"), Some("12"));
     assert!(r.body.is_empty());
     assert_eq!(o.log().requests("/a.txt"), 1);
@@ -404,14 +404,14 @@ async fn the_origins_status_is_kept_and_redirects_are_not_followed() {
     let (_d, o, _c, p) = world(&[("old.txt", "moved"), ("new.txt", "new")], rules).await;
     let missing = get(&p, "/nothing.txt", &[]).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert_eq!(x_cache(&missing), "bypass", "error statuses are not stored");
+    assert_eq!(x_cache(&missing), "BYPASS", "error statuses are not stored");
     let moved = get(&p, "/old.txt", &[]).await;
     assert_eq!(moved.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&moved, "location"), Some("/new.txt"));
-    assert_eq!(x_cache(&moved), "miss", "a 301 with max-age is stored");
+    assert_eq!(x_cache(&moved), "MISS", "a 301 with max-age is stored");
     let again = get(&p, "/old.txt", &[]).await;
     assert_eq!(again.status, StatusCode::MOVED_PERMANENTLY);
-    assert_eq!(x_cache(&again), "hit");
+    assert_eq!(x_cache(&again), "HIT");
     assert_eq!(
         o.log().requests("/new.txt"),
         0,
@@ -426,7 +426,7 @@ async fn unknown_response_headers_are_kept_live_and_cached() {
     let (_d, _o, _c, p) = world(&[("a.txt", "x")], &rules).await;
     let live = get(&p, "/a.txt", &[]).await;
     let cached = get(&p, "/a.txt", &[]).await;
-    assert_eq!((x_cache(&live), x_cache(&cached)), ("miss", "hit"));
+    assert_eq!((x_cache(&live), x_cache(&cached)), ("MISS", "HIT"));
     for r in [&live, &cached] {
         assert_eq!(header(r, "x-app-version"), Some("7.1"));
         assert_eq!(header(r, "cache-control"), Some("max-age=60"));
@@ -446,7 +446,7 @@ async fn hop_by_hop_headers_are_stripped_both_ways() {
         ("x-end-to-end", "yes"),
         ("cookie", "session=abc"),
     ];
-    for expected in ["miss", "hit"] {
+    for expected in ["MISS", "HIT"] {
         let r = get(&p, "/r", &headers).await;
         assert_eq!(x_cache(&r), expected);
         for name in ["keep-alive", "x-bar", "connection"] {
@@ -511,7 +511,7 @@ async fn a_response_with_set_cookie_goes_to_its_client_only() {
     let (_d, o, _c, p) = world(&[("a.txt", "x")], &rules).await;
     for _ in 0..2 {
         let r = get(&p, "/a.txt", &[("cookie", "visitor=1")]).await;
-        assert_eq!(x_cache(&r), "miss");
+        assert_eq!(x_cache(&r), "MISS");
         assert_eq!(header(&r, "set-cookie"), Some("id=42"));
     }
     let log = o.log().for_path("/a.txt");
@@ -531,8 +531,8 @@ async fn post_is_forwarded_with_its_body_and_invalidates() {
     let echo = Echo::start().await;
     let p = proxy(&echo.server.base_url(), &clock()).await;
     let base = p.base_url();
-    assert_eq!(x_cache(&get(&p, "/form", &[]).await), "miss");
-    assert_eq!(x_cache(&get(&p, "/form", &[]).await), "hit");
+    assert_eq!(x_cache(&get(&p, "/form", &[]).await), "MISS");
+    assert_eq!(x_cache(&get(&p, "/form", &[]).await), "HIT");
     let posted = send(
         Method::POST,
         &base,
@@ -541,7 +541,7 @@ async fn post_is_forwarded_with_its_body_and_invalidates() {
         Some("city=chicago"),
     )
     .await;
-    assert_eq!(x_cache(&posted), "bypass");
+    assert_eq!(x_cache(&posted), "BYPASS");
     assert_eq!(body(&posted), "POST /form #2: city=chicago");
     let seen = echo.seen();
     assert_eq!(seen[1].body, "city=chicago");
@@ -553,7 +553,7 @@ async fn post_is_forwarded_with_its_body_and_invalidates() {
     let after = get(&p, "/form", &[]).await;
     assert_eq!(
         x_cache(&after),
-        "miss",
+        "MISS",
         "the POST invalidated the stored copy"
     );
     assert_eq!(body(&after), "GET /form #3: ");
@@ -567,7 +567,7 @@ async fn put_delete_and_patch_are_forwarded_and_invalidate_options_does_not() {
     let patch = Method::from_bytes(b"PATCH").expect("method");
     for method in [Method::PUT, Method::DELETE, patch] {
         get(&p, "/doc", &[]).await;
-        assert_eq!(x_cache(&get(&p, "/doc", &[]).await), "hit");
+        assert_eq!(x_cache(&get(&p, "/doc", &[]).await), "HIT");
         let r = send(
             method.clone(),
             &base,
@@ -576,7 +576,7 @@ async fn put_delete_and_patch_are_forwarded_and_invalidate_options_does_not() {
             Some("new"),
         )
         .await;
-        assert_eq!(x_cache(&r), "bypass", "{method}");
+        assert_eq!(x_cache(&r), "BYPASS", "{method}");
         assert!(
             body(&r).starts_with(&format!("{method} /doc")),
             "{}",
@@ -593,15 +593,15 @@ async fn put_delete_and_patch_are_forwarded_and_invalidate_options_does_not() {
         );
         assert_eq!(
             x_cache(&get(&p, "/doc", &[]).await),
-            "miss",
+            "MISS",
             "{method} invalidated"
         );
     }
     let r = send(Method::OPTIONS, &base, "/doc", &[], None).await;
-    assert_eq!(x_cache(&r), "bypass");
+    assert_eq!(x_cache(&r), "BYPASS");
     assert_eq!(
         x_cache(&get(&p, "/doc", &[]).await),
-        "hit",
+        "HIT",
         "OPTIONS is safe"
     );
     assert_eq!(echo.count(&Method::OPTIONS, "/doc"), 1);
@@ -620,14 +620,14 @@ async fn an_unreachable_origin_is_a_502_naming_the_cause() {
     let p = proxy(&upstream, &clock()).await;
     let r = get(&p, "/a.txt", &[]).await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY);
-    assert_eq!(x_cache(&r), "miss");
+    assert_eq!(x_cache(&r), "MISS");
     let text = body(&r);
     assert!(text.starts_with("vxb proxy: "), "{text}");
     assert!(text.contains("cannot connect"), "{text}");
     assert_eq!(text.lines().count(), 1, "{text}");
     let post = send(Method::POST, &p.base_url(), "/a.txt", &[], Some("x")).await;
     assert_eq!(post.status, StatusCode::BAD_GATEWAY);
-    assert_eq!(x_cache(&post), "bypass");
+    assert_eq!(x_cache(&post), "BYPASS");
 }
 
 #[tokio::test]
@@ -640,7 +640,7 @@ async fn a_slow_origin_is_a_504_after_fetch_timeout() {
     let p = proxy_with(&o.base_url(), config, &clock()).await;
     let r = get(&p, "/slow.txt", &[]).await;
     assert_eq!(r.status, StatusCode::GATEWAY_TIMEOUT);
-    assert_eq!(x_cache(&r), "miss");
+    assert_eq!(x_cache(&r), "MISS");
     assert!(
         body(&r).contains("no complete response within 500ms"),
         "{}",
@@ -661,7 +661,7 @@ async fn stale_if_error_serves_the_stored_copy_while_the_origin_is_down() {
     c.advance(secs(30));
     let r = get(&p, "/a.txt", &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(x_cache(&r), "stale");
+    assert_eq!(x_cache(&r), "STALE");
     assert_eq!(body(&r), "kept");
 }
 
@@ -673,7 +673,7 @@ async fn maxage_limits_makes_a_client_max_age_only_shorten_the_lifetime() {
     let o = origin(dir.path(), &cache_control("/**", "max-age=10")).await;
     let mut rfc = Config::direct();
     rfc.cache.maxage = MaxAgeMode::Limits;
-    for (config, expected) in [(Config::direct(), "hit"), (rfc, "revalidated")] {
+    for (config, expected) in [(Config::direct(), "HIT"), (rfc, "REVALIDATED")] {
         let c = clock();
         let p = proxy_with(&o.base_url(), config, &c).await;
         get(&p, "/a.txt", &[]).await;
@@ -694,7 +694,7 @@ async fn the_resource_type_follows_the_extension() {
     ];
     let (_d, _o, _c, p) = world(&files, &cache_control("/**", "max-age=60")).await;
     for (name, _) in files {
-        assert_eq!(x_cache(&get(&p, &format!("/{name}"), &[]).await), "miss");
+        assert_eq!(x_cache(&get(&p, &format!("/{name}"), &[]).await), "MISS");
     }
     let stats = p.fetcher().store().stats();
     for rtype in [
@@ -748,8 +748,8 @@ fn proxy_threads_share_one_port_and_one_cache() {
         }
         out
     });
-    assert_eq!(decisions[0], "miss");
-    assert!(decisions[1..].iter().all(|d| d == "hit"), "{decisions:?}");
+    assert_eq!(decisions[0], "MISS");
+    assert!(decisions[1..].iter().all(|d| d == "HIT"), "{decisions:?}");
     assert_eq!(o.log().requests("/a.txt"), 1);
     proxy.shutdown();
     let refused =
@@ -819,11 +819,15 @@ async fn vxb_proxy_runs_as_a_process_and_logs_each_request() {
     let (listen, upstream) = rest.split_once(" -> ").expect("ADDR -> ORIGIN");
     assert_eq!(upstream, origin_url);
     let base = Url::parse(listen).expect("the address line is a URL");
-    for expected in ["miss", "hit"] {
+    for expected in ["MISS", "HIT"] {
         let r = send(Method::GET, &base, "/a.txt", &[], None).await;
         assert_eq!(x_cache(&r), expected);
         assert_eq!(body(&r), "from the origin");
-        assert_eq!(next_line(), format!("GET /a.txt 200 {expected}"));
+        assert_eq!(
+            access_line_shape(&next_line()),
+            format!("TIME GET /a.txt 200 15B LATENCY {expected}")
+        );
+        assert_eq!(header(&r, "via"), Some("1.1 vxb"));
     }
     assert_eq!(o.log().requests("/a.txt"), 1);
 }

@@ -371,13 +371,24 @@ async fn every_request_is_logged() {
     get(&origin, "/missing.wav", &[]).await;
 
     let records = origin.log().records();
-    let lines: Vec<String> = records.iter().map(ToString::to_string).collect();
+    let lines: Vec<(String, u16, u64, String)> = records
+        .iter()
+        .map(|r| {
+            let request = format!("{} {}", r.method, r.target);
+            (request, r.status.as_u16(), r.bytes, r.validators())
+        })
+        .collect();
     assert_eq!(
         lines,
         [
-            "GET /app.vxml?x=1 -> 200 (21 bytes)".to_string(),
-            format!("GET /app.vxml if-none-match={etag:?} -> 304 (0 bytes)"),
-            "GET /missing.wav -> 404 (14 bytes)".to_string(),
+            ("GET /app.vxml?x=1".into(), 200, 21, String::new()),
+            (
+                "GET /app.vxml".into(),
+                304,
+                0,
+                format!("if-none-match={etag:?}")
+            ),
+            ("GET /missing.wav".into(), 404, 14, String::new()),
         ]
     );
     assert_eq!(records[1].cookie.as_deref(), Some("a=1"));
@@ -480,7 +491,33 @@ fn vxb_serve_runs_as_a_process() {
     let log_line = lines
         .recv_timeout(Duration::from_secs(10))
         .expect("a log line");
-    assert_eq!(log_line, "GET /app.vxml -> 200 (21 bytes)");
+    assert_eq!(
+        fixtures::access_line_shape(&log_line),
+        "TIME GET /app.vxml 200 21B LATENCY"
+    );
+    // A conditional request: its validator at the end of the line.
+    let etag = lower
+        .split("\r\netag: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .expect("an ETag")
+        .to_string();
+    let mut s = TcpStream::connect(&addr).expect("connect to vxb serve");
+    write!(
+        s,
+        "HEAD /app.vxml HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 304"), "{answer}");
+    let log_line = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a log line");
+    assert_eq!(
+        fixtures::access_line_shape(&log_line),
+        format!("TIME HEAD /app.vxml 304 0B LATENCY if-none-match={etag:?}")
+    );
 
     child.kill().expect("kill");
     let _ = child.wait();

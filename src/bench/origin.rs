@@ -4,7 +4,8 @@
 //! # How its load is read
 //!
 //! `vxb serve` prints one line per request on stdout
-//! (`GET /a.vxml -> 200 (12 bytes)`), written before the response is sent. A
+//! (`2026-01-05T10:00:00.123Z GET /a.vxml 200 12B 0.41ms`, an
+//! [`AccessLine`]), written before the response is sent. A
 //! thread here reads that stream and counts requests, body bytes, 304s and
 //! error statuses — so `vxb serve` itself is unchanged. Two consequences,
 //! both handled:
@@ -36,6 +37,7 @@ use url::Url;
 
 use super::BenchError;
 use super::measure::{self, CpuTime};
+use crate::server::AccessLine;
 
 /// The path prefix of the marker requests; nothing of the application lives there.
 const SYNC_PATH: &str = "/__vxb_bench_sync/";
@@ -371,19 +373,16 @@ enum LogLine {
     Marker(u64),
 }
 
-/// `GET /a.vxml if-none-match="\"3-5\"" -> 304 (0 bytes)`. The answer is
-/// after the last ` -> ` (a quoted validator could hold one).
+/// A request line of `vxb serve`'s log ([`AccessLine`]): a marker, or a
+/// request with its status and bytes.
 fn parse_request_line(line: &str) -> Option<LogLine> {
-    let (request, answer) = line.rsplit_once(" -> ")?;
-    let target = request.split(' ').nth(1)?;
-    if let Some(n) = target.strip_prefix(SYNC_PATH) {
+    let fields = AccessLine::parse(line)?;
+    if let Some(n) = fields.target.strip_prefix(SYNC_PATH) {
         return n.parse().ok().map(LogLine::Marker);
     }
-    let (status, rest) = answer.split_once(' ')?;
-    let bytes = rest.strip_prefix('(')?.strip_suffix(" bytes)")?;
     Some(LogLine::Request {
-        status: status.parse().ok()?,
-        bytes: bytes.parse().ok()?,
+        status: fields.status,
+        bytes: fields.bytes,
     })
 }
 
@@ -397,33 +396,49 @@ fn address_line_url(line: &str) -> Option<Url> {
 mod tests {
     use super::*;
 
+    /// A line as `vxb serve` writes it.
+    fn line(target: &str, status: u16, bytes: u64, detail: &str) -> String {
+        AccessLine {
+            at: std::time::SystemTime::now(),
+            method: &http::Method::GET,
+            target,
+            status: http::StatusCode::from_u16(status).expect("status"),
+            bytes,
+            latency: crate::clock::Millis(std::time::Duration::from_micros(410)),
+            detail: detail.into(),
+        }
+        .to_string()
+    }
+
     #[test]
     fn request_lines() {
         assert_eq!(
-            parse_request_line("GET /a.vxml -> 200 (12 bytes)"),
+            parse_request_line(&line("/a.vxml", 200, 12, "")),
             Some(LogLine::Request {
                 status: 200,
                 bytes: 12
             })
         );
         assert_eq!(
-            parse_request_line(
-                r#"GET /audio/p1.wav if-none-match="\"a -> b\"" if-modified-since="Mon, 01 Jan 2024 00:00:00 GMT" -> 304 (0 bytes)"#
-            ),
+            parse_request_line(&line(
+                "/audio/p1.wav",
+                304,
+                0,
+                r#"if-none-match="\"a -> b\"""#
+            )),
             Some(LogLine::Request {
                 status: 304,
                 bytes: 0
             })
         );
         assert_eq!(
-            parse_request_line("GET /__vxb_bench_sync/17 -> 404 (14 bytes)"),
+            parse_request_line(&line("/__vxb_bench_sync/17", 404, 14, "")),
             Some(LogLine::Marker(17))
         );
         assert_eq!(
             parse_request_line("vxb serve: serving x on http://h/"),
             None
         );
-        assert_eq!(parse_request_line("GET /a -> 200 (lots of bytes)"), None);
     }
 
     #[test]
@@ -439,11 +454,11 @@ mod tests {
     #[test]
     fn counters_count() {
         let c = Counters::default();
-        c.count("GET /a -> 200 (10 bytes)");
-        c.count("GET /a -> 304 (0 bytes)");
-        c.count("GET /b -> 404 (5 bytes)");
+        c.count(&line("/a", 200, 10, ""));
+        c.count(&line("/a", 304, 0, ""));
+        c.count(&line("/b", 404, 5, ""));
         c.count("noise");
-        c.count("GET /__vxb_bench_sync/3 -> 404 (14 bytes)");
+        c.count(&line("/__vxb_bench_sync/3", 404, 14, ""));
         assert_eq!(c.requests.load(Ordering::Relaxed), 3);
         assert_eq!(c.bytes.load(Ordering::Relaxed), 15);
         assert_eq!(c.not_modified.load(Ordering::Relaxed), 1);

@@ -261,6 +261,17 @@ fn is_dtmf_key(c: char) -> bool {
     c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d')
 }
 
+impl Token {
+    /// The token as a person types it at the `>` prompt, for transcripts:
+    /// `say large` rather than the list form `say:large`.
+    pub fn typed(&self) -> String {
+        match self {
+            Token::Say(words) => format!("say {words}"),
+            token => token.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

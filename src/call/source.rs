@@ -67,6 +67,11 @@ impl<R: BufRead + Send, W: Write + Send> LineCaller<R, W> {
         }
     }
 
+    /// Whether a person is typing (a `> ` prompt before each read).
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
     /// The next token, as [`InputSource::next_token`] without the future.
     pub fn read_token(&mut self) -> Token {
         let mut line = String::new();

@@ -224,12 +224,33 @@ enum Caller {
     Lines(LineCaller<BufReader<Stdin>, Stderr>),
 }
 
+impl Caller {
+    /// Whether the transcript shows each token as a `> ` line: yes, unless
+    /// a person typed it at a terminal, which already shows it after its
+    /// prompt.
+    fn echoes(&self) -> bool {
+        match self {
+            Caller::Script(_) => true,
+            Caller::Lines(lines) => !lines.is_interactive(),
+        }
+    }
+}
+
 impl InputSource for Caller {
     fn next_token(&mut self) -> Pin<Box<dyn Future<Output = Token> + '_>> {
-        match self {
-            Caller::Script(script) => InputSource::next_token(script),
-            Caller::Lines(lines) => lines.next_token(),
-        }
+        let echo = self.echoes();
+        Box::pin(async move {
+            let token = match self {
+                Caller::Script(script) => InputSource::next_token(script).await,
+                Caller::Lines(lines) => lines.next_token().await,
+            };
+            if echo {
+                // On stdout with the prompts (the `Printer`, on this same
+                // thread), so the caller's turn sits where it came.
+                println!("> {}", token.typed());
+            }
+            token
+        })
     }
 }
 

@@ -111,7 +111,8 @@
 //! lifetime, and reading it is cheap. Files are not coalesced for the same
 //! reason.
 
-use std::sync::atomic::AtomicBool;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -137,6 +138,7 @@ use crate::cache::policy::{self, NotStored};
 use crate::cache::store::{CallId, Rejected, Store};
 use crate::cache::{Decision, Entry};
 use crate::clock::Clock;
+use crate::clock::Millis;
 use crate::config::{CacheConfig, Config};
 use crate::resource::ResourceType;
 
@@ -151,6 +153,9 @@ pub struct Fetcher {
     pub(super) cookies: Cookies,
     pub(super) file_root: Option<FileRoot>,
     pub(super) flights: Flights<FlightKey, Landing>,
+    /// Calls placed so far through [`Fetcher::call`], so each is traced
+    /// with the number the user counts it by (the first call is call 1).
+    calls: AtomicU64,
     /// The background revalidations running (stale-while-revalidate).
     pub(super) background: Running<FlightKey>,
 }
@@ -297,6 +302,7 @@ impl Fetcher {
             cookies: Cookies::new(&config.cookies),
             file_root,
             flights: Flights::default(),
+            calls: AtomicU64::new(0),
             background: Running::default(),
             clock,
             config,
@@ -329,24 +335,58 @@ impl Fetcher {
     /// The fetcher of a new call, with the call's cookie jar (a fresh one,
     /// or the process's with `cookies.scope = "shared"`).
     pub fn call(self: &Arc<Self>) -> CallFetcher {
+        let number = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
         let jar = self.cookies.for_call();
-        self.call_with(Some(jar))
+        self.call_with(CallLabel::Call(number), Some(jar))
+    }
+
+    /// The fetcher of the `[preload]` pass: a call of its own, not counted
+    /// among the calls the user places.
+    pub(super) fn preload_call(self: &Arc<Self>) -> CallFetcher {
+        let jar = self.cookies.for_call();
+        self.call_with(CallLabel::Preload, Some(jar))
     }
 
     /// The fetcher of one proxied request: no cookie jar (the proxy forwards
     /// its client's `Cookie` and returns `Set-Cookie` to it), and private
     /// responses die with the request — a shared cache stores none.
     pub fn proxy_call(self: &Arc<Self>) -> CallFetcher {
-        self.call_with(None)
+        self.call_with(CallLabel::Proxy, None)
     }
 
-    fn call_with(self: &Arc<Self>, jar: Option<Arc<CookieJar>>) -> CallFetcher {
+    fn call_with(self: &Arc<Self>, label: CallLabel, jar: Option<Arc<CookieJar>>) -> CallFetcher {
         CallFetcher {
             call: self.store.new_call(),
+            label,
             fetcher: Arc::clone(self),
             jar,
             records: Mutex::new(Vec::new()),
             kept_private: AtomicBool::new(false),
+        }
+    }
+}
+
+/// How a trace names the call a fetch was made for. The store's
+/// [`CallId`] is unique in the process (so private entries never mix);
+/// this is the number a user counts calls by — `vxb run`'s call is call 1,
+/// a scenario's calls are 1, 2, … in step order — or, for fetches made for
+/// no call of the user's, what they were made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallLabel {
+    /// The n-th call placed through this fetcher, from 1.
+    Call(u64),
+    /// The `[preload]` pass before any call.
+    Preload,
+    /// One request through `vxb proxy`.
+    Proxy,
+}
+
+impl fmt::Display for CallLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallLabel::Call(n) => write!(f, "{n}"),
+            CallLabel::Preload => f.write_str("preload"),
+            CallLabel::Proxy => f.write_str("proxy"),
         }
     }
 }
@@ -357,6 +397,8 @@ impl Fetcher {
 pub struct CallFetcher {
     pub(super) fetcher: Arc<Fetcher>,
     pub(super) call: CallId,
+    /// How traces name the call.
+    label: CallLabel,
     pub(super) jar: Option<Arc<CookieJar>>,
     records: Mutex<Vec<FetchRecord>>,
     /// Whether anything was stored for this call alone. A call that kept
@@ -381,6 +423,12 @@ impl CallFetcher {
     /// The call's id (private entries are stored under it).
     pub fn id(&self) -> CallId {
         self.call
+    }
+
+    /// How traces name the call: its number among the calls placed through
+    /// this fetcher, or what it fetches for.
+    pub fn label(&self) -> CallLabel {
+        self.label
     }
 
     pub fn fetcher(&self) -> &Arc<Fetcher> {
@@ -489,18 +537,21 @@ impl CallFetcher {
         if record.tier.as_ref().map(|t| t.decision) == Some(TierDecision::Hit) {
             self.fetcher.store.record_tier_hit(req.rtype);
         }
+        // Fields a fetch does not have (no tier, no status, no error) are
+        // left out rather than written empty.
+        let final_url = (record.final_url != record.url).then_some(&record.final_url);
         tracing::info!(
             target: "vxb::fetch",
-            call = self.call.get(),
+            call = %self.label,
             url = %record.url,
-            final_url = %record.final_url,
+            final_url = final_url.map(tracing::field::display),
             rtype = %record.rtype,
-            decision = record.decision().map_or("-", Decision::as_str),
-            tier = record.tier.as_ref().map_or("-", |t| t.decision.as_str()),
-            status = record.status().unwrap_or(0),
+            decision = record.decision().map(|d| tracing::field::display(d.as_str())),
+            tier = record.tier.as_ref().map(|t| tracing::field::display(t.decision.as_str())),
+            status = record.status(),
             bytes = record.bytes,
-            elapsed_ms = record.elapsed.as_secs_f64() * 1000.0,
-            error = record.error().unwrap_or(""),
+            elapsed = %Millis(record.elapsed),
+            error = record.error().map(tracing::field::display),
             "fetch"
         );
         self.lock_records().push(record);

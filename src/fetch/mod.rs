@@ -46,7 +46,7 @@ pub mod tier;
 
 pub use cookies::{CookieJar, Cookies};
 pub use error::FetchError;
-pub use fetcher::{CallFetcher, Fetched, Fetcher, NotCached, Redirect};
+pub use fetcher::{CallFetcher, CallLabel, Fetched, Fetcher, NotCached, Redirect};
 pub use file::{ConfinedPath, FileBody, FileRoot, FileStamp};
 pub use http::{HttpClient, HttpRequest, HttpResponse};
 pub use location::{Scheme, check_access, effective_base, resolve};

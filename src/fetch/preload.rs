@@ -34,7 +34,7 @@ impl Fetcher {
     /// Preloads every `[preload]` document with `parser` (which also finds
     /// their references), in name order. Returns one outcome per resource.
     pub async fn preload(self: &Arc<Self>, parser: &dyn BodyParser) -> Vec<PreloadOutcome> {
-        let call = self.call();
+        let call = self.preload_call();
         let mut out = Vec::new();
         for (name, url) in &self.config().preload {
             let mut preload = Preload {

@@ -323,9 +323,16 @@ mod tests {
 
     #[test]
     fn vxb_proxy_says_its_own_decision() {
-        let s = status(&[("x-cache", "revalidated"), ("age", "0")]).expect("status");
-        assert_eq!(s.decision, TierDecision::Revalidated);
-        assert_eq!(s.cache, None);
+        // Upper case as `vxb proxy` sends it now; lower case as it used to.
+        for word in ["REVALIDATED", "revalidated"] {
+            let s = status(&[("x-cache", word), ("age", "0")]).expect("status");
+            assert_eq!(s.decision, TierDecision::Revalidated, "{word}");
+            assert_eq!(s.cache, None);
+        }
+        assert_eq!(
+            status(&[("x-cache", "HIT"), ("age", "3")]).map(|s| s.decision),
+            Some(TierDecision::Hit)
+        );
         assert_eq!(
             status(&[("x-cache", "bypass")]).map(|s| s.decision),
             Some(TierDecision::Miss)

@@ -117,6 +117,7 @@ pub use load::{AudioParser, VxmlParser};
 
 use crate::audio::Sink;
 use crate::call::{CallEnd, CallObserver, CallReport, EventRecord, InputSource, LogRecord};
+use crate::clock::Millis;
 use crate::config::LimitsConfig;
 use crate::fetch::{BodyParser, CallFetcher, FetchError, FetchRequest, Fetched, Fetcher};
 use crate::script::{EngineShelf, Limits, ScriptEngine, ScriptError, Session};
@@ -405,7 +406,9 @@ impl Interpreter {
         self.report.elapsed = started.elapsed();
         tracing::debug!(
             target: "vxb::call",
+            call = %self.fetcher.label(),
             start = %self.report.start_url,
+            elapsed = %Millis(self.report.elapsed),
             compilations = self.engine.compilations(),
             fetches = self.report.fetches.len(),
             "call ended"
@@ -436,7 +439,14 @@ impl Interpreter {
             caught,
             default_handler,
         };
-        tracing::debug!(target: "vxb::event", name = %record.name, message = record.message.as_deref().unwrap_or(""), caught, "event");
+        tracing::debug!(
+            target: "vxb::event",
+            call = %self.fetcher.label(),
+            name = %record.name,
+            message = record.message.as_deref().map(tracing::field::display),
+            caught,
+            "event"
+        );
         if let Some(o) = self.observer.as_mut() {
             o.event(&record);
         }
@@ -444,7 +454,13 @@ impl Interpreter {
     }
 
     fn record_log(&mut self, record: LogRecord) {
-        tracing::info!(target: "vxb::log", label = record.label.as_deref().unwrap_or(""), "{}", record.message);
+        tracing::info!(
+            target: "vxb::log",
+            call = %self.fetcher.label(),
+            label = record.label.as_deref().map(tracing::field::display),
+            "{}",
+            record.message
+        );
         if let Some(o) = self.observer.as_mut() {
             o.log(&record);
         }
@@ -452,7 +468,7 @@ impl Interpreter {
     }
 
     fn warn(&mut self, warning: String) {
-        tracing::warn!(target: "vxb::call", "{warning}");
+        tracing::warn!(target: "vxb::call", call = %self.fetcher.label(), "{warning}");
         self.report.warnings.push(warning);
     }
 

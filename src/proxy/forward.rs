@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{AGE, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -15,12 +16,14 @@ use hyper::body::Incoming;
 use super::headers::{self, X_CACHE};
 use super::route::{self, Upstream};
 use crate::cache::Decision;
+use crate::clock::Millis;
 use crate::fetch::status::CACHE_STATUS;
 use crate::fetch::{
     CacheStatus, FetchError, FetchMethod, FetchRequest, Fetched, Fetcher, NotCached, Outcome,
     Referrer,
 };
 use crate::serve::files::not_modified;
+use crate::server::AccessLine;
 
 /// What every connection of a proxy shares.
 #[derive(Debug)]
@@ -46,25 +49,26 @@ impl Forwarder {
         req: Request<Incoming>,
         client: &HeaderValue,
     ) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let at = self.fetcher.clock().now();
         let (parts, body) = req.into_parts();
         let answer = self.answer(&parts, body, client).await;
         if self.echo {
-            let target = parts.uri.path_and_query().map_or("", |pq| pq.as_str());
-            let status = answer.response.status().as_u16();
-            let decision = answer.decision;
-            // A closed stdout (`vxb proxy | head`) must not stop the proxy.
-            let _ = match &answer.failure {
-                None => writeln!(
-                    std::io::stdout().lock(),
-                    "{} {target} {status} {decision}",
-                    parts.method
-                ),
-                Some(why) => writeln!(
-                    std::io::stdout().lock(),
-                    "{} {target} {status} {decision}: {why}",
-                    parts.method
-                ),
+            let decision = headers::x_cache_name(answer.decision);
+            let line = AccessLine {
+                at,
+                method: &parts.method,
+                target: parts.uri.path_and_query().map_or("", |pq| pq.as_str()),
+                status: answer.response.status(),
+                bytes: sent_bytes(&parts.method, &answer.response),
+                latency: Millis(started.elapsed()),
+                detail: match &answer.failure {
+                    None => decision.to_string(),
+                    Some(why) => format!("{decision}: {why}"),
+                },
             };
+            // A closed stdout (`vxb proxy | head`) must not stop the proxy.
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         answer.response
     }
@@ -144,7 +148,7 @@ impl Forwarder {
         for name in &cache.targeted {
             h.remove(name);
         }
-        h.insert(X_CACHE, HeaderValue::from_static(decision.as_str()));
+        h.insert(X_CACHE, headers::x_cache(decision));
         // After any upstream cache's members: RFC 9211 lists the caches from
         // the origin towards the client.
         h.append(
@@ -170,6 +174,17 @@ impl Forwarder {
     }
 }
 
+/// Body bytes the client is sent (none for a HEAD, which hyper answers
+/// without its body).
+fn sent_bytes(method: &Method, response: &Response<Full<Bytes>>) -> u64 {
+    if *method == Method::HEAD {
+        return 0;
+    }
+    hyper::body::Body::size_hint(response.body())
+        .exact()
+        .unwrap_or_default()
+}
+
 /// An error of the proxy's own: one line of text naming the cause.
 fn failure(status: StatusCode, decision: Decision, why: String) -> Answer {
     let mut response = Response::new(Full::new(Bytes::from(format!("vxb proxy: {why}\n"))));
@@ -179,7 +194,9 @@ fn failure(status: StatusCode, decision: Decision, why: String) -> Answer {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    h.insert(X_CACHE, HeaderValue::from_static(decision.as_str()));
+    h.insert(X_CACHE, headers::x_cache(decision));
+    let (via, vxb) = headers::via();
+    h.insert(via, vxb);
     let bypass = decision == Decision::Bypass;
     h.insert(CACHE_STATUS, CacheStatus::failed(bypass).to_header_value());
     Answer {

@@ -10,7 +10,9 @@
 //! `Expect` (the body has already been read).
 //!
 //! Added to a forwarded request: `Via: 1.1 vxb` (RFC 9110 §7.6.3) and the
-//! client's address as `X-Forwarded-For`.
+//! client's address as `X-Forwarded-For`. Added to every response:
+//! `Via: 1.1 vxb` after the origin's own `Via` lines, and `X-Cache` with the
+//! decision in upper case (`HIT`, `MISS`…), as Squid and the CDNs write it.
 //!
 //! What a client says about where it came from — `X-Forwarded-For`,
 //! `-Host`, `-Proto`, `-Port`, `-Server`, `Forwarded` — is dropped, not
@@ -23,6 +25,8 @@ use http::header::{
     CONNECTION, CONTENT_LENGTH, EXPECT, HOST, HeaderMap, HeaderName, HeaderValue,
     PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE, TRANSFER_ENCODING, UPGRADE, VIA,
 };
+
+use crate::cache::Decision;
 
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
@@ -70,9 +74,33 @@ pub fn request(from_client: &HeaderMap, client: &HeaderValue) -> HeaderMap {
 }
 
 /// The headers of an origin's (or the cache's) response to send to the
-/// client: the end-to-end ones, room left for `Age` and `X-Cache`.
+/// client: the end-to-end ones and `Via`, room left for `Age` and `X-Cache`.
 pub fn response(from_origin: &HeaderMap) -> HeaderMap {
-    end_to_end(from_origin, &[])
+    let mut out = end_to_end(from_origin, &[]);
+    out.append(VIA, VIA_VXB);
+    out
+}
+
+/// The `Via` line the proxy adds, for the answers it makes itself.
+pub fn via() -> (HeaderName, HeaderValue) {
+    (VIA, VIA_VXB)
+}
+
+/// `X-Cache`'s value for `decision`: its name in upper case.
+pub fn x_cache(decision: Decision) -> HeaderValue {
+    HeaderValue::from_static(x_cache_name(decision))
+}
+
+/// The decision's name in upper case, as `X-Cache` and the log line say it.
+pub fn x_cache_name(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Miss => "MISS",
+        Decision::Hit => "HIT",
+        Decision::Revalidated => "REVALIDATED",
+        Decision::Refreshed => "REFRESHED",
+        Decision::Stale => "STALE",
+        Decision::Bypass => "BYPASS",
+    }
 }
 
 /// `headers` without the hop-by-hop ones, `Content-Length` and `also`.
@@ -191,9 +219,24 @@ mod tests {
             ("etag", "\"1\""),
         ]);
         let out = response(&from_origin);
-        assert_eq!(names(&out), ["etag", "set-cookie", "x-powered-by"]);
+        assert_eq!(names(&out), ["etag", "set-cookie", "via", "x-powered-by"]);
         let cookies: Vec<_> = out.get_all("set-cookie").iter().collect();
         assert_eq!(cookies, ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn a_response_says_it_came_through_vxb_after_the_origins_own_via() {
+        let out = response(&map(&[("via", "1.1 origin-lb")]));
+        let via: Vec<_> = out.get_all(VIA).iter().collect();
+        assert_eq!(via, ["1.1 origin-lb", "1.1 vxb"]);
+        assert_eq!(response(&HeaderMap::new())[VIA], "1.1 vxb");
+    }
+
+    #[test]
+    fn x_cache_is_the_decision_in_upper_case() {
+        for d in Decision::ALL {
+            assert_eq!(x_cache(d), d.as_str().to_ascii_uppercase().as_str());
+        }
     }
 
     #[test]
@@ -204,6 +247,6 @@ mod tests {
         ]);
         assert!(connection_names(&h, &HeaderName::from_static("x-trace-id")));
         assert!(!connection_names(&h, &HeaderName::from_static("x-trace")));
-        assert!(response(&h).is_empty());
+        assert_eq!(names(&response(&h)), ["via"], "only the proxy's own Via");
     }
 }

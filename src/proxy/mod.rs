@@ -1,12 +1,15 @@
 //! `vxb proxy`: the browser's cache as an HTTP reverse proxy in front of one
 //! origin, so an application developer can check their server's caching
-//! headers with curl: every response carries `X-Cache: <decision>` (`miss`,
-//! `hit`, `revalidated`, `refreshed`, `stale`, `bypass`, as spec §3 names
-//! them) and `Cache-Status` (RFC 9211).
+//! headers with curl: every response carries `X-Cache: <decision>` (`MISS`,
+//! `HIT`, `REVALIDATED`, `REFRESHED`, `STALE`, `BYPASS`: the decisions of
+//! spec §3 in the upper case Squid and the CDNs use), `Cache-Status` (RFC 9211)
+//! and `Via: 1.1 vxb`.
+//! Each request is one log line on stdout, in
+//! the format `vxb serve` writes ([`crate::server::AccessLine`]).
 //!
 //! ```text
 //! $ vxb proxy --origin http://127.0.0.1:8080 --listen 127.0.0.1:8081
-//! $ curl -si http://127.0.0.1:8081/app.vxml | grep -i x-cache     # miss, then hit
+//! $ curl -si http://127.0.0.1:8081/app.vxml | grep -i x-cache     # MISS, then HIT
 //! ```
 //!
 //! # What crosses it
@@ -17,7 +20,7 @@
 //!   a HEAD can be a hit and a miss fills the cache.
 //! - **Every other method** is forwarded as it is, body and all
 //!   ([`FetchMethod::Forward`](crate::fetch::FetchMethod::Forward)): never
-//!   stored (`X-Cache: bypass`); POST always, and PUT, DELETE, PATCH (any
+//!   stored (`X-Cache: BYPASS`); POST always, and PUT, DELETE, PATCH (any
 //!   unsafe method) answered 2xx/3xx, invalidate the stored copies of the
 //!   URL (RFC 9111 §4.4).
 //! - **Request headers**: all end-to-end ones, hop-by-hop ones dropped
@@ -38,10 +41,10 @@
 //!   below why).
 //! - **Failures**: the origin unreachable or a broken answer → 502, no
 //!   complete answer within `fetch.timeout` → 504; either with a one-line
-//!   text body naming the cause and `X-Cache: miss` (`bypass` for methods
+//!   text body naming the cause and `X-Cache: MISS` (`BYPASS` for methods
 //!   that are never cached), as nginx reports `MISS` for an upstream error.
 //!   With `stale_if_error` (or the response's `stale-if-error`) a stored
-//!   copy is served instead, `X-Cache: stale`. Malformed requests are
+//!   copy is served instead, `X-Cache: STALE`. Malformed requests are
 //!   answered by hyper.
 //!
 //! # Resource types

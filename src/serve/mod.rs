@@ -23,6 +23,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, COOKIE, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH};
@@ -35,9 +36,9 @@ use url::Url;
 pub use log::{LogRecord, RequestLog};
 pub use rules::{Effect, Rules};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, Millis, SystemClock};
 use crate::config::ConfigError;
-use crate::server::{Server, ServerLimits};
+use crate::server::{AccessLine, Server, ServerLimits};
 
 /// Request bodies up to this size are kept in the log.
 const MAX_LOGGED_BODY: usize = 1 << 20;
@@ -159,6 +160,8 @@ impl Origin {
 
 impl State {
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let at = self.clock.now();
         let (parts, body) = req.into_parts();
         // Kept for the log (tests check what a submit sent); a body too large
         // or broken is logged as empty rather than failing the answer.
@@ -203,8 +206,17 @@ impl State {
             bytes: sent,
         };
         if self.echo {
+            let line = AccessLine {
+                at,
+                method: &record.method,
+                target: &record.target,
+                status: record.status,
+                bytes: record.bytes,
+                latency: Millis(started.elapsed()),
+                detail: record.validators(),
+            };
             // A closed stdout (`vxb serve | head`) must not stop the server.
-            let _ = writeln!(std::io::stdout().lock(), "{record}");
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         self.log.push(record);
         let mut response = Response::new(Full::new(answer.body));

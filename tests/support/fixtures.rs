@@ -33,3 +33,33 @@ pub async fn origin(dir: &Path, rules: &str) -> Origin {
     };
     Origin::start(options).await.expect("origin starts")
 }
+
+/// A `vxb serve` or `vxb proxy` log line with its timestamp and latency
+/// checked (an RFC 3339 UTC time to the millisecond, within the last
+/// minute; milliseconds with two decimals) and replaced by `TIME` and
+/// `LATENCY`, so the rest can be compared exactly.
+pub fn access_line_shape(line: &str) -> String {
+    let (time, rest) = line.split_once(' ').expect("a timestamp first");
+    let at = humantime::parse_rfc3339(time).unwrap_or_else(|e| panic!("{time}: {e}: {line}"));
+    assert!(
+        time.ends_with('Z') && time.len() == "2024-01-01T00:00:00.000Z".len(),
+        "{line}"
+    );
+    let age = std::time::SystemTime::now()
+        .duration_since(at)
+        .unwrap_or_default();
+    assert!(age.as_secs() < 60, "a time of now: {line}");
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let latency = fields
+        .iter()
+        .position(|f| f.ends_with("ms"))
+        .unwrap_or_else(|| panic!("a latency: {line}"));
+    let ms = fields[latency].trim_end_matches("ms");
+    assert!(ms.parse::<f64>().is_ok(), "{line}");
+    assert_eq!(ms.split('.').nth(1).map(str::len), Some(2), "{line}");
+    let mut shape = vec!["TIME"];
+    shape.extend(&fields[..latency]);
+    shape.push("LATENCY");
+    shape.extend(&fields[latency + 1..]);
+    shape.join(" ")
+}
