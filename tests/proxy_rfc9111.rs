@@ -652,3 +652,35 @@ async fn a_request_stale_if_error_gets_the_stale_copy_when_the_origin_fails() {
     assert_eq!(&asked.body[..], b"hello");
     assert_eq!(kind(&asked), "fwd=stale");
 }
+
+// ----------------------------------------------------------------- Vary ----
+
+/// RFC 9111 §4.1: selecting headers are compared after the normalisation
+/// their syntax allows — lines combined, white space around members,
+/// `Accept-Language` case and order.
+#[tokio::test]
+async fn vary_compares_normalised_selecting_headers() {
+    let (_d, o, _c, p) = world(&[
+        ("Cache-Control", "max-age=600"),
+        ("Vary", "Accept-Language, Foo"),
+    ])
+    .await;
+    let first = get(
+        &p,
+        "/a.txt",
+        &[("accept-language", "en, de"), ("foo", "1, 2")],
+    )
+    .await;
+    assert!(status(&first).stored);
+    for same in [
+        vec![("accept-language", "de, en"), ("foo", "1, 2")],
+        vec![("accept-language", "eN, De"), ("foo", "1"), ("foo", "2")],
+        vec![("accept-language", " en ,   de"), ("foo", " 1 ,2 ")],
+    ] {
+        assert_eq!(kind(&get(&p, "/a.txt", &same).await), "hit", "{same:?}");
+    }
+    assert_eq!(o.log().requests("/a.txt"), 1);
+    let other = get(&p, "/a.txt", &[("accept-language", "fr"), ("foo", "1, 2")]).await;
+    assert_eq!(status(&other).fwd.as_deref(), Some("vary-miss"));
+    assert_eq!(o.log().requests("/a.txt"), 2);
+}

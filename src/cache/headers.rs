@@ -504,19 +504,45 @@ pub fn parse_vary(headers: &HeaderMap) -> Option<Vary> {
     any_line.then_some(Vary::Headers(names))
 }
 
-/// All lines of a request header joined as one list value (RFC 9110 §5.3), so
-/// that two requests can be compared for `Vary`. `None` when absent.
+/// A request header's value as `Vary` compares it (RFC 9111 §4.1: a cache
+/// may normalise what the field's syntax lets it): all lines joined as one
+/// list (RFC 9110 §5.3), each member trimmed, empty members dropped. For
+/// `Accept-Language`, `Accept-Encoding` and `Accept-Charset`, whose members
+/// are case-insensitive tokens, members are lower-cased with their inner
+/// white space removed; `Accept-Language` members are also sorted, as the
+/// order of equally weighted languages (and the q-values carry the rest)
+/// does not change the selection. `None` when absent.
 pub fn combined_value(headers: &HeaderMap, name: &HeaderName) -> Option<HeaderValue> {
-    let mut all = headers.get_all(name).iter();
-    let first = all.next()?;
-    let mut joined = first.as_bytes().to_vec();
-    for v in all {
-        joined.extend_from_slice(b", ");
-        joined.extend_from_slice(v.as_bytes());
+    let mut lines = headers.get_all(name).iter().peekable();
+    lines.peek()?;
+    let tokens = [
+        header::ACCEPT_LANGUAGE,
+        header::ACCEPT_ENCODING,
+        header::ACCEPT_CHARSET,
+    ]
+    .contains(name);
+    let mut members: Vec<String> = Vec::new();
+    for line in lines {
+        let text = String::from_utf8_lossy(line.as_bytes());
+        for member in text.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            members.push(if tokens {
+                member
+                    .chars()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            } else {
+                member.to_string()
+            });
+        }
     }
-    // Joining valid values with ", " keeps them valid; fall back to the first
-    // value rather than failing if that ever stopped being true.
-    Some(HeaderValue::from_bytes(&joined).unwrap_or_else(|_| first.clone()))
+    if *name == header::ACCEPT_LANGUAGE {
+        members.sort();
+    }
+    // Joined from parts of valid values (lossy text only replaces bytes a
+    // valid value may hold): a failure is not expected, and an empty value
+    // stands for "present, nothing in it" rather than a panic.
+    Some(HeaderValue::from_str(&members.join(", ")).unwrap_or(HeaderValue::from_static("")))
 }
 
 /// The `Age` of a response: the first member of its first line (RFC 9111
@@ -1077,6 +1103,50 @@ mod tests {
             Some(HeaderValue::from_static("a, b"))
         );
         assert_eq!(combined_value(&h, &header::COOKIE), None);
+    }
+
+    #[test]
+    fn selecting_values_are_normalised_for_vary() {
+        let v = |pairs: &[(&str, &str)], name: &str| {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("name");
+            combined_value(&map(pairs), &name).map(|v| v.to_str().expect("text").to_string())
+        };
+        let foo = Some("1, 2".to_string());
+        assert_eq!(v(&[("foo", "1, 2")], "foo"), foo);
+        assert_eq!(
+            v(&[("foo", "1"), ("foo", "2")], "foo"),
+            foo,
+            "lines combine"
+        );
+        assert_eq!(v(&[("foo", " 1 ,  2 ")], "foo"), foo, "white space");
+        assert_eq!(v(&[("foo", "1,,2")], "foo"), foo, "empty members");
+        assert_ne!(
+            v(&[("foo", "2, 1")], "foo"),
+            foo,
+            "order matters by default"
+        );
+        assert_ne!(v(&[("foo", "A")], "foo"), v(&[("foo", "a")], "foo"));
+        let en_de = v(&[("accept-language", "en, de")], "accept-language");
+        for same in ["de, en", "eN, De", " en ,   de", "EN,DE"] {
+            assert_eq!(
+                v(&[("accept-language", same)], "accept-language"),
+                en_de,
+                "{same:?}"
+            );
+        }
+        assert_ne!(
+            v(&[("accept-language", "en, fr")], "accept-language"),
+            en_de
+        );
+        assert_eq!(
+            v(&[("accept-encoding", "GZip , br")], "accept-encoding"),
+            Some("gzip, br".to_string())
+        );
+        assert_eq!(
+            v(&[("foo", "")], "foo"),
+            Some(String::new()),
+            "present, empty"
+        );
     }
 
     #[test]
