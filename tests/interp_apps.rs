@@ -673,6 +673,74 @@ async fn a_record_type_vxb_cannot_make_is_unsupported_format() {
 
 // ---------------------------------------------------------- transfer ----
 
+/// VoiceXML 2.1 `recordutterance`: with the property on, each recognition
+/// is recorded (400 ms a word, 200 ms a key, 8 kHz 16-bit WAVE), and the
+/// field's shadow variable and `application.lastresult$` name the
+/// recording, its size and its length; the recording plays back.
+#[tokio::test]
+async fn recordutterance_records_what_was_recognised() {
+    let page = |property: &str| {
+        vxml(&format!(
+            r#"<form>
+  {property}
+  <field name="f">
+    <grammar mode="voice" root="r"><rule id="r">large pizza</rule></grammar>
+    <grammar mode="dtmf" root="k"><rule id="k">1 2 3</rule></grammar>
+    <nomatch><log>nomatch <value expr="f$.recordingduration"/> <value expr="application.lastresult$.recordingsize"/></log><reprompt/></nomatch>
+    <filled>
+      <log>f <value expr="f$.recordingduration"/> <value expr="f$.recordingsize"/> <value expr="f$.recording &amp;&amp; f$.recording.type"/></log>
+      <log>last <value expr="application.lastresult$.recordingduration"/> <value expr="application.lastresult$.recordingsize"/> <value expr="application.lastresult$[0].recordingduration"/></log>
+      <if cond="f$.recording"><prompt>You said <audio expr="f$.recording"/></prompt></if>
+    </filled>
+  </field>
+</form>"#
+        ))
+    };
+    let w = world(&[
+        (
+            "on.vxml",
+            &page(r#"<property name="recordutterance" value="true"/>"#),
+        ),
+        ("off.vxml", &page("")),
+        (
+            "mp3.vxml",
+            &page(r#"<property name="recordutterance" value="true"/><property name="recordutterancetype" value="audio/mpeg"/>"#),
+        ),
+    ])
+    .await;
+    let r = w.call("on.vxml", &["say:small", "say:large pizza"]).await;
+    assert_eq!(
+        logs(&r),
+        [
+            "nomatch 400 6444",
+            "f 800 12844 audio/x-wav",
+            "last 800 12844 800",
+        ],
+        "{r:?}"
+    );
+    assert_eq!(prompts(&r), ["You said", "vxb-recording:1"], "{r:?}");
+    let r = w.call("on.vxml", &["123"]).await;
+    assert_eq!(
+        logs(&r),
+        ["f 600 9644 audio/x-wav", "last 600 9644 600"],
+        "{r:?}"
+    );
+    let r = w.call("off.vxml", &["say:large pizza"]).await;
+    assert_eq!(
+        logs(&r),
+        [
+            "f undefined undefined undefined",
+            "last undefined undefined undefined"
+        ],
+        "{r:?}"
+    );
+    assert!(prompts(&r).is_empty(), "{r:?}");
+    let r = w.call("mp3.vxml", &["say:large pizza"]).await;
+    let (event, message) = error_of(&r);
+    assert_eq!(event, "error.unsupported.format", "{r:?}");
+    assert!(message.contains("audio/mpeg"), "{message}");
+}
+
 fn transfer_page(attrs: &str) -> String {
     vxml(&format!(
         r#"<var name="who" expr="'sales'"/>

@@ -165,25 +165,32 @@ impl Interpreter {
                 Token::Say(words) => (words.clone(), Mode::Voice),
                 _ => (String::new(), Mode::Voice),
             };
-            let recognition = no_match(&utterance, mode);
+            let recognition = Recognition {
+                recording: self.record_utterance(&token)?,
+                ..no_match(&utterance, mode)
+            };
             self.set_last_result(&recognition)?;
             if let Some(item) = items.get(i) {
                 self.declare_shadow(item, &recognition)?;
             }
             return Err(Event::new("nomatch", None).into());
         };
-        self.set_last_result(&matched(&result))?;
+        let recognition = Recognition {
+            recording: self.record_utterance(&token)?,
+            ..matched(&result)
+        };
+        self.set_last_result(&recognition)?;
         match set.meanings[k] {
             Meaning::Item(j) => match items[j] {
                 FormItem::Field(f) => {
                     let slot = f.slot.as_deref().unwrap_or(&f.common.name);
                     let value = slot_value(&result.interpretation, slot);
-                    self.fill(items[j], &value, &result)?;
+                    self.fill(items[j], &value, &recognition)?;
                     Ok(vec![j])
                 }
-                _ => self.fill_form(items, i, &result),
+                _ => self.fill_form(items, i, &result, &recognition),
             },
-            Meaning::Form => self.fill_form(items, i, &result),
+            Meaning::Form => self.fill_form(items, i, &result, &recognition),
             other => {
                 let carries = matches!(other, Meaning::Dialog(..));
                 let mut jump = self.follow(other).await;
@@ -204,8 +211,9 @@ impl Interpreter {
         items: &[&FormItem],
         i: usize,
         result: &Interpretation,
+        recognition: &Recognition,
     ) -> Result<Vec<usize>, Jump> {
-        let filled = self.fill_slots(items, Some(i), result)?;
+        let filled = self.fill_slots(items, Some(i), result, recognition)?;
         if filled.is_empty() {
             return Err(Event::new(
                 "nomatch",
@@ -227,19 +235,21 @@ impl Interpreter {
         carried: Option<Interpretation>,
     ) -> Result<Vec<usize>, Jump> {
         match carried {
-            Some(result) => self.fill_slots(items, None, &result),
+            Some(result) => self.fill_slots(items, None, &result, &matched(&result)),
             None => Ok(Vec::new()),
         }
     }
 
     /// A form grammar's match: every field whose slot the interpretation
     /// names; a simple value fills the field being collected (if any).
-    /// Filling anything fills every `<initial>`.
+    /// Filling anything fills every `<initial>`. `recognition` is the
+    /// match as the shadow variables hold it.
     fn fill_slots(
         &mut self,
         items: &[&FormItem],
         current: Option<usize>,
         result: &Interpretation,
+        recognition: &Recognition,
     ) -> Result<Vec<usize>, Jump> {
         let mut filled = Vec::new();
         match &result.interpretation {
@@ -248,7 +258,7 @@ impl Interpreter {
                     if let FormItem::Field(f) = item {
                         let slot = f.slot.as_deref().unwrap_or(&f.common.name);
                         if let Some(v) = slot_path(object, slot) {
-                            self.fill(item, v, result)?;
+                            self.fill(item, v, recognition)?;
                             filled.push(j);
                         }
                     }
@@ -258,7 +268,7 @@ impl Interpreter {
                 if let Some(c) = current
                     && let FormItem::Field(_) = items[c]
                 {
-                    self.fill(items[c], scalar, result)?;
+                    self.fill(items[c], scalar, recognition)?;
                     filled.push(c);
                 }
             }
@@ -281,7 +291,7 @@ impl Interpreter {
         &mut self,
         item: &FormItem,
         value: &serde_json::Value,
-        result: &Interpretation,
+        recognition: &Recognition,
     ) -> Result<(), Jump> {
         let c = item.common();
         let element = item.element_name();
@@ -289,15 +299,16 @@ impl Interpreter {
         self.engine
             .assign_value(&c.name, &value)
             .map_err(|e| self.script_event(c.span, element, e))?;
-        self.declare_shadow(item, &matched(result))
+        self.declare_shadow(item, recognition)
     }
 
     /// An input item's shadow variable `name$`: the recognition that filled
     /// it, or (after a nomatch) the one that did not, its variable staying
-    /// unfilled.
+    /// unfilled; with the utterance's recording when `recordutterance` made
+    /// one.
     fn declare_shadow(&mut self, item: &FormItem, r: &Recognition) -> Result<(), Jump> {
         let c = item.common();
-        let shadow = Value::Object(vec![
+        let mut shadow = vec![
             ("utterance".into(), Value::String(r.utterance.clone())),
             (
                 "inputmode".into(),
@@ -305,7 +316,11 @@ impl Interpreter {
             ),
             ("confidence".into(), Value::Number(r.confidence)),
             ("interpretation".into(), r.interpretation.clone()),
-        ]);
+        ];
+        for (k, v) in r.recording.iter().flat_map(|u| u.properties()) {
+            shadow.push((k.into(), v));
+        }
+        let shadow = Value::Object(shadow);
         self.engine
             .declare_value(&format!("{}$", c.name), &shadow)
             .map_err(|e| self.script_event(c.span, item.element_name(), e).into())
@@ -377,7 +392,14 @@ impl Interpreter {
             Ok(None) => return Event::new("nomatch", None).into(),
             Err(j) => return j,
         };
-        if let Err(j) = self.set_last_result(&matched(&result)) {
+        let recording = match self.record_utterance(&token) {
+            Ok(r) => r,
+            Err(j) => return j,
+        };
+        if let Err(j) = self.set_last_result(&Recognition {
+            recording,
+            ..matched(&result)
+        }) {
             return j;
         }
         self.follow(set.meanings[k]).await
@@ -832,6 +854,7 @@ fn matched(r: &Interpretation) -> Recognition {
         inputmode: r.inputmode.into(),
         markname: None,
         marktime: None,
+        recording: None,
     }
 }
 
@@ -845,6 +868,7 @@ pub(crate) fn no_match(utterance: &str, mode: Mode) -> Recognition {
         inputmode: mode.into(),
         markname: None,
         marktime: None,
+        recording: None,
     }
 }
 

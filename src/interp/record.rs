@@ -14,6 +14,9 @@
 //! one is `noinput`. The item's variable holds a small object naming the
 //! recording, which `<audio expr>` plays and a `multipart/form-data`
 //! `<submit>` sends as a file part. `beep` plays a beep before recording.
+//!
+//! The same machinery records utterances (VoiceXML 2.1 `recordutterance`):
+//! see [`Interpreter::record_utterance`].
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -25,8 +28,8 @@ use url::Url;
 use super::events::Event;
 use super::{Interpreter, Jump};
 use crate::audio::{DecodedAudio, decode};
-use crate::call::Recording;
-use crate::script::Value;
+use crate::call::{Recording, Token};
+use crate::script::{UtteranceRecording, Value};
 use crate::vxml::Record;
 
 /// The property that marks a value as a recording, and holds its index.
@@ -34,6 +37,9 @@ pub(crate) const MARK: &str = "vxb$recording";
 /// How long a caller is silent before a recording ends, when the
 /// `<record>` gives no `finalsilence`.
 pub(crate) const DEFAULT_FINAL_SILENCE: Duration = Duration::from_secs(1);
+/// How long a recorded utterance lasts: a word said, a key pressed.
+pub(crate) const UTTERANCE_WORD: Duration = Duration::from_millis(400);
+pub(crate) const UTTERANCE_KEY: Duration = Duration::from_millis(200);
 /// The rate recordings are made at (telephone audio).
 const RATE: u32 = 8000;
 /// The longest recording kept whatever `maxtime` says: a bound on memory.
@@ -132,25 +138,10 @@ impl Interpreter {
                 Event::new("noinput", Some(format!("{}: nothing was recorded", here()))).into(),
             );
         }
-        let bytes = wav(samples, rate, channels)
-            .map_err(|e| Event::semantic(format!("{}: cannot make the recording: {e}", here())))?;
-        let audio = decode(&bytes)
-            .map_err(|e| Event::semantic(format!("{}: cannot make the recording: {e}", here())))?;
-        let duration = audio.duration();
-        let index = self.recordings.len();
-        let url = Url::parse(&format!("vxb-recording:{index}"))
-            .map_err(|e| Event::semantic(format!("{}: {e}", here())))?;
-        let size = bytes.len();
-        self.recordings.push(Arc::new(Recorded {
-            bytes,
-            mime: mime.into(),
-            audio: Arc::new(audio),
-            url,
-        }));
-        let value = Value::Object(vec![
-            (MARK.into(), Value::Number(index as f64)),
-            ("type".into(), Value::String(mime.into())),
-        ]);
+        let at = here();
+        let (value, size, duration) = self
+            .keep(samples, rate, channels, mime)
+            .map_err(|e| Event::semantic(format!("{at}: cannot make the recording: {e}")))?;
         self.engine
             .assign_value(&name, &value)
             .map_err(|e| self.script_event(r.common.span, "record", e))?;
@@ -169,6 +160,79 @@ impl Interpreter {
         self.engine
             .declare_value(&format!("{name}$"), &shadow)
             .map_err(|e| self.script_event(r.common.span, "record", e).into())
+    }
+
+    /// Keeps `samples` as one of the call's recordings: the value that
+    /// names it, its size in bytes and its length.
+    fn keep(
+        &mut self,
+        samples: &[i16],
+        rate: u32,
+        channels: u16,
+        mime: &str,
+    ) -> Result<(Value, u64, Duration), String> {
+        let bytes = wav(samples, rate, channels).map_err(|e| e.to_string())?;
+        let audio = decode(&bytes).map_err(|e| e.to_string())?;
+        let duration = audio.duration();
+        let index = self.recordings.len();
+        let url = Url::parse(&format!("vxb-recording:{index}")).map_err(|e| e.to_string())?;
+        let size = bytes.len() as u64;
+        self.recordings.push(Arc::new(Recorded {
+            bytes,
+            mime: mime.into(),
+            audio: Arc::new(audio),
+            url,
+        }));
+        let value = Value::Object(vec![
+            (MARK.into(), Value::Number(index as f64)),
+            ("type".into(), Value::String(mime.into())),
+        ]);
+        Ok((value, size, duration))
+    }
+
+    /// VoiceXML 2.1 `recordutterance`: when the property is `true`, the
+    /// caller's `say:`/DTMF `token` recorded as it was recognised, as long
+    /// as it takes to say ([`UTTERANCE_WORD`] a word, [`UTTERANCE_KEY`] a
+    /// key), in the `recordutterancetype` format (`audio/x-wav`, the
+    /// default, is the one vxb makes).
+    pub(crate) fn record_utterance(
+        &mut self,
+        token: &Token,
+    ) -> Result<Option<UtteranceRecording>, Jump> {
+        let props = self.properties();
+        let on = props
+            .get("recordutterance")
+            .is_some_and(|(_, p)| p.value.trim() == "true");
+        let mime = props
+            .get("recordutterancetype")
+            .map_or("audio/x-wav".to_string(), |(_, p)| {
+                p.value.trim().to_string()
+            });
+        if !on {
+            return Ok(None);
+        }
+        let count = |n: usize| u32::try_from(n.max(1)).unwrap_or(u32::MAX);
+        let length = match token {
+            Token::Say(words) => UTTERANCE_WORD * count(words.split_whitespace().count()),
+            Token::Dtmf(keys) => UTTERANCE_KEY * count(keys.chars().count()),
+            _ => return Ok(None),
+        };
+        if !WAV_TYPES.contains(&mime.as_str()) {
+            return Err(Event::unsupported(
+                "format",
+                format!("recordutterancetype \"{mime}\": utterances are recorded as audio/x-wav"),
+            )
+            .into());
+        }
+        let samples = speech_then_silence(length, length);
+        let (recording, size, duration) = self
+            .keep(&samples, RATE, 1, &mime)
+            .map_err(|e| Event::semantic(format!("cannot record the utterance: {e}")))?;
+        Ok(Some(UtteranceRecording {
+            recording,
+            size,
+            duration_ms: duration.as_millis() as f64,
+        }))
     }
 
     /// The recording a script value names, if it is one this call made.

@@ -45,7 +45,9 @@ pub use compile::{Provenance, check_script_syntax};
 pub use derived::Helpers;
 pub use engine::{AppTransition, DocumentScope, Limits, Origin, ScopeKind, ScriptEngine};
 pub use error::{LimitKind, ScriptError};
-pub use session::{Connection, InputMode, Originator, Recognition, Redirect, Session};
+pub use session::{
+    Connection, InputMode, Originator, Recognition, Redirect, Session, UtteranceRecording,
+};
 pub use shelf::{EngineCounts, EngineShelf, ShelfStats};
 pub use value::Value;
 

@@ -91,6 +91,33 @@ pub struct Recognition {
     /// VoiceXML 2.1: the last `<mark>` played before barge-in, and when (ms).
     pub markname: Option<String>,
     pub marktime: Option<f64>,
+    /// VoiceXML 2.1 `recordutterance`: the utterance as recorded.
+    pub recording: Option<UtteranceRecording>,
+}
+
+/// An utterance recorded while it was recognised (VoiceXML 2.1: the
+/// `recordutterance` property): `recording`, `recordingsize` and
+/// `recordingduration` in `lastresult$` and the shadow variables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UtteranceRecording {
+    /// The value that names the recording (what `<record>` fills its item
+    /// with: `<audio expr>` plays it, a multipart `<submit>` sends it).
+    pub recording: Value,
+    /// Bytes.
+    pub size: u64,
+    /// Milliseconds.
+    pub duration_ms: f64,
+}
+
+impl UtteranceRecording {
+    /// The three properties it adds to a result or shadow variable.
+    pub fn properties(&self) -> [(&'static str, Value); 3] {
+        [
+            ("recording", self.recording.clone()),
+            ("recordingsize", Value::Number(self.size as f64)),
+            ("recordingduration", Value::Number(self.duration_ms)),
+        ]
+    }
 }
 
 fn key(s: &str) -> JsString {
@@ -201,7 +228,7 @@ pub(crate) fn set_last_result(
         let mut items = Vec::new();
         let mut first = Vec::new();
         for (i, r) in results.iter().enumerate() {
-            let props = vec![
+            let mut props = vec![
                 ("utterance", JsValue::new(key(&r.utterance))),
                 ("interpretation", to_js(&r.interpretation, ctx)?),
                 ("confidence", JsValue::new(r.confidence)),
@@ -212,6 +239,9 @@ pub(crate) fn set_last_result(
                     r.marktime.map_or(JsValue::undefined(), JsValue::new),
                 ),
             ];
+            for (k, v) in r.recording.iter().flat_map(UtteranceRecording::properties) {
+                props.push((k, to_js(&v, ctx)?));
+            }
             if i == 0 {
                 first = props.clone();
             }

@@ -222,6 +222,7 @@ mod tests {
             inputmode: crate::script::InputMode::Voice,
             markname: None,
             marktime: None,
+            recording: None,
         }])
         .unwrap();
         a.enter_dialog().unwrap();

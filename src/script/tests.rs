@@ -492,6 +492,7 @@ fn lastresult_is_an_array_with_the_best_result_on_top() {
             inputmode: InputMode::Voice,
             markname: Some("menu".into()),
             marktime: Some(1200.0),
+            recording: None,
         },
         Recognition {
             utterance: "large piece".into(),
@@ -500,6 +501,7 @@ fn lastresult_is_an_array_with_the_best_result_on_top() {
             inputmode: InputMode::Voice,
             markname: None,
             marktime: None,
+            recording: None,
         },
     ];
     e.set_last_result(&results).unwrap();
