@@ -121,6 +121,8 @@ pub mod serve;
 pub mod server;
 #[doc(hidden)]
 pub mod vxml;
+#[doc(hidden)]
+pub mod xml;
 
 pub use browser::{
     Browser, BrowserBuilder, BrowserError, CallOptions, SimulateFileError, simulate_file,

@@ -678,3 +678,99 @@ async fn a_failed_prefetch_is_not_an_event() {
     assert_eq!(r.prompts.len(), 1, "{:?}", r.prompts);
     assert_eq!(r.prompts[0].text(), "fallback");
 }
+
+// ------------------------------------------------------- parse budgets ----
+
+/// An internal DTD whose entity `l{levels-1}` expands to 10^levels bytes,
+/// each reference small: the "billion laughs" kept under every
+/// per-reference guard.
+fn laughs_dtd(root: &str, levels: usize) -> String {
+    let mut dtd = format!("<!DOCTYPE {root} [\n<!ENTITY l0 \"xxxxxxxxxx\">\n");
+    for k in 1..levels {
+        dtd += &format!(
+            "<!ENTITY l{k} \"{}\">\n",
+            format!("&l{};", k - 1).repeat(10)
+        );
+    }
+    dtd + "]>\n"
+}
+
+#[tokio::test]
+async fn documents_data_and_grammars_that_expand_past_their_budget_are_badfetch() {
+    let top = "&l6;".repeat(3); // 3 × 10 MB from a page of a few hundred bytes
+    let page = format!(
+        "<?xml version=\"1.0\"?>\n{}<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\">\n<form><block>{top}</block></form>\n</vxml>\n",
+        laughs_dtd("vxml", 7)
+    );
+    let data = format!(
+        "<?xml version=\"1.0\"?>\n{}<quote>{top}</quote>\n",
+        laughs_dtd("quote", 7)
+    );
+    let grammar = format!(
+        "<?xml version=\"1.0\"?>\n{}<grammar xmlns=\"http://www.w3.org/2001/06/grammar\" version=\"1.0\" root=\"r\" mode=\"dtmf\">\n<rule id=\"r\"><item>{top}</item></rule>\n</grammar>\n",
+        laughs_dtd("grammar", 7)
+    );
+    let catching = |what: &str| {
+        vxml(&format!(
+            r#"<form><block>{what}</block><catch event="error.badfetch"><log expr="'caught: ' + _message"/><exit/></catch></form>"#
+        ))
+    };
+    let many: String = "<q/>".repeat(300_000);
+    let w = world(
+        &[
+            ("laughs.vxml", &page),
+            ("data.vxml", &catching(r#"<data name="d" src="quote.xml"/>"#)),
+            ("quote.xml", &data),
+            ("many.vxml", &catching(r#"<data name="d" src="many.xml"/>"#)),
+            ("many.xml", &format!("<quotes>{many}</quotes>")),
+            (
+                "grammar.vxml",
+                &vxml(r#"<form><field name="f"><grammar src="g.grxml"/><prompt>Say</prompt></field><catch event="error.badfetch"><log expr="'caught: ' + _message"/><exit/></catch></form>"#),
+            ),
+            ("g.grxml", &grammar),
+        ],
+        "",
+    )
+    .await;
+
+    let r = w.call("laughs.vxml").await;
+    match &r.ended {
+        CallEnd::Error { event, message } => {
+            assert_eq!(event, "error.badfetch");
+            assert!(
+                message.contains("expand to more than 1048576 bytes"),
+                "{message}"
+            );
+            assert!(message.contains("laughs.vxml:12"), "{message}");
+        }
+        other => panic!("expected error.badfetch, got {other:?}"),
+    }
+    assert!(r.prompts.is_empty());
+
+    for (page, why) in [
+        ("data.vxml", "expand to more than 1048576 bytes"),
+        ("many.vxml", "nodes"),
+        ("grammar.vxml", "expand to more than 1048576 bytes"),
+    ] {
+        let r = w.call(page).await;
+        let logs: Vec<&str> = r.logs.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(logs.len(), 1, "{page}: {:?}", r.ended);
+        assert!(logs[0].starts_with("caught: "), "{page}: {logs:?}");
+        assert!(logs[0].contains(why), "{page}: {logs:?}");
+    }
+    // Nothing refused was kept.
+    let held: Vec<String> = w
+        .browser
+        .fetcher()
+        .store()
+        .entries()
+        .iter()
+        .map(|e| e.entry.url.to_string())
+        .collect();
+    for refused in ["laughs.vxml", "quote.xml", "many.xml", "g.grxml"] {
+        assert!(
+            !held.iter().any(|u| u.ends_with(refused)),
+            "{refused} kept: {held:?}"
+        );
+    }
+}

@@ -216,7 +216,11 @@ impl<'a> Ctx<'a> {
                 status,
                 decision: hop.outcome.decision(),
             });
-            let post = method.name() == "POST";
+            let post = match &method {
+                FetchMethod::Post { .. } => true,
+                FetchMethod::Forward { method, .. } => *method == http::Method::POST,
+                FetchMethod::Get => false,
+            };
             if status == StatusCode::SEE_OTHER || (post && matches!(status.as_u16(), 301 | 302)) {
                 method = FetchMethod::Get;
             }

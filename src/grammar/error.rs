@@ -102,6 +102,9 @@ impl GrammarError {
 pub enum Cause {
     #[error("not well-formed XML: {0}")]
     Xml(String),
+    /// Well-formed, but over a parse budget (entity expansion).
+    #[error("{0}")]
+    OverBudget(String),
     #[error("the root element is <{0}>, not <grammar>")]
     NotAGrammar(String),
     #[error("unexpected element <{found}> inside <{parent}>")]

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use roxmltree::{Document, Node as XmlNode, ParsingOptions};
+use roxmltree::{Document, Node as XmlNode};
 use url::Url;
 
 use super::builder::{self, Builder, Header, Target};
@@ -37,17 +37,17 @@ pub(crate) fn compile(
     mode_hint: Option<Mode>,
     origin: Pos,
 ) -> Result<Grammar, GrammarError> {
-    let options = ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: MAX_XML_NODES,
-        ..ParsingOptions::default()
-    };
-    let doc = Document::parse_with_options(text, options).map_err(|e| {
+    let doc = crate::xml::parse(text, MAX_XML_NODES).map_err(|e| {
         let p = e.pos();
         GrammarError::Invalid {
             url: url.to_string(),
             at: Pos::new(p.row, p.col).offset_by(origin),
-            cause: Cause::Xml(e.to_string()),
+            cause: match e {
+                crate::xml::XmlError::Syntax(e) => Cause::Xml(e.to_string()),
+                over @ crate::xml::XmlError::Expansion { .. } => {
+                    Cause::OverBudget(over.to_string())
+                }
+            },
         }
     })?;
     compile_element(doc.root_element(), url, mode_hint, origin)

@@ -52,6 +52,10 @@ use crate::script::Helpers;
 /// Documents deeper than this are refused (`error.badfetch`): nothing a
 /// voice application fetches nests so, and the bound keeps every walk cheap.
 const MAX_DEPTH: usize = 256;
+/// The most nodes a `<data>` document may have: every node costs the call
+/// memory for as long as its DOM lives, and the largest `<data>` the cache
+/// keeps (1 MB by default) has no more than a quarter million elements.
+const MAX_NODES: u32 = 250_000;
 
 /// A parsed XML document: its nodes in document order.
 #[derive(Debug)]
@@ -102,13 +106,13 @@ enum Kind {
 impl XmlTree {
     /// Parses XML text. Errors name the line and column.
     pub fn parse(text: &str) -> Result<XmlTree, ParseFailure> {
-        let options = roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..Default::default()
-        };
-        let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
+        let doc = crate::xml::parse(text, MAX_NODES).map_err(|e| {
             let pos = e.pos();
-            ParseFailure::new(format!("not well-formed XML: {e}")).at(pos.row, pos.col)
+            let why = match e {
+                crate::xml::XmlError::Syntax(e) => format!("not well-formed XML: {e}"),
+                over @ crate::xml::XmlError::Expansion { .. } => over.to_string(),
+            };
+            ParseFailure::new(why).at(pos.row, pos.col)
         })?;
         let mut nodes = Vec::new();
         // Iterative pre-order walk: (node, parent index, depth).

@@ -78,6 +78,9 @@ pub enum ParseErrorKind {
     Encoding(String),
     #[error("malformed XML: {0}")]
     Xml(String),
+    /// Well-formed, but over a parse budget (entity expansion).
+    #[error("{0}")]
+    OverBudget(String),
     #[error("the root element is <{found}>, not <vxml>")]
     NotVxmlRoot { found: String },
     #[error("<{element}> needs the `{attribute}` attribute")]

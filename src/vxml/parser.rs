@@ -105,24 +105,25 @@ type Result<T> = std::result::Result<T, ParseError>;
 /// Parses decoded document text.
 pub(crate) fn parse_text(text: &str, source_name: &str) -> Result<Document> {
     let p = Parser::new(text, source_name);
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: MAX_NODES,
-        ..Default::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
+    let doc = crate::xml::parse(text, MAX_NODES).map_err(|e| {
         let pos = e.pos();
         let span = match e {
             // roxmltree reports these at 1:1; the problem is at the end.
-            roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode => {
-                p.span(text.len())
-            }
+            crate::xml::XmlError::Syntax(
+                roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode,
+            ) => p.span(text.len()),
             _ => Span {
                 line: pos.row,
                 column: pos.col,
             },
         };
-        p.error_at(span, ParseErrorKind::Xml(e.to_string()))
+        let kind = match e {
+            crate::xml::XmlError::Syntax(e) => ParseErrorKind::Xml(e.to_string()),
+            over @ crate::xml::XmlError::Expansion { .. } => {
+                ParseErrorKind::OverBudget(over.to_string())
+            }
+        };
+        p.error_at(span, kind)
     })?;
     p.check_depth(&doc)?;
     let root = doc.root_element();
