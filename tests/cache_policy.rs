@@ -8,9 +8,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use vxb::cache::StoredResponse;
 use vxb::cache::headers::apply_meta;
 use vxb::cache::policy::{
-    MaxStale, NotStored, RequestDirectives, Reuse, Storability, Visibility, conditional_headers,
-    current_age, decide, freshness_lifetime, invalidates, lifetime_in_force, merge_not_modified,
-    not_modified_matches, stale_if_error_allows, storability, vary_key,
+    LifetimeSource, MaxStale, NotStored, RequestDirectives, Reuse, Storability, Visibility,
+    conditional_headers, current_age, decide, freshness, freshness_lifetime, invalidates,
+    lifetime_in_force, merge_not_modified, not_modified_matches, stale_if_error_allows,
+    storability, vary_key,
 };
 use vxb::clock::{Clock, ManualClock};
 use vxb::config::{CacheConfig, MaxAgeMode, MustRevalidateMode, NoCacheMode};
@@ -543,6 +544,75 @@ fn lifetime_expires_minus_date() {
         ("expires", "Mon Jan  1 01:00:00 2024"),
     ]);
     assert_eq!(lifetime(&r, &c, Document), secs(3600));
+}
+
+#[test]
+fn the_lifetime_names_the_rule_it_came_from() {
+    let lm = date(t0() - secs(10 * 3600));
+    let expires = date(t0() + secs(90));
+    let now = date(t0());
+    /// Response headers, configuration, the lifetime, its rule, its name.
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        CacheConfig,
+        Duration,
+        LifetimeSource,
+        &'a str,
+    );
+    let cases: [Case; 6] = [
+        (
+            &[("cache-control", "max-age=60")],
+            cfg(),
+            secs(60),
+            LifetimeSource::MaxAge,
+            "max-age",
+        ),
+        (
+            &[("cache-control", "max-age=60, s-maxage=30")],
+            cfg(),
+            secs(30),
+            LifetimeSource::SMaxAge,
+            "s-maxage",
+        ),
+        (
+            &[("date", &now), ("expires", &expires)],
+            cfg(),
+            secs(90),
+            LifetimeSource::Expires,
+            "Expires − Date",
+        ),
+        (
+            &[("date", &now), ("last-modified", &lm)],
+            cfg(),
+            secs(3600),
+            LifetimeSource::Heuristic,
+            "heuristic 10 % of Last-Modified age",
+        ),
+        (
+            &[("date", &now), ("expires", &expires)],
+            audio_default(secs(5)),
+            secs(5),
+            LifetimeSource::DefaultMaxAge,
+            "default_max_age",
+        ),
+        (
+            &[],
+            cfg(),
+            Duration::ZERO,
+            LifetimeSource::None,
+            "no freshness information",
+        ),
+    ];
+    for (headers, config, lifetime, source, named) in cases {
+        let f = freshness(&resp(headers), &config, Audio);
+        assert_eq!((f.lifetime, f.source), (lifetime, source), "{headers:?}");
+        assert_eq!(
+            f.lifetime,
+            freshness_lifetime(&resp(headers), &config, Audio)
+        );
+        let fraction = config.types[Audio].heuristic_fraction;
+        assert_eq!(source.describe(fraction), named);
+    }
 }
 
 #[test]

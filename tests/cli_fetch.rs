@@ -58,7 +58,7 @@ async fn repeat_prints_a_miss_then_a_hit_with_the_headers_that_drove_them() {
         "    ETag: \"",
         "    Last-Modified: ",
         "    Set-Cookie: present",
-        "    freshness lifetime: 1m (this request's maxage: 2m); age: 0s",
+        "    freshness lifetime: 1m from max-age (this request's maxage: 2m); age: 0s",
         // RFC 9211, as `vxb proxy` writes it: a miss stored, then a hit.
         "    cache status: vxb;fwd=uri-miss;fwd-status=200;ttl=60;stored",
         "    cache status: vxb;hit;ttl=",

@@ -404,6 +404,53 @@ pub fn freshness_lifetime(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
+    freshness(resp, cfg, rtype).lifetime
+}
+
+/// Which rule of [`freshness_lifetime`] gave a stored response its
+/// lifetime, so `vxb fetch` can say where a lifetime came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifetimeSource {
+    /// `s-maxage` (step 1).
+    SMaxAge,
+    /// `max-age` (step 1).
+    MaxAge,
+    /// The type's `default_max_age` (step 2).
+    DefaultMaxAge,
+    /// `Expires − Date` (step 3).
+    Expires,
+    /// A fraction of the `Last-Modified` age (step 4).
+    Heuristic,
+    /// Nothing applied: zero (step 5).
+    None,
+}
+
+impl LifetimeSource {
+    /// How `vxb fetch` names it; `fraction` is the type's
+    /// `heuristic_fraction`.
+    pub fn describe(self, fraction: f64) -> String {
+        match self {
+            LifetimeSource::SMaxAge => "s-maxage".into(),
+            LifetimeSource::MaxAge => "max-age".into(),
+            LifetimeSource::DefaultMaxAge => "default_max_age".into(),
+            LifetimeSource::Expires => "Expires − Date".into(),
+            LifetimeSource::Heuristic => {
+                format!("heuristic {} % of Last-Modified age", fraction * 100.0)
+            }
+            LifetimeSource::None => "no freshness information".into(),
+        }
+    }
+}
+
+/// A stored response's freshness lifetime and the rule it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Freshness {
+    pub lifetime: Duration,
+    pub source: LifetimeSource,
+}
+
+/// [`freshness_lifetime`] with the rule that gave it.
+pub fn freshness(resp: &StoredResponse, cfg: &CacheConfig, rtype: ResourceType) -> Freshness {
     let h = CachingHeaders::parse(&resp.headers, &cfg.targeted);
     lifetime_of(&h, resp, &cfg.types[rtype])
 }
@@ -416,23 +463,32 @@ pub fn lifetime_parsed(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    lifetime_of(h, resp, &cfg.types[rtype])
+    lifetime_of(h, resp, &cfg.types[rtype]).lifetime
 }
 
-fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -> Duration {
+fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -> Freshness {
+    let of = |lifetime, source| Freshness { lifetime, source };
     let cc = &h.cache_control;
     if let Some(max_age) = cc.shared_max_age() {
-        return max_age.or_zero();
+        let source = if cc.s_maxage.is_some() {
+            LifetimeSource::SMaxAge
+        } else {
+            LifetimeSource::MaxAge
+        };
+        return of(max_age.or_zero(), source);
     }
     let heuristic_allowed =
         !is_error(resp.status) && (HEURISTICALLY_CACHEABLE.contains(&resp.status) || cc.public);
     if heuristic_allowed && !t.default_max_age.is_zero() {
-        return t.default_max_age;
+        return of(t.default_max_age, LifetimeSource::DefaultMaxAge);
     }
     let date = h.date.unwrap_or(resp.response_time);
     match h.expires {
-        Some(Expires::At(at)) => return at.duration_since(date).unwrap_or(Duration::ZERO),
-        Some(Expires::Invalid) => return Duration::ZERO,
+        Some(Expires::At(at)) => {
+            let lifetime = at.duration_since(date).unwrap_or(Duration::ZERO);
+            return of(lifetime, LifetimeSource::Expires);
+        }
+        Some(Expires::Invalid) => return of(Duration::ZERO, LifetimeSource::Expires),
         None => {}
     }
     match h.last_modified {
@@ -440,9 +496,10 @@ fn lifetime_of(h: &CachingHeaders, resp: &StoredResponse, t: &TypeCacheConfig) -
             let since = date.duration_since(lm).unwrap_or(Duration::ZERO);
             // A float-to-int `as` saturates (and maps NaN to 0): no overflow.
             let secs = (since.as_secs() as f64 * t.heuristic_fraction).floor() as u64;
-            Duration::from_secs(secs).min(t.max_heuristic_lifetime)
+            let lifetime = Duration::from_secs(secs).min(t.max_heuristic_lifetime);
+            of(lifetime, LifetimeSource::Heuristic)
         }
-        _ => Duration::ZERO,
+        _ => of(Duration::ZERO, LifetimeSource::None),
     }
 }
 
@@ -497,7 +554,7 @@ fn in_force(
     cfg: &CacheConfig,
     rtype: ResourceType,
 ) -> Duration {
-    let stored = lifetime_of(h, resp, &cfg.types[rtype]);
+    let stored = lifetime_of(h, resp, &cfg.types[rtype]).lifetime;
     match (req.max_age, cfg.maxage) {
         (None, _) => stored,
         (Some(m), MaxAgeMode::Overrides) => m,
@@ -592,7 +649,7 @@ pub fn decide_parsed(
     // still decides.
     if cc.immutable
         && cfg.maxage == MaxAgeMode::Limits
-        && age < lifetime_of(h, resp, &cfg.types[rtype])
+        && age < lifetime_of(h, resp, &cfg.types[rtype]).lifetime
     {
         return Reuse::Fresh;
     }

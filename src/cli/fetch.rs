@@ -250,11 +250,18 @@ pub fn describe(
 fn freshness(out: &mut String, f: &Fetched, fetcher: &Fetcher, req: &FetchRequest) {
     let cache = &fetcher.config().cache;
     let response = &f.entry.response;
-    let stored = policy::freshness_lifetime(response, cache, f.rtype);
+    let freshness = policy::freshness(response, cache, f.rtype);
+    let stored = freshness.lifetime;
     let directives = RequestDirectives::voicexml(req.max_age, req.max_stale);
     let in_force = policy::lifetime_in_force(response, &directives, cache, f.rtype);
     let age = policy::current_age(response, fetcher.clock().now());
-    let _ = write!(out, "    freshness lifetime: {}", secs(stored));
+    let fraction = cache.types[f.rtype].heuristic_fraction;
+    let source = freshness.source.describe(fraction);
+    let _ = write!(
+        out,
+        "    freshness lifetime: {} from {source}",
+        secs(stored)
+    );
     if in_force != stored {
         let _ = write!(out, " (this request's maxage: {})", secs(in_force));
     }
