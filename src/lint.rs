@@ -9,7 +9,9 @@
 //! and reports, each at file:line:column:
 //!
 //! - a document that does not parse as VoiceXML;
-//! - a script (inline or fetched) with a syntax error;
+//! - a script (inline or fetched) with a syntax error, and an `expr`,
+//!   `cond` or other `…expr` attribute that is not one ECMAScript
+//!   expression;
 //! - a grammar that does not compile;
 //! - a `<data>` file that is not XML, an audio clip that cannot be decoded;
 //! - a resource that cannot be fetched (at the reference naming it);
@@ -33,7 +35,7 @@ use crate::fetch::location::{effective_base, resolve};
 use crate::fetch::{CallFetcher, FetchRequest, Fetcher, Referrer};
 use crate::grammar::{Grammar, GrammarError};
 use crate::resource::ResourceType;
-use crate::script::{ScriptError, check_script_syntax};
+use crate::script::{ScriptError, check_expression_syntax, check_script_syntax};
 
 /// One problem, where it is.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -291,6 +293,15 @@ impl Linter {
                     self.reference(&base, url, value, *rtype, at(node, Some(attr)));
                 }
             }
+            // Every attribute the interpreter evaluates as an expression:
+            // `expr`, `cond`, and the `…expr` forms of the others.
+            for attr in node.attributes() {
+                let name = attr.name();
+                if attr.namespace().is_none() && (name == "cond" || name.ends_with("expr")) {
+                    let pos = xml.text_pos_at(attr.range_value().start);
+                    self.expression(attr.value(), name, file, pos.row, pos.col);
+                }
+            }
             if let Some(value) = node.attribute("fetchaudio") {
                 self.reference(
                     &base,
@@ -367,24 +378,46 @@ impl Linter {
     /// A script's syntax, its positions made those of `file` (the script
     /// starts at `line`:`column` there).
     fn script(&mut self, text: &str, file: &str, line: u32, column: u32) {
-        if let Err(e) = check_script_syntax(text) {
-            let (l, c, message) = match e {
-                ScriptError::Syntax {
-                    line: l,
-                    column: c,
-                    message,
-                    ..
-                } => (l.max(1), c.max(1), message),
-                other => (1, 1, other.to_string()),
-            };
-            let column = if l == 1 { column + c - 1 } else { c };
-            self.report.findings.push(Finding {
-                file: file.to_string(),
-                line: line + l - 1,
-                column,
-                message: format!("script syntax error: {message}"),
-            });
-        }
+        let checked = check_script_syntax(text);
+        self.syntax(checked, "script syntax error", file, line, column);
+    }
+
+    /// An attribute's expression, its positions made those of `file` (its
+    /// value starts at `line`:`column` there; exact for one-line values).
+    fn expression(&mut self, text: &str, attr: &str, file: &str, line: u32, column: u32) {
+        let checked = check_expression_syntax(text);
+        let what = format!("`{attr}` is not an expression");
+        self.syntax(checked, &what, file, line, column);
+    }
+
+    /// A syntax check's failure as a finding at its place in `file`.
+    fn syntax(
+        &mut self,
+        checked: Result<(), ScriptError>,
+        what: &str,
+        file: &str,
+        line: u32,
+        column: u32,
+    ) {
+        let Err(e) = checked else {
+            return;
+        };
+        let (l, c, message) = match e {
+            ScriptError::Syntax {
+                line: l,
+                column: c,
+                message,
+                ..
+            } => (l.max(1), c.max(1), message),
+            other => (1, 1, other.to_string()),
+        };
+        let column = if l == 1 { column + c - 1 } else { c };
+        self.report.findings.push(Finding {
+            file: file.to_string(),
+            line: line + l - 1,
+            column,
+            message: format!("{what}: {message}"),
+        });
     }
 
     /// Names a script declares at its top: `var x`, `let x`, `const x`,

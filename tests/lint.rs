@@ -45,7 +45,9 @@ const INDEX: &str = r##"<?xml version="1.0"?>
     </field>
   </form>
   <form id="third">
-    <block><submit next="broken.vxml"/></block>
+    <var name="total" expr="price * * 2"/>
+    <block cond="total &gt;"><submit next="broken.vxml"/></block>
+    <block><if cond="total == 'a' || ok"><log expr="'fine, ' + total"/></if></block>
   </form>
 </vxml>
 "##;
@@ -122,12 +124,26 @@ fn lint_finds_each_kind_of_error_where_it_is() {
     );
     find(&format!("{}:", dir.join("bad.grxml").display()), "grammar");
     find(&format!("{}:3:", dir.join("broken.vxml").display()), "");
+    // Expressions are checked where they are written; good ones pass.
+    let (line, column) = pos(INDEX, "price * * 2");
+    find(
+        &at("index.vxml", (line, column + "price * ".len())),
+        "`expr` is not an expression",
+    );
+    find(
+        &format!(
+            "{}:{}:",
+            dir.join("index.vxml").display(),
+            pos(INDEX, "total &gt;").0
+        ),
+        "`cond` is not an expression",
+    );
     assert_eq!(
         lines.len(),
-        6,
-        "nothing else: the root's variable, other.vxml#ask are fine\n{text}"
+        8,
+        "nothing else: the root's variable, other.vxml#ask, the good expressions are fine\n{text}"
     );
-    assert!(err.contains("6 errors"), "{err}");
+    assert!(err.contains("8 errors"), "{err}");
 }
 
 #[test]

@@ -647,6 +647,15 @@ fn end_position(text: &str) -> (u32, u32) {
 /// Whether `text` parses as a script, without running it: the syntax error
 /// with its line and column (within `text`) if not. `vxb lint` checks every
 /// script it can see with this.
+/// Whether `text` parses as one ECMAScript expression, as an `expr` or
+/// `cond` attribute must (without running it): what `vxb lint` asks of
+/// every such attribute. Positions are the expression's own.
+pub fn check_expression_syntax(text: &str) -> Result<(), ScriptError> {
+    Compiler::new(1).check_expression(text)
+}
+
+/// Whether `text` parses as a script (without running it): what `vxb lint`
+/// asks of every `<script>`.
 pub fn check_script_syntax(text: &str) -> Result<(), ScriptError> {
     nesting::check(text, false, nesting::COMPILE_BOUNDS).map_err(refusal)?;
     let mut interner = Interner::default();

@@ -41,7 +41,7 @@ mod session;
 mod shelf;
 mod value;
 
-pub use compile::{Provenance, check_script_syntax};
+pub use compile::{Provenance, check_expression_syntax, check_script_syntax};
 pub use derived::Helpers;
 pub use engine::{AppTransition, DocumentScope, Limits, Origin, ScopeKind, ScriptEngine};
 pub use error::{LimitKind, ScriptError};
