@@ -28,6 +28,19 @@ pub struct Config {
     pub preload: BTreeMap<String, String>,
     pub cookies: CookieConfig,
     pub limits: LimitsConfig,
+    /// `[simulate]`: how `vxb simulate` runs the scenarios that use this
+    /// file.
+    pub simulate: SimulateConfig,
+}
+
+/// `[simulate]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimulateConfig {
+    /// `share_cache`: the scenarios of one `vxb simulate` run that use this
+    /// configuration file run one after another through one browser, so
+    /// later ones find what earlier ones cached (a warm cache), instead of
+    /// each through its own.
+    pub share_cache: bool,
 }
 
 /// `[limits]`: what stops a runaway call. Each bound ends the misbehaving
@@ -274,6 +287,7 @@ impl Default for Config {
                 remove: Vec::new(),
             },
             limits: LimitsConfig::default(),
+            simulate: SimulateConfig::default(),
         }
     }
 }
@@ -425,6 +439,14 @@ struct RawConfig {
     cookies: RawCookies,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    simulate: RawSimulate,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSimulate {
+    share_cache: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -557,6 +579,9 @@ impl RawConfig {
                     .limits
                     .script_recursion
                     .unwrap_or(d.limits.script_recursion),
+            },
+            simulate: SimulateConfig {
+                share_cache: self.simulate.share_cache.unwrap_or(d.simulate.share_cache),
             },
         }
     }

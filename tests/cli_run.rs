@@ -1453,3 +1453,68 @@ fn strict_refuses_the_slips_run_and_simulate_otherwise_tolerate() {
     );
     assert!(stdout(&out).contains("error.badfetch"), "{}", stdout(&out));
 }
+
+// ----- a cache shared by scenarios -------------------------------------------------
+
+/// Two scenarios calling the same `file:` page, the second expecting a cache
+/// hit, with the configuration `vxb.toml` saying `share`.
+fn two_scenarios(share: bool) -> TempDir {
+    let dir = TempDir::new().expect("tempdir");
+    let page = "<?xml version=\"1.0\"?>\n<vxml xmlns=\"http://www.w3.org/2001/vxml\" version=\"2.1\">\n  <form><block><prompt>Hi.</prompt></block></form>\n</vxml>\n";
+    fixtures::write(dir.path(), "app.vxml", page);
+    fixtures::write(
+        dir.path(),
+        "vxb.toml",
+        format!("[simulate]\nshare_cache = {share}\n"),
+    );
+    for (name, decision) in [("a", "miss"), ("b", "hit")] {
+        fixtures::write(
+            dir.path(),
+            &format!("{name}.toml"),
+            format!(
+                "config = \"vxb.toml\"\n\n[[step]]\nname = \"{name}\"\ncall = \"app.vxml\"\nexpect = [\"Hi.\"]\nexpect_fetch = {{ \"app.vxml\" = \"{decision}\" }}\n"
+            ),
+        );
+    }
+    dir
+}
+
+#[test]
+fn scenarios_whose_configuration_says_share_cache_run_through_one_cache() {
+    let dir = two_scenarios(true);
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    let paths = [a.to_str().expect("utf-8"), b.to_str().expect("utf-8")];
+    // Even with --jobs 2 they run one after another, the second warm.
+    let out = vxb(&["simulate", "--jobs", "2", paths[0], paths[1]]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("1 call: 1 passed, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Without it, each scenario has its own cache: the second misses.
+    let dir = two_scenarios(false);
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    let out = vxb(&[
+        "simulate",
+        "--jobs",
+        "2",
+        a.to_str().expect("utf-8"),
+        b.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("app.vxml"), "{}", stdout(&out));
+}

@@ -132,6 +132,13 @@ pub fn to_toml(c: &Config) -> String {
         l.script_recursion,
         dl.script_recursion,
     );
+    section(&mut out, "simulate");
+    key(
+        &mut out,
+        "share_cache",
+        c.simulate.share_cache,
+        d.simulate.share_cache,
+    );
     out
 }
 
@@ -251,7 +258,7 @@ mod tests {
                        [cache.audio]\nmax_bytes = 1000\ndefault_max_age = \"24h\"\n\
                        [preload]\nmain = \"http://127.0.0.1:8080/index.vxml\"\n\"odd key\" = \"x.vxml\"\n\
                        [cookies]\nscope = \"shared\"\nremove = [\"sid\"]\n\
-                       [limits]\nscript_recursion = 50\n";
+                       [limits]\nscript_recursion = 50\n[simulate]\nshare_cache = true\n";
         let c = Config::parse(written, Path::new("vxb.toml")).expect("valid");
         let text = to_toml(&c);
         assert_eq!(
@@ -261,6 +268,7 @@ mod tests {
         );
         for line in [
             "strict = true  # default: false\n",
+            "share_cache = true  # default: false\n",
             "timeout = \"1m 30s\"  # default: \"7s\"\n",
             "no_cache = \"no-store\"  # default: \"revalidate\"\n",
             "max_bytes = 1000  # default: ",

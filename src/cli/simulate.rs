@@ -1,5 +1,7 @@
 //! `vxb simulate`: runs scenarios, each through its own [`Browser`] (one
-//! shared cache per scenario), printing each step as it goes and a summary
+//! shared cache per scenario; scenarios whose configuration file says
+//! `[simulate] share_cache = true` run one after another through one),
+//! printing each step as it goes and a summary
 //! per scenario and in total, and writing the JSON and JUnit reports.
 //!
 //! Exit codes: 0 when every step of every scenario passed, 1 when one did
@@ -8,6 +10,7 @@
 //! report file is written, so CI sees what ran.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -59,7 +62,9 @@ pub struct SimulateArgs {
     /// when one goes to an outside server.
     #[arg(long, value_enum)]
     pub clock: Option<ClockMode>,
-    /// Run up to this many scenarios at once (each has its own cache).
+    /// Run up to this many scenarios at once (each has its own cache, but
+    /// for those whose configuration says `[simulate] share_cache = true`,
+    /// which run one after another through one cache).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
     /// Print each scenario's cache entries and statistics at its end.
@@ -146,23 +151,34 @@ pub fn run(args: SimulateArgs) -> u8 {
     };
     let args = Rc::new(args);
     let live = args.jobs == 1;
-    let results: Rc<RefCell<Vec<Option<Ran>>>> =
-        Rc::new(RefCell::new((0..files.len()).map(|_| None).collect()));
+    let mut results: Vec<Option<Ran>> = (0..files.len()).map(|_| None).collect();
+    let mut groups: Vec<Vec<(usize, Loaded)>> = Vec::new();
+    let mut shared: HashMap<PathBuf, usize> = HashMap::new();
+    for (i, file) in files.iter().enumerate() {
+        match load(file, &args) {
+            Err(ran) => results[i] = Some(ran),
+            Ok(loaded) => match loaded.shares_cache_as(&args) {
+                Some(key) => match shared.get(&key) {
+                    Some(&g) => groups[g].push((i, loaded)),
+                    None => {
+                        shared.insert(key, groups.len());
+                        groups.push(vec![(i, loaded)]);
+                    }
+                },
+                None => groups.push(vec![(i, loaded)]),
+            },
+        }
+    }
+    let results = Rc::new(RefCell::new(results));
     let local = tokio::task::LocalSet::new();
     let permits = Rc::new(tokio::sync::Semaphore::new(usize::from(args.jobs)));
-    for (i, file) in files.iter().enumerate() {
-        let (args, results, permits, file) = (
-            Rc::clone(&args),
-            Rc::clone(&results),
-            Rc::clone(&permits),
-            file.clone(),
-        );
+    for group in groups {
+        let (args, results, permits) = (Rc::clone(&args), Rc::clone(&results), Rc::clone(&permits));
         local.spawn_local(async move {
             let Ok(_permit) = permits.acquire().await else {
                 return;
             };
-            let ran = run_one(&file, &args, live).await;
-            results.borrow_mut()[i] = Some(ran);
+            run_group(group, &args, live, &results).await;
         });
     }
     runtime.block_on(local);
@@ -170,38 +186,75 @@ pub fn run(args: SimulateArgs) -> u8 {
     finish(&args, &results)
 }
 
-/// Loads and runs one scenario, printing its steps (as they go when `live`,
-/// else all at the end so parallel scenarios do not interleave).
-async fn run_one(file: &Path, args: &SimulateArgs, live: bool) -> Ran {
+/// A scenario read, with the configuration it runs with.
+struct Loaded {
+    name: String,
+    scenario: Scenario,
+    config: crate::config::Config,
+}
+
+impl Loaded {
+    /// The configuration file whose scenarios share one browser, when this
+    /// scenario's says `[simulate] share_cache = true`.
+    fn shares_cache_as(&self, args: &SimulateArgs) -> Option<PathBuf> {
+        let file = args.config.as_ref().or(self.scenario.config.as_ref())?;
+        self.config
+            .simulate
+            .share_cache
+            .then(|| std::fs::canonicalize(file).unwrap_or_else(|_| file.clone()))
+    }
+}
+
+/// Reads a scenario and its configuration; what to report if it cannot.
+fn load(file: &Path, args: &SimulateArgs) -> Result<Loaded, Ran> {
     let name = file.display().to_string();
     let unreadable = |error: String| Ran::Unreadable {
         scenario: name.clone(),
         error,
     };
-    let scenario = match Scenario::load(file) {
-        Ok(s) => s,
-        Err(e) => return unreadable(e.to_string()),
-    };
-    let config = match scenario.load_config(args.config.as_deref()) {
-        Ok(c) => crate::config::Config {
-            strict: c.strict || args.strict,
-            ..c
+    let scenario = Scenario::load(file).map_err(|e| unreadable(e.to_string()))?;
+    let config = scenario
+        .load_config(args.config.as_deref())
+        .map_err(|e| unreadable(e.to_string()))?;
+    Ok(Loaded {
+        config: crate::config::Config {
+            strict: config.strict || args.strict,
+            ..config
         },
-        Err(e) => return unreadable(e.to_string()),
+        name,
+        scenario,
+    })
+}
+
+/// Runs a group of scenarios one after another through one browser: a
+/// single scenario, or those sharing a cache. The browser is made from the
+/// first one's configuration (so its file root is the configuration's, or
+/// the first scenario's directory) on the first one's clock.
+async fn run_group(
+    group: Vec<(usize, Loaded)>,
+    args: &SimulateArgs,
+    live: bool,
+    results: &RefCell<Vec<Option<Ran>>>,
+) {
+    let Some((_, first)) = group.first() else {
+        return;
     };
-    let mode = args.clock.unwrap_or_else(|| scenario.clock_mode());
+    let mode = args.clock.unwrap_or_else(|| first.scenario.clock_mode());
     let clock: Arc<dyn Clock> = match mode {
         ClockMode::Real => Arc::new(SystemClock),
         ClockMode::Virtual => Arc::new(ManualClock::at_now()),
     };
     // load_config always sets fetch.file_root, so no fallback is needed.
-    let browser = match Browser::new(config, Arc::clone(&clock), None) {
+    let browser = match Browser::new(first.config.clone(), Arc::clone(&clock), None) {
         Ok(b) => b,
         Err(e) => {
-            return Ran::Broken {
-                scenario: name,
-                error: e.to_string(),
-            };
+            for (i, loaded) in group {
+                results.borrow_mut()[i] = Some(Ran::Broken {
+                    scenario: loaded.name,
+                    error: e.to_string(),
+                });
+            }
+            return;
         }
     };
     let mut dialer = BrowserDialer {
@@ -209,6 +262,22 @@ async fn run_one(file: &Path, args: &SimulateArgs, live: bool) -> Ran {
         clock,
         countdown: live && mode == ClockMode::Real && std::io::stderr().is_terminal(),
     };
+    for (i, loaded) in group {
+        let ran = run_one(loaded, mode, &mut dialer, args, live).await;
+        results.borrow_mut()[i] = Some(ran);
+    }
+}
+
+/// Runs one scenario through `dialer`, printing its steps (as they go when
+/// `live`, else all at the end so parallel scenarios do not interleave).
+async fn run_one(
+    loaded: Loaded,
+    mode: ClockMode,
+    dialer: &mut BrowserDialer,
+    args: &SimulateArgs,
+    live: bool,
+) -> Ran {
+    let Loaded { name, scenario, .. } = loaded;
     let mut printed = String::new();
     if live {
         println!("{name} ({} clock)", mode.as_str());
@@ -224,7 +293,7 @@ async fn run_one(file: &Path, args: &SimulateArgs, live: bool) -> Ran {
         }
     };
     let started = Instant::now();
-    let result = simulate(&scenario, &mut dialer, |p| match p {
+    let result = simulate(&scenario, dialer, |p| match p {
         Progress::Starting {
             step,
             name,
