@@ -1,4 +1,4 @@
-//! The configuration file (spec §2): every key optional, every default written
+//! The configuration file: every key optional, every default written
 //! down once, here.
 //!
 //! Parsing is strict on purpose: a typo in a cache knob silently ignored is a
@@ -257,7 +257,7 @@ pub const DEFAULT_HEURISTIC_FRACTION: f64 = 0.10;
 /// The default `max_heuristic_lifetime`.
 pub const DEFAULT_MAX_HEURISTIC_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// The default byte budget of a type (spec §2).
+/// The default byte budget of a type.
 pub fn default_max_bytes(t: ResourceType) -> u64 {
     match t {
         ResourceType::Document => 2_000_000,

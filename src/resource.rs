@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// What a fetched resource is used for (spec §2, "Resource types").
+/// What a fetched resource is used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceType {

@@ -1,4 +1,4 @@
-//! `vxb bench` (spec §6): cache hit rate against CPU load.
+//! `vxb bench`: cache hit rate against CPU load.
 //!
 //! A benchmark application is generated and served by `vxb serve` in a
 //! child process; many concurrent simulated calls run against it once per

@@ -171,7 +171,7 @@ impl Browser {
     }
 
     /// Preloads the `[preload]` documents with their application roots and
-    /// scripts (spec §3), on a worker. One outcome per resource.
+    /// scripts, on a worker. One outcome per resource.
     #[doc(hidden)]
     pub async fn preload(&self) -> Vec<PreloadOutcome> {
         let fetcher = Arc::clone(&self.fetcher);

@@ -23,7 +23,7 @@ pub struct StoredResponse {
     /// The HTTP status of the stored response (200 for a `file:` URL).
     pub status: StatusCode,
     /// The response headers, with any `<meta http-equiv>` of the document
-    /// merged over them (spec §3, precedence 2).
+    /// merged over them.
     pub headers: HeaderMap,
     /// When the request that produced this response was sent (RFC 9111 §4.2.3 `request_time`).
     pub request_time: SystemTime,

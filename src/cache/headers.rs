@@ -654,8 +654,7 @@ pub fn overlay(base: &HeaderMap, over: &HeaderMap) -> HeaderMap {
 }
 
 /// A response's headers with its document's `<meta http-equiv>` overrides
-/// applied (spec §3, precedence 2: each meta replaces the header of the same
-/// name), and the metas that were skipped because they are not valid headers.
+/// applied, and the metas that were skipped because they are not valid headers.
 /// (`StoredResponse::meta` wants the overrides alone: [`meta_headers`].)
 pub fn apply_meta(headers: &HeaderMap, meta: &[(String, String)]) -> (HeaderMap, Vec<InvalidMeta>) {
     let (over, skipped) = meta_headers(meta);

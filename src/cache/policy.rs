@@ -78,7 +78,7 @@ impl MaxStale {
     }
 }
 
-/// The cache directives of one request (spec §3, precedence 3): they apply to
+/// The cache directives of one request: they apply to
 /// this request only and are never stored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RequestDirectives {
@@ -284,7 +284,7 @@ pub enum Storability {
     NotStored(NotStored),
 }
 
-/// Decides whether a response is stored (spec §3, "Storing"). `headers` are
+/// Decides whether a response is stored. `headers` are
 /// the response headers with `<meta http-equiv>` already applied.
 ///
 /// Statuses (RFC 9111 §3, §4.2.2): any final status may be stored with
@@ -380,7 +380,7 @@ fn is_error(status: StatusCode) -> bool {
     status.is_client_error() || status.is_server_error()
 }
 
-/// The stored freshness lifetime (spec §3, "Freshness lifetime"), first that
+/// The stored freshness lifetime, first that
 /// applies:
 /// 1. `s-maxage`, else `max-age` (this is a shared cache, RFC 9111
 ///    §5.2.2.10; an invalid or conflicting value: zero, §4.2.1);
@@ -533,8 +533,7 @@ pub fn age_of(h: &CachingHeaders, resp: &StoredResponse, now: SystemTime) -> Dur
     corrected_initial_age.saturating_add(since(now, resp.response_time))
 }
 
-/// The lifetime a request judges a stored response by (spec §3, "Using" step
-/// 2): the request's `maxage` when it has one — replacing the stored lifetime
+/// The lifetime a request judges a stored response by: the request's `maxage` when it has one — replacing the stored lifetime
 /// under `maxage = "overrides"`, only shortening it under `"limits"` — else
 /// the stored [`freshness_lifetime`].
 pub fn lifetime_in_force(
@@ -579,7 +578,7 @@ pub enum Reuse {
     Refetch,
 }
 
-/// Decides whether a stored response serves a request (spec §3, "Using"):
+/// Decides whether a stored response serves a request:
 ///
 /// 0. `Vary`: the nominated request headers must equal those stored
 ///    ([`StoredResponse::vary`]); otherwise, or with `Vary: *`, refetch.

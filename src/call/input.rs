@@ -1,4 +1,4 @@
-//! Caller input tokens (spec §1): a DTMF string such as `1` or `1234#`,
+//! Caller input tokens: a DTMF string such as `1` or `1234#`,
 //! `say:<words>` or `say <words>` for an utterance, `noinput`, `nomatch`,
 //! `help`, `hangup`, and what a simulated caller does at a `<record>`
 //! (`record:3s`, `record:3s:#`, `record:path/to/message.wav`) or a
@@ -122,7 +122,7 @@ pub struct TransferOutcome {
     pub duration: Option<Duration>,
 }
 
-/// A token that is none of the forms of spec §1.
+/// A token that is none of the forms above.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     /// An empty token.

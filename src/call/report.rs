@@ -1,4 +1,4 @@
-//! The report a call leaves behind (spec §5): how it ended, what the caller
+//! The report a call leaves behind: how it ended, what the caller
 //! heard, what the application logged, which events were thrown and every
 //! fetch with its cache decision. Serialized as JSON by `--json`; the same
 //! value is what the Rust API returns, so tests assert on exactly what users see.
@@ -37,7 +37,7 @@ pub struct CallReport {
     pub elapsed: Duration,
 }
 
-/// How a call ended (spec §5).
+/// How a call ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(tag = "how", rename_all = "lowercase")]
 pub enum CallEnd {

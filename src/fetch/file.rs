@@ -1,6 +1,6 @@
 //! `file:` URLs: mapping a URL to a path confined to `fetch.file_root`, and
 //! reading it with the stamp (modification time, size) that lets a cache reuse
-//! its stored, parsed copy while the file is unchanged (spec §3, "file: URLs").
+//! its stored, parsed copy while the file is unchanged.
 //!
 //! Confinement compares canonical paths, so neither `..` (including one
 //! smuggled in as `%2F`) nor a symlink pointing out of the root gets past it.

@@ -9,7 +9,7 @@
 //! - whether the body is stored at all (a body that does not parse is not,
 //!   and the fetch fails with [`ParseFailure`]'s event and message);
 //! - the `<meta http-equiv>` headers, which override the response's own
-//!   (spec §3, precedence 2) and so change storability and freshness;
+//!   and so change storability and freshness;
 //! - the resources the body references, which preload follows (spec §3,
 //!   "Preload").
 

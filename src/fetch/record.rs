@@ -1,5 +1,5 @@
 //! One line of "what did this fetch do": the record every fetch leaves in its
-//! call's report (spec §5) and in the `vxb::fetch` tracing target.
+//! call's report and in the `vxb::fetch` tracing target.
 
 use std::time::Duration;
 

@@ -16,7 +16,7 @@ pub enum FetchMethod {
     /// Every fetch but a `<submit method="post">`: cached.
     Get,
     /// `<submit method="post">`: never cached, and it invalidates any stored
-    /// copy of its URL (spec §3).
+    /// copy of its URL.
     Post {
         content_type: HeaderValue,
         body: Bytes,

@@ -56,7 +56,7 @@
 //!
 //! # Configuration: as close to RFC 9111 as the knobs allow
 //!
-//! `--config` takes the browser's configuration file (spec §2). These
+//! `--config` takes the browser's configuration file. These
 //! values make the cache behave as RFC 9111 describes a cache:
 //!
 //! ```toml

@@ -41,7 +41,7 @@ use crate::resource::ResourceType;
 use crate::serve::{Origin, ServeError};
 
 /// Places the calls of a simulation. All calls of one simulation go through
-/// one dialer, so they share its cache (spec §1: "one shared cache").
+/// one dialer, so they share its cache ("one shared cache").
 ///
 /// [`simulate`] is async because the scenario's origin is served from the
 /// same runtime: a dialer whose calls block the thread must run them on

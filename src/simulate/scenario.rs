@@ -1,4 +1,4 @@
-//! The scenario file of `vxb simulate` (spec §4): a scripted sequence of
+//! The scenario file of `vxb simulate`: a scripted sequence of
 //! calls and waits, with what each call is expected to do.
 //!
 //! ```toml
@@ -24,7 +24,7 @@
 //! wait = "20s"
 //! ```
 //!
-//! Everything after `input` and `expect` is a vxb extension of spec §4 (see
+//! Everything after `input` and `expect` is a vxb extension of the original format (see
 //! [`super::expect`] for what each expectation means). Parsing is strict like
 //! the configuration file: an unknown key, a bad input token, a step with
 //! both `call` and `wait` (or neither), a path that does not exist, or
@@ -33,7 +33,7 @@
 //!
 //! Paths are relative to the scenario file; a `call` path becomes a `file:`
 //! URL. Without a `fetch.file_root` in the configuration, `file:` URLs are
-//! confined to the scenario file's directory (spec §2).
+//! confined to the scenario file's directory.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -303,7 +303,7 @@ impl Scenario {
     /// given on the command line) if any, else the scenario's `config`, else
     /// the defaults. A relative `fetch.file_root` is taken relative to the
     /// configuration file; without one, `file:` URLs are confined to the
-    /// scenario's directory (spec §2). With an `[origin]`, `proxy = "env"`
+    /// scenario's directory. With an `[origin]`, `proxy = "env"`
     /// becomes `"none"`: the environment's proxy cannot reach an origin on
     /// this process's loopback, and must not capture it (a proxy named in
     /// the configuration is still used, as a tier in front of the origin).

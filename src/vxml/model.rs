@@ -69,7 +69,7 @@ pub struct Document {
     /// `<meta name content>`.
     pub metas: Vec<Meta>,
     /// `<meta http-equiv content>` pairs, in document order, for the cache to
-    /// merge over the response headers (spec §3, precedence 2).
+    /// merge over the response headers.
     pub http_equiv: Vec<(String, String)>,
     pub properties: Vec<Property>,
     /// Document-level `<var>`, `<script>` and `<data>`, in document order
