@@ -24,7 +24,7 @@ use hyper::service::service_fn;
 use tempfile::TempDir;
 use url::Url;
 use vxb::cache::Decision;
-use vxb::clock::{Clock, ManualClock, SystemClock};
+use vxb::clock::{ManualClock, SystemClock};
 use vxb::config::{Config, MaxAgeMode};
 use vxb::fetch::{Fetcher, HttpClient, HttpRequest, HttpResponse};
 use vxb::proxy::{Proxy, ProxyOptions, ProxyThreads, Upstream};
@@ -33,7 +33,7 @@ use vxb::serve::Origin;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::{access_line_shape, origin, site, write};
+use fixtures::{access_line_shape, origin, proxy_with, site, write};
 use vxb::server::{Server, ServerLimits};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,16 +47,6 @@ fn header_rule(path: &str, name: &str, value: &str) -> String {
 
 fn cache_control(path: &str, value: &str) -> String {
     header_rule(path, "Cache-Control", value)
-}
-
-/// The proxy in front of `upstream`, caching on `clock` with `config`.
-async fn proxy_with(upstream: &Url, config: Config, clock: &Arc<ManualClock>) -> Proxy {
-    let clock: Arc<dyn Clock> = clock.clone();
-    let fetcher = Fetcher::new(Arc::new(config), clock, None).expect("fetcher builds");
-    let upstream = Upstream::parse(upstream.as_str()).expect("origin URL");
-    Proxy::start(ProxyOptions::new(upstream), fetcher)
-        .await
-        .expect("proxy starts")
 }
 
 async fn proxy(upstream: &Url, clock: &Arc<ManualClock>) -> Proxy {

@@ -21,15 +21,15 @@ use http::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use url::Url;
-use vxb::clock::{Clock, ManualClock, SystemClock};
+use vxb::clock::{ManualClock, SystemClock};
 use vxb::config::Config;
-use vxb::fetch::{CacheStatus, Fetcher, HttpClient, HttpRequest, HttpResponse};
-use vxb::proxy::{Proxy, ProxyOptions, Upstream};
+use vxb::fetch::{CacheStatus, HttpClient, HttpRequest, HttpResponse};
+use vxb::proxy::Proxy;
 use vxb::serve::Origin;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::{origin, site, write as write_file};
+use fixtures::{origin, proxy_with, site, write as write_file};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -47,15 +47,6 @@ fn headers_rule(pairs: &[(&str, &str)]) -> String {
         "[[rule]]\npath = \"/**\"\nheaders = {{ {} }}\n",
         list.join(", ")
     )
-}
-
-async fn proxy_with(upstream: &Url, config: Config, clock: &Arc<ManualClock>) -> Proxy {
-    let clock: Arc<dyn Clock> = clock.clone();
-    let fetcher = Fetcher::new(Arc::new(config), clock, None).expect("fetcher builds");
-    let upstream = Upstream::parse(upstream.as_str()).expect("origin URL");
-    Proxy::start(ProxyOptions::new(upstream), fetcher)
-        .await
-        .expect("proxy starts")
 }
 
 /// `a.txt` served with `pairs` as headers, a proxy in front (configured by

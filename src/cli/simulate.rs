@@ -24,7 +24,7 @@ use super::fetch::runtime;
 use super::run::print_cache;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::audio::Sink;
-use crate::browser::{Browser, CallOptions};
+use crate::browser::Browser;
 use crate::call::CallReport;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::simulate::junit::{self, Suite};
@@ -87,11 +87,9 @@ impl Dialer for BrowserDialer {
         input: ScriptedCaller,
         sink: Option<Box<dyn Sink + Send>>,
     ) -> CallReport {
-        let options = CallOptions {
-            sink,
-            ..CallOptions::default()
-        };
-        self.browser.call(url.as_str(), input, options).await
+        // The browser's own dialer places the call; this one adds the
+        // countdown to waits.
+        Dialer::call(&mut &self.browser, url, input, sink).await
     }
 
     async fn wait(&mut self, duration: Duration) {

@@ -63,3 +63,19 @@ pub fn access_line_shape(line: &str) -> String {
     shape.extend(&fields[latency + 1..]);
     shape.join(" ")
 }
+
+/// `vxb proxy` in process in front of `upstream` (on an ephemeral port),
+/// caching on `clock` with `config`.
+pub async fn proxy_with(
+    upstream: &url::Url,
+    config: vxb::config::Config,
+    clock: &std::sync::Arc<vxb::clock::ManualClock>,
+) -> vxb::proxy::Proxy {
+    let clock: std::sync::Arc<dyn vxb::clock::Clock> = clock.clone();
+    let fetcher =
+        vxb::fetch::Fetcher::new(std::sync::Arc::new(config), clock, None).expect("fetcher builds");
+    let upstream = vxb::proxy::Upstream::parse(upstream.as_str()).expect("origin URL");
+    vxb::proxy::Proxy::start(vxb::proxy::ProxyOptions::new(upstream), fetcher)
+        .await
+        .expect("proxy starts")
+}
