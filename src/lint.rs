@@ -248,12 +248,9 @@ impl Linter {
             return;
         }
         let text = String::from_utf8_lossy(body);
-        let options = roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..roxmltree::ParsingOptions::default()
-        };
-        // The VoiceXML parser accepted it, so it is well-formed XML.
-        let Ok(xml) = roxmltree::Document::parse_with_options(&text, options) else {
+        // The VoiceXML parser accepted it, so it is well-formed XML within
+        // the same budget.
+        let Ok(xml) = crate::xml::parse(&text, crate::vxml::MAX_NODES) else {
             return;
         };
         let root = xml.root_element();

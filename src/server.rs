@@ -302,12 +302,14 @@ async fn serve_connection<S>(
     // segment of a large one waiting for an ACK.
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |req: Request<Incoming>| {
-        let refused = host_problem(&req);
-        let answer = refused.is_none().then(|| service.call(req));
+        let answer = match host_problem(&req) {
+            None => Ok(service.call(req)),
+            Some(why) => Err(why),
+        };
         async move {
-            match (answer, refused) {
-                (Some(answer), _) => answer.await,
-                (None, why) => Ok(bad_request(why.unwrap_or_default())),
+            match answer {
+                Ok(answer) => answer.await,
+                Err(why) => Ok(bad_request(why)),
             }
         }
     });

@@ -24,7 +24,7 @@ pub use attrs::parse_time;
 pub use error::{ParseError, ParseErrorKind, Slip};
 pub use exec::Executable;
 pub use model::*;
-pub use parser::MAX_DEPTH;
+pub use parser::{MAX_DEPTH, MAX_NODES};
 pub use prompt::{Prompt, PromptNode};
 
 /// Parses a VoiceXML document from its bytes. `source_name` (file name or

@@ -33,7 +33,7 @@ const SRGS_NS: &str = "http://www.w3.org/2001/06/grammar";
 pub const MAX_DEPTH: usize = 64;
 
 /// At most this many XML nodes per document (memory bound for hostile input).
-const MAX_NODES: u32 = 1_000_000;
+pub const MAX_NODES: u32 = 1_000_000;
 
 /// Every element name VoiceXML 2.1 (with its SSML subset) defines: an element
 /// named here but found in the wrong place is "misplaced", anything else is
